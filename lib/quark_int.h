@@ -1,0 +1,150 @@
+/*
+ * quark_int.h - libquark internals shared between lib/ stages.
+ *
+ * Stage per file:
+ *   ring.c      BPF backend: load, attach, consume the ring, lost counters
+ *   decode.c    wire record -> raw_event, bounds-checked (only reader of wire.h)
+ *   fake.c      fake backend replaying attr->fake (tests, bench)
+ *   raw_event.c raw_event allocation, copy, free
+ *   order.c     time ordering queue, hold/watermark policy
+ *   agg.c       aggregation rule table
+ *   cache.c     process cache, exit grace, gc, pid reuse, reconcile
+ *   event.c     record + cache -> struct quark_event
+ *   queue.c     the public queue API, backend table
+ *   scrape.c    /proc reader (seeding, snapshot, lookup, reconcile)
+ *   procfs.c    /proc file parsers (pure functions, unit tested)
+ *   process.c   struct quark_process helpers
+ *   clock.c     boot/wall clocks, ticks, entity ids
+ *   container.c cgroup path -> container id/runtime
+ *   probe.c     what the kernel offers (shared by `quark btf` and ring.c)
+ */
+#ifndef QUARK_INT_H
+#define QUARK_INT_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quark.h"
+
+#ifndef nitems
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+#define NS_PER_MS	1000000ULL
+#define NS_PER_SEC	1000000000ULL
+
+/*
+ * Raw event: one kernel observation, before ordering and aggregation.
+ * type is an enum quark_event_type, or RAW_LOST.
+ */
+#define RAW_LOST	QUARK_EV_TYPE_COUNT
+#define RAW_TYPE_COUNT	(QUARK_EV_TYPE_COUNT + 1)
+
+#define RAW_F_THREAD	(1U << 0)	/* thread fork/exit, not the group */
+#define RAW_F_GROUP_DEAD (1U << 1)	/* EXIT: the last thread of the group */
+
+struct raw_event {
+	TAILQ_ENTRY(raw_event)	entry;	/* owned by whoever holds the event */
+	uint32_t		type;	/* enum quark_event_type or RAW_LOST */
+	uint32_t		flags;	/* RAW_F_* */
+	uint64_t		time;	/* boot ns */
+	uint64_t		seq;	/* arrival order, set by the engine */
+	pid_t			pid;	/* tgid the event is about (child for FORK) */
+	pid_t			tid;
+	uint32_t		cpu;
+	/*
+	 * What the event says about the process, with `known` bits.  FORK:
+	 * the child; EXEC: the process after exec (exe, args, cwd, ...);
+	 * EXIT: exit_* fields set; SETUID/SETGID/SETSID/COMM: context after.
+	 * Strings are owned: whoever applies them to the cache steals them.
+	 */
+	struct quark_process	task;
+	union {
+		struct {
+			pid_t	parent_pid;
+			pid_t	parent_tid;
+		} fork;
+		struct {
+			pid_t	old_pid;	/* tid before exec, 0 if leader */
+			char	*filename;	/* as given to execve, may be NULL */
+		} exec;
+		struct {
+			char	comm[QUARK_COMM_LEN];	/* the new name */
+		} comm;
+		struct {
+			uint64_t count;
+		} lost;
+	};
+};
+
+TAILQ_HEAD(raw_event_list, raw_event);
+
+/* raw_event.c */
+struct raw_event	*raw_event_alloc(uint32_t type);
+void			 raw_event_free(struct raw_event *);
+struct raw_event	*raw_event_dup(const struct raw_event *);
+
+/* Kernel facilities, probed without loading quark's programs (probe.c). */
+struct quark_probe {
+	int	btf;		/* /sys/kernel/btf/vmlinux readable and parses */
+	int	bpf_syscall;	/* bpf(2) usable by us */
+	int	ringbuf;	/* BPF_MAP_TYPE_RINGBUF */
+	int	raw_tp;		/* raw tracepoints */
+	int	tp_btf;		/* BTF-enabled tracepoints */
+	int	fentry;		/* fentry/fexit actually loads */
+	int	kprobe;		/* kprobes (kprobe_events in tracefs, or PMU) */
+	int	bpf_lsm;
+	int	perf_tp;	/* perf_event_open on tracepoints */
+	int	proc_connector;	/* netlink proc connector */
+	int	tracefs;	/* tracefs mounted (or mounted by us) */
+	int	syscall_tp;	/* syscalls:sys_exit_* tracepoints exist */
+	int	cap_bpf, cap_perfmon, cap_sys_admin;
+	char	tracefs_path[64];
+	char	btf_path[256];
+};
+/* Fills *p; never fails as a whole: each member says yes (1) or no (0). */
+int	probe_kernel(struct quark_probe *);
+
+/* Backends: one ops table each, chosen in queue.c. */
+struct quark_backend_stats {
+	uint64_t	lost;		/* raw events the kernel side dropped */
+	uint64_t	bad_records;	/* malformed records skipped */
+};
+
+struct quark_backend_ops {
+	const char	*name;
+	/* Set up capture; *state is the backend's.  -1 and errno on failure. */
+	int	(*open)(struct quark_queue *, const struct quark_queue_attr *,
+		    void **state);
+	/*
+	 * Turn what is available now into raw events handed to
+	 * queue_submit().  Returns how many were submitted, 0 when none was
+	 * ready, -1 on error.  At most `budget` events (0 = no limit).
+	 */
+	int	(*poll)(struct quark_queue *, void *state, int budget);
+	int	(*fd)(void *state);		/* pollable, or -1 */
+	int	(*stats)(void *state, struct quark_backend_stats *);
+	void	(*close)(void *state);	/* accepts a half-open state */
+};
+
+extern const struct quark_backend_ops quark_backend_ebpf;	/* ring.c */
+extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
+
+/* queue.c: backends hand every raw event (ownership included) here. */
+void	queue_submit(struct quark_queue *, struct raw_event *);
+
+/* decode.c: one ring record -> a raw event.  -1 and EBADMSG if malformed. */
+struct raw_event	*decode_record(const void *rec, size_t len);
+
+/* clock.c */
+int	clock_init(void);	/* boot id, tick length, boot->wall offset */
+
+/* procfs.c: pure parsers over a buffer (unit tested with odd inputs). */
+int	procfs_parse_stat(const char *buf, size_t len, struct quark_process *);
+int	procfs_parse_status(const char *buf, size_t len, struct quark_process *);
+int	procfs_parse_cgroup(const char *buf, size_t len, char **path);
+
+#endif /* QUARK_INT_H */

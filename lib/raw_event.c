@@ -1,0 +1,58 @@
+/*
+ * raw_event.c - allocation, copy and release of raw events.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quark_int.h"
+
+struct raw_event *
+raw_event_alloc(uint32_t type)
+{
+	struct raw_event	*raw;
+
+	if (type >= RAW_TYPE_COUNT) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	if ((raw = calloc(1, sizeof(*raw))) == NULL)
+		return (NULL);
+	raw->type = type;
+	return (raw);
+}
+
+void
+raw_event_free(struct raw_event *raw)
+{
+	if (raw == NULL)
+		return;
+	quark_process_clear(&raw->task);
+	if (raw->type == QUARK_EV_EXEC)
+		free(raw->exec.filename);
+	free(raw);
+}
+
+struct raw_event *
+raw_event_dup(const struct raw_event *src)
+{
+	struct raw_event	*raw;
+
+	if ((raw = raw_event_alloc(src->type)) == NULL)
+		return (NULL);
+	*raw = *src;
+	memset(&raw->entry, 0, sizeof(raw->entry));
+	memset(&raw->task, 0, sizeof(raw->task));
+	if (src->type == QUARK_EV_EXEC && src->exec.filename != NULL) {
+		raw->exec.filename = strdup(src->exec.filename);
+		if (raw->exec.filename == NULL)
+			goto fail;
+	} else if (src->type == QUARK_EV_EXEC)
+		raw->exec.filename = NULL;
+	if (quark_process_copy(&raw->task, &src->task) == -1)
+		goto fail;
+	return (raw);
+fail:
+	raw_event_free(raw);
+	return (NULL);
+}
