@@ -113,7 +113,7 @@ $(BUILD)/%.o: %.c
 
 # Only the BPF backend includes the skeleton.
 $(BUILD)/lib/ring.o: $(SKEL)
-$(BUILD)/lib/probe.o: $(SKEL)
+
 
 $(LIBQUARK): $(LIB_OBJ)
 	$(call msg,AR,$@)
