@@ -102,7 +102,7 @@ $me"
 }
 
 @test "lookup --env: the environment is there only when asked" {
-	QUARK_LOOKUP_T=1 sh -c 'exec sleep 30' &
+	QUARK_LOOKUP_T=1 sh -c 'exec sleep 30' </dev/null >/dev/null 2>&1 3>&- &
 	p=$!
 	for _ in $(seq 100); do
 		grep -q sleep /proc/$p/comm 2>/dev/null && break
