@@ -7,7 +7,7 @@
  *
  *  - A byte sequence that is valid UTF-8 (RFC 3629) is kept as is.  That
  *    includes control characters (U+0000..U+001F, U+007F): the JSON
- *    serializer escapes them ("\n", "\u001b"), so they survive intact.
+ *    serializer escapes them ("\n", "\u001B"), so they survive intact.
  *  - Every byte that does not start a valid sequence becomes U+FFFD
  *    (EF BF BD), one U+FFFD per invalid byte, and decoding resumes at
  *    the next byte.  Invalid means: a stray continuation byte (80-BF),
