@@ -552,9 +552,72 @@ test_names(void)
 	json_decref(j);
 }
 
-int
-main(void)
+/*
+ * `t_ndjson --sample`: print records of every kind, with every field
+ * set, for tests/bats/schema.bats to validate against the schema.
+ */
+static int
+sample(void)
 {
+	struct quark_process	 p, parent;
+	struct quark_event	 ev;
+	uint32_t		 i;
+
+	full_process(&p);
+	memcpy(p.comm, "bad\xff", 5);
+	p.known |= QP_ENV;
+	p.truncated |= QPT_ENV;
+	p.env = full_args;
+	p.env_len = sizeof(full_args) - 1;
+	p.envc = 4;
+	full_process(&parent);
+	parent.pid = 1;
+	if (ndjson_snapshot(1, &p, &parent) == -1)
+		return (1);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = QUARK_EVENT_PROCESS;
+	ev.flags = QUARK_EVF_LATE | QUARK_EVF_STALE | QUARK_EVF_THREAD;
+	ev.time = p.start_ns;
+	for (i = 0; i < QUARK_EV_TYPE_COUNT; i++) {
+		ev.changes[i].type = i;
+		ev.changes[i].time = p.start_ns + i;
+		ev.changes[i].tid = 43;
+		ev.changes[i].old_pid = i == QUARK_EV_EXEC ? 43 : 0;
+		strcpy(ev.changes[i].comm, "new");
+		ev.changes[i].sid = 42;
+	}
+	ev.nchanges = QUARK_EV_TYPE_COUNT;
+	ev.nchanges_dropped = 1;
+	ev.process = &p;
+	ev.parent = &parent;
+	if (ndjson_event(1, &ev) == -1)
+		return (1);
+	p.exit_code = -1;
+	p.exit_signal = 6;
+	p.core_dumped = 1;
+	/* A container once quark_container_parse() knows docker's layout. */
+	p.cgroup = "/system.slice/docker-"
+	    "4f2a7c0e9d1b3a5c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"
+	    ".scope";
+	ev.parent = NULL;
+	ev.flags = 0;
+	if (ndjson_event(1, &ev) == -1)
+		return (1);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = QUARK_EVENT_LOST;
+	ev.time = 1;
+	ev.lost = 5;
+	if (ndjson_event(1, &ev) == -1)
+		return (1);
+	ndjson_cleanup();
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--sample") == 0)
+		return (sample());
 	test_full();
 	test_unknown();
 	test_argv();
