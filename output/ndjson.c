@@ -171,10 +171,16 @@ o_argv(struct obj *ob, const char *key, const char *buf, size_t len)
 		o_altered(ob, key);
 }
 
+/* A time that cannot be printed (year > 9999) is left out, and marked. */
 static void
 o_time(struct obj *ob, const char *key, uint64_t boot_ns)
 {
-	o_set(ob, key, ndjson_time(boot_ns));
+	json_t	*t;
+
+	if ((t = ndjson_time(boot_ns)) == NULL)
+		o_altered(ob, key);
+	else
+		o_set(ob, key, t);
 }
 
 static void
@@ -216,8 +222,10 @@ ndjson_time(uint64_t boot_ns)
 	char	buf[NDJSON_TIME_LEN];
 
 	if (ndjson_format_time(quark_boot_to_wall(boot_ns), buf,
-	    sizeof(buf)) == -1)
+	    sizeof(buf)) == -1) {
+		errno = ERANGE;
 		return (NULL);
+	}
 	return (json_string_nocheck(buf));
 }
 
@@ -348,13 +356,6 @@ o_ns_cap(struct obj *ob, const struct quark_process *p)
 	}
 }
 
-/* A name from the host's databases, sanitized like any other string. */
-static void
-o_name(struct obj *ob, const char *key, const char *name)
-{
-	o_cstr(ob, key, name);
-}
-
 static void
 o_creds(struct obj *ob, const struct quark_process *p)
 {
@@ -370,11 +371,12 @@ o_creds(struct obj *ob, const struct quark_process *p)
 		o_int(ob, "fsuid", p->fsuid);
 		o_int(ob, "fsgid", p->fsgid);
 	}
+	/* Names from the host's databases are sanitized like any string. */
 	if (p->known & QP_CREDS) {
-		o_name(ob, "user", names_user(p->uid));
-		o_name(ob, "group", names_group(p->gid));
-		o_name(ob, "euser", names_user(p->euid));
-		o_name(ob, "egroup", names_group(p->egid));
+		o_cstr(ob, "user", names_user(p->uid));
+		o_cstr(ob, "group", names_group(p->gid));
+		o_cstr(ob, "euser", names_user(p->euid));
+		o_cstr(ob, "egroup", names_group(p->egid));
 	}
 	/* (u32)-1: no login session (AUDIT_UID_UNSET). */
 	if ((p->known & QP_LOGINUID) && p->loginuid != UINT32_MAX)
