@@ -193,6 +193,27 @@ EOF
 	assert_line --regexp '^6:.*\b1\b'
 }
 
+# zsh and fish are not build dependencies: without them these skip (a
+# skip is not counted as a pass by tests/run.sh).
+@test "docs: zsh completion parses" {
+	command -v zsh >/dev/null || skip "zsh not installed"
+	run zsh -n "$ZSHC"
+	assert_success
+}
+
+@test "docs: fish completion completes commands and options" {
+	command -v fish >/dev/null || skip "fish not installed"
+	run fish -n "$FISHC"
+	assert_success
+	run fish -c "source '$FISHC'; complete -C 'quark '; complete -C 'quark watch --ho'; complete -C 'quark btf --j'; complete -C 'quark -'"
+	assert_success
+	assert_line --regexp '^watch\s'
+	assert_line --regexp '^snapshot\s'
+	assert_line --regexp '^--hold\s'
+	assert_line --regexp '^--json\s'
+	assert_line --regexp '^-V\s'
+}
+
 @test "cli: quark -h prints the usage and the commands, exit 0" {
 	run "$QUARK" -h
 	assert_success
