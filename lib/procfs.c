@@ -309,9 +309,14 @@ procfs_parse_status(const char *buf, size_t len, struct quark_process *p)
 		status_line(l, nl, &a);
 	}
 	if ((a.seen & ST_UID) && (a.seen & ST_GID)) {
-		p->uid = a.uid[0]; p->euid = a.uid[1]; p->suid = a.uid[2];
-		p->gid = a.gid[0]; p->egid = a.gid[1]; p->sgid = a.gid[2];
-		p->fsuid = a.uid[3]; p->fsgid = a.gid[3];
+		p->uid = a.uid[0];
+		p->euid = a.uid[1];
+		p->suid = a.uid[2];
+		p->fsuid = a.uid[3];
+		p->gid = a.gid[0];
+		p->egid = a.gid[1];
+		p->sgid = a.gid[2];
+		p->fsgid = a.gid[3];
 		p->known |= QP_CREDS | QP_FSCREDS;
 	}
 	if ((a.seen & ST_CAPS) == ST_CAPS) {
