@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ptable.h"
+#include "utf8.h"
 
 /* Width of the argument text shown in a tree line, in bytes. */
 #define TREE_ARGS_MAX	100
@@ -112,22 +113,32 @@ ptable_free(struct ptable *t)
 /* --- the tree ---------------------------------------------------------- */
 
 /*
- * Bytes for a terminal: control characters and backslashes escaped, the
- * rest (UTF-8 included) as is.  NUL separates arguments: a space.
- * Stops after about max bytes with "...".
+ * Bytes for a terminal: control characters, backslashes and bytes that
+ * are not UTF-8 are escaped C-style (backslash n, backslash x f f), valid
+ * UTF-8 is kept.  NUL separates arguments: a space.  Stops after about max
+ * bytes with "...".
  */
 static void
 put_escaped(FILE *f, const char *s, size_t len, size_t max)
 {
-	size_t		i, out = 0;
+	size_t		i = 0, n;
 	unsigned char	c;
 
-	for (i = 0; i < len; i++, out++) {
-		if (out >= max) {
+	while (i < len) {
+		if (i >= max) {
 			fputs("...", f);
 			return;
 		}
 		c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			n = utf8_seqlen((const unsigned char *)s + i, len - i);
+			if (n == 0)
+				fprintf(f, "\\x%02x", c);
+			else
+				fwrite(s + i, 1, n, f);
+			i += n == 0 ? 1 : n;
+			continue;
+		}
 		if (c == '\0')
 			c = ' ';
 		if (c == '\\')
@@ -140,6 +151,7 @@ put_escaped(FILE *f, const char *s, size_t len, size_t max)
 			fprintf(f, "\\x%02x", c);
 		else
 			putc(c, f);
+		i++;
 	}
 }
 

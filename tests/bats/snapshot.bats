@@ -116,6 +116,9 @@ nproc_entries() {
 	assert_success
 	run jq -e '.process.sanitized | index("comm") != null and index("args") != null' "$BATS_TEST_TMPDIR/w"
 	assert_success
+	# The tree escapes them for the terminal, on one line.
+	"$QUARK" snapshot --tree >"$OUT"
+	grep -F " $WEIRD_PID w\\xff\\n\"q\\\\  " "$OUT"
 }
 
 @test "snapshot | head -1 exits 0 with nothing on stderr" {
