@@ -470,10 +470,16 @@ static const struct {
  * we can name (then the caller still has the numbers).
  */
 int
-procfs_tty_name(uint32_t major, uint32_t minor, char *buf, size_t len)
+quark_tty_name(uint32_t major, uint32_t minor, char *buf, size_t len)
 {
 	size_t	i;
 	int	r;
+
+	/* Pty slaves of 8-bit-minor days: majors 137-143 continue 136. */
+	if (major >= 137 && major <= 143 && minor < 256) {
+		minor += (major - 136) * 256;
+		major = 136;
+	}
 
 	for (i = 0; i < nitems(tty_names); i++) {
 		if (major != tty_names[i].major ||

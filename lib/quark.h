@@ -309,6 +309,11 @@ struct quark_container {
 /* 1 and fills *c when the path names a container, 0 when not. */
 int	quark_container_parse(const char *cgroup, struct quark_container *c);
 
-const char *quark_event_type_name(uint32_t);	/* "fork", "exec", ... */
+const char *quark_event_type_name(uint32_t);
+/*
+ * The name under /dev of a terminal ("pts/3", "tty1", "ttyS0").  0, or -1
+ * with ENOENT when the numbers name no terminal we know.
+ */
+int	quark_tty_name(uint32_t major, uint32_t minor, char *buf, size_t len);	/* "fork", "exec", ... */
 
 #endif /* QUARK_H */

@@ -156,8 +156,6 @@ int	procfs_strip_deleted(char *path);
 uint32_t procfs_count_strings(const char *buf, size_t len);
 /* stat's tty_nr -> major, minor. */
 void	procfs_tty_nr(int64_t tty_nr, uint32_t *major, uint32_t *minor);
-/* Device numbers -> "pts/3", "tty1", "ttyS0"; -1 ENOENT if unnamed. */
-int	procfs_tty_name(uint32_t major, uint32_t minor, char *buf, size_t len);
 
 /* scrape.c: where /proc is ("/proc"); tests point it at a fake tree. */
 void	scrape_set_proc_root(const char *);

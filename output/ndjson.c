@@ -229,51 +229,6 @@ ndjson_time(uint64_t boot_ns)
 	return (json_string_nocheck(buf));
 }
 
-/*
- * Device numbers -> tty name (Documentation/admin-guide/devices.txt).
- * The number is (major - major_lo) * 256 + minor - minor_lo, so the pts
- * range 136-143 counts on across majors: 137:0 is pts/256.
- */
-static const struct tty_rule {
-	uint32_t	 major_lo, major_hi;
-	uint32_t	 minor_lo, minor_hi;
-	const char	*name;
-	int		 numbered;
-} tty_rules[] = {
-	{ 136, 143,  0, 255, "pts/",	1 },	/* Unix98 pty slaves */
-	{   4,   4,  0,  63, "tty",	1 },	/* virtual consoles */
-	{   4,   4, 64, 255, "ttyS",	1 },	/* 8250 serial ports */
-	{   5,   5,  0,   0, "tty",	0 },	/* the current tty */
-	{   5,   5,  1,   1, "console",	0 },	/* system console */
-	{   5,   5,  2,   2, "ptmx",	0 },	/* pty master mux */
-	{ 166, 166,  0, 255, "ttyACM",	1 },	/* USB modems */
-	{ 188, 188,  0, 255, "ttyUSB",	1 },	/* USB serial */
-	{ 204, 204, 64, 255, "ttyAMA",	1 },	/* ARM AMBA serial */
-	{ 229, 229,  0, 255, "hvc",	1 },	/* hypervisor consoles */
-};
-
-int
-ndjson_tty_name(uint32_t major, uint32_t minor, char *buf, size_t len)
-{
-	const struct tty_rule	*r;
-	size_t			 i;
-	uint32_t		 n;
-
-	for (i = 0; i < nitems(tty_rules); i++) {
-		r = &tty_rules[i];
-		if (major < r->major_lo || major > r->major_hi ||
-		    minor < r->minor_lo || minor > r->minor_hi)
-			continue;
-		n = (major - r->major_lo) * 256 + minor - r->minor_lo;
-		if (r->numbered)
-			snprintf(buf, len, "%s%u", r->name, n);
-		else
-			snprintf(buf, len, "%s", r->name);
-		return (0);
-	}
-	return (-1);
-}
-
 static void
 o_tty(struct obj *ob, const struct quark_process *p)
 {
@@ -285,7 +240,7 @@ o_tty(struct obj *ob, const struct quark_process *p)
 	o_init(&t);
 	o_int(&t, "major", p->tty_major);
 	o_int(&t, "minor", p->tty_minor);
-	if (ndjson_tty_name(p->tty_major, p->tty_minor, name,
+	if (quark_tty_name(p->tty_major, p->tty_minor, name,
 	    sizeof(name)) == 0)
 		o_cstr(&t, "name", name);
 	o_set(ob, "tty", o_finish(&t));

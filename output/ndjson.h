@@ -51,14 +51,6 @@ json_t	*ndjson_event_json(const struct quark_event *);
 #define NDJSON_TIME_LEN	40
 int	 ndjson_format_time(uint64_t wall_ns, char *buf, size_t len);
 
-/*
- * A tty's name from its device numbers ("pts/3", "tty1", "ttyS0",
- * "console"), into buf.  Returns 0, or -1 when the device is not one
- * quark knows a name for.
- */
-int	 ndjson_tty_name(uint32_t major, uint32_t minor, char *buf,
-	    size_t len);
-
 /* Free the writer's line buffer and the name cache (before exit). */
 void	 ndjson_cleanup(void);
 

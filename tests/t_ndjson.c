@@ -443,7 +443,7 @@ test_time_tty(void)
 
 	T_CASE("tty names");
 #define TTY(ma, mi, want) do {						\
-	T_EQ_INT(ndjson_tty_name(ma, mi, buf, sizeof(buf)), 0);		\
+	T_EQ_INT(quark_tty_name(ma, mi, buf, sizeof(buf)), 0);		\
 	T_EQ_STR(buf, want);						\
 } while (0)
 	TTY(136, 0, "pts/0");
@@ -457,8 +457,8 @@ test_time_tty(void)
 	TTY(5, 1, "console");
 	TTY(188, 2, "ttyUSB2");
 #undef TTY
-	T_EQ_INT(ndjson_tty_name(5, 3, buf, sizeof(buf)), -1);
-	T_EQ_INT(ndjson_tty_name(8, 0, buf, sizeof(buf)), -1);
+	T_EQ_INT(quark_tty_name(5, 3, buf, sizeof(buf)), -1);
+	T_EQ_INT(quark_tty_name(8, 0, buf, sizeof(buf)), -1);
 }
 
 static void

@@ -342,16 +342,16 @@ test_tty(void)
 	for (i = 0; i < nitems(tty_cases); i++) {
 		memset(buf, 0, sizeof(buf));
 		if (tty_cases[i].want == NULL) {
-			T_EQ_INT(procfs_tty_name(tty_cases[i].major,
+			T_EQ_INT(quark_tty_name(tty_cases[i].major,
 			    tty_cases[i].minor, buf, sizeof(buf)), -1);
 			T_EQ_INT(errno, ENOENT);
 			continue;
 		}
-		T_EQ_INT(procfs_tty_name(tty_cases[i].major,
+		T_EQ_INT(quark_tty_name(tty_cases[i].major,
 		    tty_cases[i].minor, buf, sizeof(buf)), 0);
 		T_EQ_STR(buf, tty_cases[i].want);
 	}
-	T_EQ_INT(procfs_tty_name(136, 12345, buf, 6), -1);
+	T_EQ_INT(quark_tty_name(136, 12345, buf, 6), -1);
 	T_EQ_INT(errno, ENAMETOOLONG);
 }
 
