@@ -108,6 +108,61 @@ struct quark_probe {
 /* Fills *p; never fails as a whole: each member says yes (1) or no (0). */
 int	probe_kernel(struct quark_probe *);
 
+/*
+ * btfinfo.c, btfmember.c: BTF files and the kernel members quark reads.
+ * Errors: NULL or -1, errno set, and a reason for users in err[errlen].
+ */
+struct btf;
+
+enum btfinfo_kind {
+	BTFINFO_FIELD,		/* a member of a struct or union */
+	BTFINFO_TYPE,		/* a type's existence or size */
+	BTFINFO_ENUMVAL,	/* an enumerator */
+};
+
+#define BTFINFO_F_BPF		(1U << 0)	/* a CO-RE relocation says so */
+#define BTFINFO_F_REQUIRED	(1U << 1)	/* btfmember.c's required list */
+
+/* One thing the BPF side reads from the kernel. */
+struct btfinfo_want {
+	int		kind;		/* enum btfinfo_kind */
+	int		type_kind;	/* BTF_KIND_* of the root type */
+	unsigned	flags;		/* BTFINFO_F_* */
+	char		type[64];	/* root type, ___flavor stripped */
+	char		member[128];	/* FIELD: a.b path, ENUMVAL: name */
+};
+
+/* What the kernel's BTF says about it. */
+struct btfinfo_found {
+	int		present;
+	char		matched[128];	/* the path as the kernel names it */
+	uint32_t	bit_offset;	/* FIELD: bits from the root start */
+	uint32_t	bitfield;	/* FIELD: width in bits, 0 if not one */
+	uint32_t	size;		/* FIELD: member bytes; TYPE: type bytes */
+	int64_t		value;		/* ENUMVAL */
+};
+
+void	 btfinfo_err(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Raw BTF, or an ELF file with a .BTF section. */
+struct btf *btfinfo_load(const char *path, char *err, size_t errlen);
+struct btf *btfinfo_load_mem(const void *, size_t, char *err, size_t errlen);
+/* Section `name` of an ELF image: 1 found, 0 absent, -1 not ELF. */
+int	 btfinfo_elf_section(const void *, size_t, const char *name,
+	    const void **data, size_t *size);
+/*
+ * The CO-RE relocations of a BPF object (ELF image), as a sorted list
+ * without duplicates; *out is malloc'd, caller frees.
+ */
+int	 btfinfo_relocs(const void *elf, size_t, struct btfinfo_want **out,
+	    size_t *n, char *err, size_t errlen);
+/* The relocations of the embedded BPF object + the required list. */
+int	 btfinfo_wanted(struct btfinfo_want **out, size_t *n, char *err,
+	    size_t errlen);
+/* Look one up in a kernel's BTF.  0, or -1 if the want is malformed. */
+int	 btfinfo_find(const struct btf *, const struct btfinfo_want *,
+	    struct btfinfo_found *);
+
 /* Backends: one ops table each, chosen in queue.c. */
 struct quark_backend_stats {
 	uint64_t	lost;		/* raw events the kernel side dropped */
