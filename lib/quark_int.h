@@ -87,6 +87,27 @@ struct raw_event	*raw_event_alloc(uint32_t type);
 void			 raw_event_free(struct raw_event *);
 struct raw_event	*raw_event_dup(const struct raw_event *);
 
+struct btf;
+
+/* Facilities in report order; probe.c has a name for each. */
+enum probe_facility {
+	PROBE_BTF, PROBE_BPF_SYSCALL, PROBE_RINGBUF, PROBE_RAW_TP,
+	PROBE_TP_BTF, PROBE_SCHED_TP, PROBE_TASK_RENAME, PROBE_SYSCALL_TP,
+	PROBE_RAW_SYSCALLS, PROBE_FENTRY, PROBE_KPROBE, PROBE_BPF_LSM,
+	PROBE_PERF_TP, PROBE_PROC_CONNECTOR, PROBE_TRACEFS, PROBE_CAP_BPF,
+	PROBE_CAP_PERFMON, PROBE_CAP_SYS_ADMIN,
+	PROBE_COUNT
+};
+
+enum probe_state {
+	PROBE_ABSENT,		/* the kernel lacks it */
+	PROBE_OK,		/* present and usable by us */
+	PROBE_UNUSABLE,		/* present, but refused to us */
+	PROBE_UNKNOWN,		/* could not tell (e.g. unprivileged) */
+	PROBE_MOUNTABLE,	/* tracefs: not mounted, but can be */
+	PROBE_STATE_COUNT
+};
+
 /* Kernel facilities, probed without loading quark's programs (probe.c). */
 struct quark_probe {
 	int	btf;		/* /sys/kernel/btf/vmlinux readable and parses */
@@ -104,16 +125,50 @@ struct quark_probe {
 	int	cap_bpf, cap_perfmon, cap_sys_admin;
 	char	tracefs_path[64];
 	char	btf_path[256];
+	/* Added with `quark btf`: */
+	int	sched_tp;	/* sched_process_{fork,exec,exit} tracepoints */
+	int	task_rename;	/* task_rename tracepoint */
+	int	raw_syscalls;	/* raw_syscalls:sys_exit (btf_trace_sys_exit) */
+	int	privileged;	/* CAP_BPF+CAP_PERFMON, or CAP_SYS_ADMIN */
+	uint8_t	state[PROBE_COUNT];	/* enum probe_state, per facility */
+	char	why[PROBE_COUNT][128];	/* the reason, one line, never "" */
 };
-/* Fills *p; never fails as a whole: each member says yes (1) or no (0). */
+/*
+ * Fills *p; never fails as a whole: each int member says usable (1) or
+ * not (0), state[] and why[] say more.  Probing loads trivial programs
+ * (never attached) and, when tracefs is not mounted, mounts it in a
+ * child's private mount namespace: nothing is left behind.
+ */
 int	probe_kernel(struct quark_probe *);
+/* The same with a kernel BTF already loaded (NULL: load it). */
+int	probe_kernel_btf(struct quark_probe *, const struct btf *);
+const char *probe_name(int);		/* enum probe_facility -> "ringbuf" */
+const char *probe_state_name(int);	/* enum probe_state -> "absent" */
+
+/* What `quark watch` would do with what probe_kernel() found. */
+enum probe_feature {
+	FEAT_CREDS,		/* credential changes: setuid & co. */
+	FEAT_COMM,		/* comm changes: task_rename */
+	FEAT_FENTRY,		/* fentry/fexit extras */
+	FEAT_KPROBE,		/* kprobe extras */
+	FEAT_COUNT
+};
+
+struct probe_verdict {
+	const char	*backend;	/* "ebpf", or "none" */
+	const char	*hooks;		/* "tp_btf", "raw_tp", or NULL */
+	const char	*mode;		/* "tracepoint-only", ... or NULL */
+	char		 why[256];	/* why this backend (or none) */
+	int		 on[FEAT_COUNT];
+	char		 feat_why[FEAT_COUNT][160];
+};
+void	probe_verdict(const struct quark_probe *, struct probe_verdict *);
+const char *probe_feature_name(int);	/* enum probe_feature -> name */
 
 /*
  * btfinfo.c, btfmember.c: BTF files and the kernel members quark reads.
  * Errors: NULL or -1, errno set, and a reason for users in err[errlen].
  */
-struct btf;
-
 enum btfinfo_kind {
 	BTFINFO_FIELD,		/* a member of a struct or union */
 	BTFINFO_TYPE,		/* a type's existence or size */
