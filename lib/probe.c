@@ -474,8 +474,8 @@ probe_kprobe(struct quark_probe *p, const char *dir)
 		return;
 	}
 	if (dir == NULL) {
-		set(p, PROBE_KPROBE, PROBE_ABSENT, "no kprobe PMU (tracefs "
-		    "not checked)");
+		set(p, PROBE_KPROBE, PROBE_ABSENT, "no kprobe PMU in "
+		    "/sys/bus/event_source/devices (tracefs not checked)");
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/kprobe_events", dir);
@@ -489,6 +489,18 @@ probe_kprobe(struct quark_probe *p, const char *dir)
 static void
 tracefs_checks(struct quark_probe *p, const char *dir)
 {
+	char	path[256];
+
+	/* tracefs is root-only by default: unreadable is not absent. */
+	snprintf(path, sizeof(path), "%s/events", dir);
+	if (access(path, R_OK | X_OK) == -1) {
+		set(p, PROBE_SYSCALL_TP, PROBE_UNKNOWN, "cannot tell: %s: %s",
+		    path, strerror(errno));
+		set(p, PROBE_PERF_TP, PROBE_UNKNOWN, "cannot tell: %s: %s",
+		    path, strerror(errno));
+		probe_kprobe(p, NULL);
+		return;
+	}
 	probe_syscall_tp(p, dir);
 	probe_perf_tp(p, dir);
 	probe_kprobe(p, dir);
