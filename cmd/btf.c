@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "quark_int.h"
+#include "ndjson.h"
 #include "cmd.h"
 
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
@@ -36,39 +37,19 @@ static const char *const kind_names[] = {
 	[BTFINFO_ENUMVAL] = "btf_enumval",
 };
 
-/* Serialize, append '\n', one write(2).  Steals obj. */
+/* One line, one write(2) (ndjson_write).  Steals obj. */
 static void
 emit(struct out *o, json_t *obj)
 {
-	char	*buf = NULL;
-	size_t	 len, off = 0;
-	ssize_t	 r;
-
-	if (obj == NULL || o->dead || o->err)
-		goto done;
-	len = json_dumpb(obj, NULL, 0, JSON_COMPACT);
-	if (len == 0 || (buf = malloc(len + 1)) == NULL) {
-		o->err = 1;
-		goto done;
-	}
-	json_dumpb(obj, buf, len, JSON_COMPACT);
-	buf[len++] = '\n';
-	while (off < len) {
-		if ((r = write(STDOUT_FILENO, buf + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE)
-				o->dead = 1;
-			else {
-				cwarn("stdout");
-				o->err = 1;
-			}
-			break;
+	if (obj != NULL && !o->dead && !o->err &&
+	    ndjson_write(STDOUT_FILENO, obj) == -1) {
+		if (errno == EPIPE)
+			o->dead = 1;
+		else {
+			cwarn("stdout");
+			o->err = 1;
 		}
-		off += (size_t)r;
 	}
-done:
-	free(buf);
 	json_decref(obj);
 }
 
