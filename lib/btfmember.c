@@ -27,6 +27,7 @@
 #define MAX_DEPTH	32	/* typedef/modifier chains, nested members */
 #define MAX_ACCESS	64	/* indices in one CO-RE access string */
 #define MAX_RELOS	65536	/* more is a corrupt object */
+#define MAX_VISITS	1024	/* types visited to find one member */
 
 /* The optional-part-included .BTF.ext header (kernel btf.rst, "BTF.ext"). */
 struct ext_hdr {
@@ -457,11 +458,13 @@ btfinfo_wanted(struct btfinfo_want **out, size_t *n, char *err,
 /*
  * Member `name` of composite `sid`, looking into anonymous struct/union
  * members too (mm_struct keeps its fields in one).  Adds its bit offset
- * to *bits; *holder and *idx name the member found.
+ * to *bits; *holder and *idx name the member found.  *budget bounds the
+ * types visited: a corrupt BTF can nest anonymous members in a cycle.
  */
 static int
-member_find(const struct btf *btf, uint32_t sid, const char *name, int depth,
-    uint32_t *bits, const struct btf_type **holder, uint16_t *idx)
+member_find(const struct btf *btf, uint32_t sid, const char *name,
+    int *budget, uint32_t *bits, const struct btf_type **holder,
+    uint16_t *idx)
 {
 	const struct btf_type	*t;
 	const struct btf_member	*m;
@@ -469,7 +472,8 @@ member_find(const struct btf *btf, uint32_t sid, const char *name, int depth,
 	uint32_t		 sub, off;
 	uint16_t		 i, n;
 
-	if ((t = btf__type_by_id(btf, sid)) == NULL || !btf_is_composite(t))
+	if (--*budget < 0 || (t = btf__type_by_id(btf, sid)) == NULL ||
+	    !btf_is_composite(t))
 		return (0);
 	n = btf_vlen(t);
 	for (i = 0, m = btf_members(t); i < n; i++, m++) {
@@ -481,15 +485,13 @@ member_find(const struct btf *btf, uint32_t sid, const char *name, int depth,
 			return (1);
 		}
 	}
-	if (depth >= MAX_DEPTH)
-		return (0);
 	for (i = 0, m = btf_members(t); i < n; i++, m++) {
 		mn = btf__name_by_offset(btf, m->name_off);
 		if (mn != NULL && *mn != '\0')
 			continue;
 		off = *bits + btf_member_bit_offset(t, i);
 		sub = skip_mods(btf, m->type);
-		if (member_find(btf, sub, name, depth + 1, &off, holder, idx)) {
+		if (member_find(btf, sub, name, budget, &off, holder, idx)) {
 			*bits = off;
 			return (1);
 		}
@@ -506,14 +508,18 @@ component_find(const struct btf *btf, uint32_t sid, const char *comp,
 	const char *const	*names, *one[2];
 	char			 tname[64];
 	size_t			 i;
+	int			 budget;
 
 	if (t == NULL)
 		return (NULL);
 	type_name(btf, t, tname, sizeof(tname));
 	names = alias_of(tname, comp, one);
-	for (i = 0; names[i] != NULL; i++)
-		if (member_find(btf, sid, names[i], 0, bits, holder, idx))
+
+	for (i = 0; names[i] != NULL; i++) {
+		budget = MAX_VISITS;
+		if (member_find(btf, sid, names[i], &budget, bits, holder, idx))
 			return (names[i]);
+	}
 	return (NULL);
 }
 

@@ -292,6 +292,39 @@ t_fuzz_object(const unsigned char *obj, size_t len)
 	free(buf);
 }
 
+/* A struct whose anonymous members are itself: lookups must end. */
+static void
+t_cycle(void)
+{
+	struct btfinfo_want	 w = { BTFINFO_FIELD, BTF_KIND_STRUCT, 0,
+				    "s", "nope" };
+	struct btfinfo_found	 f;
+	struct btf		*b, *btf;
+	const void		*raw;
+	uint32_t		 len;
+	int			 s, i;
+
+	T_CASE("anonymous member cycle");
+	b = btf__new_empty();
+	T_CHECK(btf__add_int(b, "int", 4, BTF_INT_SIGNED) == 1);
+	T_CHECK((s = btf__add_struct(b, "s", 8)) == 2);
+	for (i = 0; i < 4; i++)
+		T_EQ_INT(btf__add_field(b, NULL, s, 0, 0), 0);
+	T_EQ_INT(btf__add_field(b, "x", 1, 0, 0), 0);
+	raw = btf__raw_data(b, &len);
+	btf = btfinfo_load_mem(raw, len, err, sizeof(err));
+	if (T_CHECK(btf != NULL)) {
+		T_EQ_INT(btfinfo_find(btf, &w, &f), 0);
+		T_EQ_INT(f.present, 0);
+		snprintf(w.member, sizeof(w.member), "x");
+		T_EQ_INT(btfinfo_find(btf, &w, &f), 0);
+		T_EQ_INT(f.present, 1);
+		T_EQ_INT(f.size, 4);
+	}
+	btf__free(btf);
+	btf__free(b);
+}
+
 static void
 all_ok(struct quark_probe *p)
 {
@@ -405,6 +438,7 @@ main(void)
 		t_fuzz_object(obj, len);
 	}
 	free(obj);
+	t_cycle();
 	t_verdict();
 	t_probe();
 	return (t_done());
