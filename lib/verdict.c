@@ -3,8 +3,8 @@
  *
  * Policy as data: the facilities the eBPF backend cannot do without,
  * and for each optional feature the facilities that can carry it.  The
- * eBPF loader and `quark btf` read the same tables, so the report and
- * what is loaded cannot disagree.
+ * eBPF loader can read the same tables (probe_verdict()), so the report
+ * and what is loaded need not disagree.
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,22 +23,24 @@ static const struct {
 				"tracepoints" },
 };
 
-/* Optional features: on when one of `by` is available, first wins. */
+/*
+ * Optional features: on when `by` is available.  bpf/quark.bpf.c attaches
+ * the credential hooks as "tracepoint/syscalls/sys_exit_*": libbpf finds
+ * those through a mounted tracefs, so that one needs tracefs too.
+ */
 static const struct {
 	const char	*name;
-	int		 by[2];		/* facilities, -1 for none */
-	const char	*via[2];
+	int		 by;
+	int		 tracefs;	/* needs tracefs mounted */
+	const char	*via;
 } features[FEAT_COUNT] = {
-	[FEAT_CREDS] = { "credential_changes",
-	    { PROBE_SYSCALL_TP, PROBE_RAW_SYSCALLS },
-	    { "syscalls:sys_exit_set* tracepoints",
-	      "raw_syscalls:sys_exit" } },
-	[FEAT_COMM] = { "comm_changes",
-	    { PROBE_TASK_RENAME, -1 }, { "task_rename tracepoint", NULL } },
-	[FEAT_FENTRY] = { "fentry_extras",
-	    { PROBE_FENTRY, -1 }, { "fentry/fexit programs", NULL } },
-	[FEAT_KPROBE] = { "kprobe_extras",
-	    { PROBE_KPROBE, -1 }, { "kprobes", NULL } },
+	[FEAT_CREDS] = { "credential_changes", PROBE_SYSCALL_TP, 1,
+	    "syscalls:sys_exit_set* tracepoints" },
+	[FEAT_COMM] = { "comm_changes", PROBE_TASK_RENAME, 0,
+	    "task_rename tracepoint" },
+	[FEAT_FENTRY] = { "fentry_extras", PROBE_FENTRY, 0,
+	    "fentry/fexit programs" },
+	[FEAT_KPROBE] = { "kprobe_extras", PROBE_KPROBE, 0, "kprobes" },
 };
 
 const char *
@@ -79,7 +81,7 @@ backend(const struct quark_probe *p, struct probe_verdict *v)
 void
 probe_verdict(const struct quark_probe *p, struct probe_verdict *v)
 {
-	int	i, j, f;
+	int	i, f;
 
 	memset(v, 0, sizeof(*v));
 	v->backend = "none";
@@ -93,19 +95,21 @@ probe_verdict(const struct quark_probe *p, struct probe_verdict *v)
 	snprintf(v->why, sizeof(v->why), "BTF, bpf(2), ring buffer and "
 	    "sched tracepoints available; attaching with %s", v->hooks);
 	for (i = 0; i < FEAT_COUNT; i++) {
-		for (j = 0; j < 2 && (f = features[i].by[j]) != -1; j++) {
-			if (p->state[f] == PROBE_OK) {
-				v->on[i] = 1;
-				snprintf(v->feat_why[i], sizeof(v->feat_why[i]),
-				    "via %s", features[i].via[j]);
-				break;
-			}
-		}
-		if (!v->on[i])
+		f = features[i].by;
+		if (p->state[f] != PROBE_OK)
 			snprintf(v->feat_why[i], sizeof(v->feat_why[i]),
-			    "%s %s: %s", probe_name(features[i].by[0]),
-			    probe_state_name(p->state[features[i].by[0]]),
-			    p->why[features[i].by[0]]);
+			    "%s %s: %s", probe_name(f),
+			    probe_state_name(p->state[f]), p->why[f]);
+		else if (features[i].tracefs &&
+		    p->state[PROBE_TRACEFS] != PROBE_OK)
+			snprintf(v->feat_why[i], sizeof(v->feat_why[i]),
+			    "tracefs %s: %s", probe_state_name(
+			    p->state[PROBE_TRACEFS]), p->why[PROBE_TRACEFS]);
+		else {
+			v->on[i] = 1;
+			snprintf(v->feat_why[i], sizeof(v->feat_why[i]),
+			    "via %s", features[i].via);
+		}
 	}
 	if (v->on[FEAT_FENTRY] && v->on[FEAT_KPROBE])
 		v->mode = "tracepoints+fentry+kprobe";

@@ -364,9 +364,12 @@ t_verdict(void)
 		  PROBE_ABSENT, "none", NULL, NULL, 0, 0, 0 },
 		{ "raw syscalls only", 1, PROBE_SYSCALL_TP, PROBE_UNKNOWN,
 		  PROBE_FENTRY, PROBE_ABSENT,
-		  "ebpf", "tp_btf", "tracepoints+kprobe", 1, 0, 1 },
+		  "ebpf", "tp_btf", "tracepoints+kprobe", 0, 0, 1 },
 		{ "no syscall hooks", 1, PROBE_SYSCALL_TP, PROBE_ABSENT,
 		  PROBE_RAW_SYSCALLS, PROBE_ABSENT,
+		  "ebpf", "tp_btf", "tracepoints+fentry+kprobe", 0, 1, 1 },
+		{ "tracefs not mounted", 1, PROBE_TRACEFS, PROBE_MOUNTABLE,
+		  -1, 0,
 		  "ebpf", "tp_btf", "tracepoints+fentry+kprobe", 0, 1, 1 },
 	};
 	struct quark_probe	p;

@@ -192,10 +192,14 @@ facility() {
 	    umount /sys/kernel/tracing 2>/dev/null
 	    "$1" btf --json | jq -r "select(.kind == \"facility\" and
 		(.name == \"tracefs\" or .name == \"syscall_tracepoints\")) |
-		\"\(.name) \(.state)\""
+		\"\(.name) \(.state)\",
+		(select(.kind == \"verdict\") |
+		\"creds \(.features.credential_changes.on)\")"
 	    grep -c " - tracefs " /proc/self/mountinfo || :' sh "$QUARK"
 	assert_success
+	# libbpf attaches tracepoint/syscalls/* through a mounted tracefs
 	assert_output "syscall_tracepoints available
 tracefs mountable
+creds false
 0"
 }
