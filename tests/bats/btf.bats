@@ -190,9 +190,9 @@ facility() {
 	run unshare -m sh -c '
 	    umount /sys/kernel/debug/tracing 2>/dev/null
 	    umount /sys/kernel/tracing 2>/dev/null
-	    "$1" btf --json | jq -r "select(.kind == \"facility\" and
+	    "$1" btf --json | jq -r "(select(.kind == \"facility\" and
 		(.name == \"tracefs\" or .name == \"syscall_tracepoints\")) |
-		\"\(.name) \(.state)\",
+		\"\(.name) \(.state)\"),
 		(select(.kind == \"verdict\") |
 		\"creds \(.features.credential_changes.on)\")"
 	    grep -c " - tracefs " /proc/self/mountinfo || :' sh "$QUARK"
