@@ -201,7 +201,7 @@ static void
 submit_alone(struct quark_queue *qq, struct raw_event *raw, uint32_t flags,
     uint64_t now)
 {
-	struct qrecord	*rec;
+	struct qrecord	*rec, *head;
 	int		 aggregates;
 
 	if ((rec = record_new(raw, now)) == NULL) {
@@ -215,7 +215,8 @@ submit_alone(struct quark_queue *qq, struct raw_event *raw, uint32_t flags,
 	    (qq->attr.flags & QQ_NO_AGGREGATE) == 0;
 	/* Full: the head leaves now, so the queue never exceeds max_length. */
 	if (qq->order.length >= qq->attr.max_length) {
-		TAILQ_INSERT_TAIL(&qq->ready, order_pop(&qq->order), ready);
+		head = order_pop(&qq->order);
+		TAILQ_INSERT_TAIL(&qq->ready, head, ready);
 	}
 	order_insert(&qq->order, rec, aggregates);
 	qq->stats.non_aggregations++;
