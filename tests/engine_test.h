@@ -9,6 +9,7 @@
 #ifndef QUARK_ENGINE_TEST_H
 #define QUARK_ENGINE_TEST_H
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #define MS	NS_PER_MS
 
 #define RAW(ty, t, p)	.type = (ty), .time = (t), .pid = (p), .tid = (p)
+#define RAW_T(ty, t, p, th) .type = (ty), .time = (t), .pid = (p), .tid = (th)
 #define R_FORK(t, p, pp) \
 	{ RAW(QUARK_EV_FORK, t, p), .fork.parent_pid = (pp) }
 #define R_EXEC(t, p, path) \
@@ -59,6 +61,14 @@ t_clock(void)
 	return (t_now);
 }
 
+/* Tests never read the real /proc: reconcile finds nothing readable. */
+static struct quark_process *
+t_no_proc(pid_t pid, int flags)
+{
+	errno = EACCES;
+	return (NULL);
+}
+
 /* A queue on the fake backend replaying raws, no /proc, test clock. */
 static struct quark_queue *
 t_open(const struct raw_event *raws, size_t n, uint32_t flags,
@@ -79,6 +89,7 @@ t_open(const struct raw_event *raws, size_t n, uint32_t flags,
 	if ((qq = quark_queue_open(attrp)) == NULL)
 		return (NULL);
 	queue_set_clock(qq, t_clock);
+	queue_set_reader(qq, t_no_proc);
 	return (qq);
 }
 
