@@ -135,7 +135,7 @@ t_drain_ready(struct quark_queue *qq, char *buf, size_t len)
 }
 
 /* Replays the whole script, then stops and drains: the summary. */
-static const char *
+static __attribute__((unused)) const char *
 t_run(const struct raw_event *raws, size_t n, uint32_t flags,
     struct quark_queue_attr *attr)
 {

@@ -1,0 +1,163 @@
+/*
+ * t_queue.c - the public queue API: attributes, open errors, stats, lost
+ * records, stop and drain, timeouts, close with records held.
+ */
+#include <errno.h>
+
+#include "engine_test.h"
+
+static void
+test_default_attr(void)
+{
+	struct quark_queue_attr	a;
+
+	T_CASE("default attr");
+	memset(&a, 0xff, sizeof(a));
+	quark_queue_default_attr(&a);
+	T_EQ_INT(a.flags, 0);
+	T_EQ_INT(a.backend, QUARK_BACKEND_AUTO);
+	T_EQ_INT(a.max_length, 10000);
+	T_EQ_INT(a.hold_max_ns, 1000 * MS);
+	T_EQ_INT(a.hold_min_ns, 1 * MS);
+	T_EQ_INT(a.reorder_ns, 25 * MS);
+	T_EQ_INT(a.grace_ns, 5 * NS_PER_SEC);
+	T_EQ_INT(a.reconcile_ns, 30 * NS_PER_SEC);
+	T_EQ_INT(a.ring_bytes, 8 << 20);
+	T_EQ_INT(a.argv_cap, 32 << 10);
+	T_CHECK(a.agg == NULL && a.fake == NULL && a.nfake == 0);
+}
+
+static void
+test_open_errors(void)
+{
+	struct quark_queue_attr	a;
+
+	T_CASE("open errors");
+	quark_queue_default_attr(&a);
+	a.flags = QQ_NO_SCRAPE;
+	a.backend = 99;
+	errno = 0;
+	T_CHECK(quark_queue_open(&a) == NULL);
+	T_EQ_INT(errno, EINVAL);
+	a.backend = QUARK_BACKEND_FAKE;
+	a.max_length = 0;
+	errno = 0;
+	T_CHECK(quark_queue_open(&a) == NULL);
+	T_EQ_INT(errno, EINVAL);
+	a.max_length = 10;
+	a.hold_min_ns = a.hold_max_ns + 1;
+	errno = 0;
+	T_CHECK(quark_queue_open(&a) == NULL);
+	T_EQ_INT(errno, EINVAL);
+	quark_queue_default_attr(&a);
+	a.flags = QQ_NO_SCRAPE;
+	a.backend = QUARK_BACKEND_FAKE;
+	a.nfake = 3;		/* and no events */
+	errno = 0;
+	T_CHECK(quark_queue_open(&a) == NULL);
+	T_EQ_INT(errno, EINVAL);
+}
+
+static void
+test_lost_records(void)
+{
+	const struct raw_event	raws[] = { R_FORK(10, 100, 1),
+	    R_EXEC(20, 101, "/a"), R_LOST(15, 3), R_LOST(40, 2),
+	    R_EXIT(30, 100, 0) };
+	struct quark_queue	*qq;
+	struct quark_stats	 st;
+	char			 buf[256] = "";
+
+	T_CASE("lost records in time order");
+	qq = t_open(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	quark_queue_stop(qq);
+	T_EQ_INT(t_drain_ready(qq, buf, sizeof(buf)), 4);
+	T_EQ_STR(buf, "100:fork+exit lost:3 101:exec lost:2");
+	quark_queue_stats(qq, &st);
+	T_EQ_INT(st.lost, 5);
+	quark_queue_close(qq);
+}
+
+static void
+test_stats(void)
+{
+	const struct raw_event	raws[] = { R_FORK(10, 100, 1),
+	    R_EXEC(20, 100, "/a"), R_EXIT(30, 100, 0), R_EXEC(40, 101, "/b"),
+	    { RAW_T(QUARK_EV_FORK, 50, 101, 102), .flags = RAW_F_THREAD } };
+	struct quark_queue	*qq;
+	struct quark_stats	 st;
+	char			 buf[256] = "";
+
+	T_CASE("stats");
+	qq = t_open(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	T_EQ_INT(quark_queue_fd(qq), -1);
+	T_EQ_INT(quark_queue_timeout_ms(qq), -1);
+	T_CHECK(quark_queue_next(qq) == NULL);
+	T_EQ_INT(errno, 0);
+	quark_queue_stats(qq, &st);
+	T_EQ_STR(st.backend, "fake");
+	T_EQ_INT(st.insertions, 4);		/* the thread's is dropped */
+	T_EQ_INT(st.aggregations, 2);
+	T_EQ_INT(st.non_aggregations, 2);
+	T_EQ_INT(st.length, 2);
+	T_EQ_INT(st.peak_length, 2);
+	T_EQ_INT(st.removals, 0);
+	T_EQ_INT(st.cache_size, 0);
+	t_now = 25 * MS;
+	T_EQ_INT(t_drain_ready(qq, buf, sizeof(buf)), 1);
+	quark_queue_stats(qq, &st);
+	T_EQ_INT(st.removals, 1);
+	T_EQ_INT(st.length, 1);
+	T_EQ_INT(st.cache_size, 1);
+	quark_queue_stop(qq);
+	T_EQ_INT(quark_queue_timeout_ms(qq), 0);
+	T_EQ_INT(t_drain_ready(qq, buf, sizeof(buf)), 1);
+	T_EQ_STR(buf, "100:fork+exec+exit 101:exec");
+	quark_queue_stats(qq, &st);
+	T_EQ_INT(st.removals, 2);
+	T_EQ_INT(st.length, 0);
+	T_EQ_INT(st.cache_size, 2);
+	T_EQ_INT(st.late, 0);
+	quark_queue_close(qq);
+}
+
+/* Closing with records held, raws unread and an event out: no leak. */
+static void
+test_close_held(void)
+{
+	const struct raw_event		 raws[] = { R_FORK(10, 100, 1),
+	    R_EXEC(20, 100, "/a"), R_EXIT(30, 100, 0), R_EXEC(40, 101, "/b"),
+	    R_EXEC(50, 102, "/c") };
+	const struct quark_event	*ev;
+	struct quark_queue		*qq;
+
+	T_CASE("close with records held");
+	qq = t_open(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	queue_set_poll_budget(qq, 4);
+	T_CHECK(quark_queue_next(qq) == NULL);
+	t_now = 25 * MS;
+	ev = quark_queue_next(qq);
+	T_CHECK(ev != NULL && ev->nchanges == 3);
+	T_EQ_STR(ev ? ev->process->exe : NULL, "/a");
+	quark_queue_close(qq);
+}
+
+int
+main(void)
+{
+	test_default_attr();
+	test_open_errors();
+	test_lost_records();
+	test_stats();
+	test_close_held();
+	return (t_done_named("t_queue"));
+}
