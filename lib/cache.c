@@ -277,16 +277,26 @@ start_differs(const struct quark_process *a, const struct quark_process *b)
 
 /* The fork's child: a fresh entry with the parent's context. */
 static struct centry *
-apply_fork(struct cache *c, struct centry *e, struct raw_event *raw)
+apply_fork(struct cache *c, struct centry *e, struct raw_event *raw,
+    int flags)
 {
-	struct centry	*parent;
+	struct quark_process	 from;
+	struct centry		*parent;
 
 	if (e == NULL && (e = entry_new(c, raw->pid)) == NULL)
 		return (NULL);
 	entry_reset(c, e);
 	parent = cache_get(c, raw->fork.parent_pid);
 	if (parent != NULL && parent != e) {
-		if (quark_process_copy(&e->p, &parent->p) == -1)
+		/* Shallow view of the parent, without what exec replaces. */
+		from = parent->p;
+		if (flags & CACHE_EXEC_FOLLOWS) {
+			from.exe = from.args = from.env = NULL;
+			from.args_len = from.env_len = 0;
+			from.known &= ~QP_IMAGE;
+			from.truncated &= ~QPT_IMAGE;
+		}
+		if (quark_process_copy(&e->p, &from) == -1)
 			return (NULL);
 		e->p.known &= ~QP_OWN;
 		e->p.pid = raw->pid;
@@ -306,16 +316,18 @@ apply_fork(struct cache *c, struct centry *e, struct raw_event *raw)
 /*
  * Applies one raw event (not a thread's, not a loss) to the cache and
  * returns the entry it is about; NULL and ENOMEM if it cannot.  The raw
- * event's strings move into the entry.
+ * event's strings move into the entry.  CACHE_EXEC_FOLLOWS: an exec of
+ * the same process comes next, so a fork need not copy the parent's
+ * image (exe, args, env) only for the exec to drop it.
  */
 struct centry *
-cache_apply(struct cache *c, struct raw_event *raw, uint64_t now)
+cache_apply(struct cache *c, struct raw_event *raw, uint64_t now, int flags)
 {
 	struct centry	*e;
 
 	e = cache_get(c, raw->pid);
 	if (raw->type == QUARK_EV_FORK) {
-		if ((e = apply_fork(c, e, raw)) == NULL)
+		if ((e = apply_fork(c, e, raw, flags)) == NULL)
 			goto nomem;
 	} else if (e == NULL) {
 		if ((e = entry_new(c, raw->pid)) == NULL)

@@ -119,7 +119,9 @@ struct centry	*cache_get(struct cache *, pid_t);
 struct centry	*cache_first(struct cache *);
 struct centry	*cache_next(struct cache *, struct centry *);
 int		 cache_seed(struct cache *, struct quark_process *);
-struct centry	*cache_apply(struct cache *, struct raw_event *, uint64_t now);
+#define CACHE_EXEC_FOLLOWS	0x1
+struct centry	*cache_apply(struct cache *, struct raw_event *, uint64_t now,
+		    int flags);
 void		 cache_gc(struct cache *, uint64_t now);
 uint64_t	 cache_gc_due(struct cache *);
 void		 cache_reconcile(struct cache *, cache_reader_fn, int qs_flags,

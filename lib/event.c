@@ -119,8 +119,9 @@ int
 event_fill(struct quark_event *ev, struct quark_process *scratch,
     struct cache *c, struct qrecord *rec, uint64_t now)
 {
-	struct raw_event	*raw;
+	struct raw_event	*raw, *next;
 	struct centry		*e = NULL;
+	int			 flags;
 
 	memset(ev, 0, offsetof(struct quark_event, changes));
 	ev->process = ev->parent = NULL;
@@ -138,7 +139,10 @@ event_fill(struct quark_event *ev, struct quark_process *scratch,
 		return (0);
 	}
 	TAILQ_FOREACH(raw, &rec->raws, entry) {
-		if ((e = cache_apply(c, raw, now)) == NULL)
+		next = TAILQ_NEXT(raw, entry);
+		flags = next != NULL && next->type == QUARK_EV_EXEC ?
+		    CACHE_EXEC_FOLLOWS : 0;
+		if ((e = cache_apply(c, raw, now, flags)) == NULL)
 			return (-1);
 	}
 	if (cache_stale(c, e))
