@@ -204,6 +204,8 @@ static void
 entry_free(struct cache *c, struct centry *e)
 {
 	unschedule(c, e);
+	if (c->last == e)
+		c->last = NULL;
 	RB_REMOVE(cache_tree, &c->tree, e);
 	c->size--;
 	quark_process_clear(&e->p);
@@ -231,10 +233,14 @@ cache_clear(struct cache *c)
 struct centry *
 cache_get(struct cache *c, pid_t pid)
 {
-	struct centry	probe;
+	struct centry	probe, *e;
 
+	if (c->last != NULL && c->last->p.pid == pid)
+		return (c->last);
 	probe.p.pid = pid;
-	return (RB_FIND(cache_tree, &c->tree, &probe));
+	if ((e = RB_FIND(cache_tree, &c->tree, &probe)) != NULL)
+		c->last = e;
+	return (e);
 }
 
 struct centry *

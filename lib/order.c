@@ -97,11 +97,15 @@ record_key(struct qrecord *rec)
 
 /* A record of one raw event, which it now owns. */
 struct qrecord *
-record_new(struct raw_event *raw, uint64_t now)
+record_new(struct order *o, struct raw_event *raw, uint64_t now)
 {
 	struct qrecord	*rec;
 
-	if ((rec = calloc(1, sizeof(*rec))) == NULL)
+	if ((rec = o->spare) != NULL) {
+		o->spare = TAILQ_NEXT(rec, ready);
+		o->nspare--;
+		memset(rec, 0, sizeof(*rec));
+	} else if ((rec = calloc(1, sizeof(*rec))) == NULL)
 		return (NULL);
 	TAILQ_INIT(&rec->raws);
 	TAILQ_INSERT_TAIL(&rec->raws, raw, entry);
@@ -115,7 +119,7 @@ record_new(struct raw_event *raw, uint64_t now)
 }
 
 void
-record_free(struct qrecord *rec)
+record_free(struct order *o, struct qrecord *rec)
 {
 	struct raw_event	*raw;
 
@@ -125,7 +129,12 @@ record_free(struct qrecord *rec)
 		TAILQ_REMOVE(&rec->raws, raw, entry);
 		raw_event_free(raw);
 	}
-	free(rec);
+	if (o != NULL && o->nspare < REC_SPARES) {
+		TAILQ_NEXT(rec, ready) = o->spare;
+		o->spare = rec;
+		o->nspare++;
+	} else
+		free(rec);
 }
 
 void
@@ -142,7 +151,12 @@ order_clear(struct order *o)
 	struct qrecord	*rec;
 
 	while ((rec = order_pop(o)) != NULL)
-		record_free(rec);
+		record_free(NULL, rec);
+	while ((rec = o->spare) != NULL) {
+		o->spare = TAILQ_NEXT(rec, ready);
+		free(rec);
+	}
+	o->nspare = 0;
 }
 
 /* aggregates: the record may take later raw events (it is in the pid index). */

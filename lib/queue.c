@@ -186,10 +186,10 @@ quark_queue_close(struct quark_queue *qq)
 		return;
 	if (qq->state != NULL)
 		qq->ops->close(qq->state);
-	record_free(qq->cur);
+	record_free(&qq->order, qq->cur);
 	while ((rec = TAILQ_FIRST(&qq->ready)) != NULL) {
 		TAILQ_REMOVE(&qq->ready, rec, ready);
-		record_free(rec);
+		record_free(&qq->order, rec);
 	}
 	order_clear(&qq->order);
 	cache_clear(&qq->cache);
@@ -204,7 +204,7 @@ submit_alone(struct quark_queue *qq, struct raw_event *raw, uint32_t flags,
 	struct qrecord	*rec, *head;
 	int		 aggregates;
 
-	if ((rec = record_new(raw, now)) == NULL) {
+	if ((rec = record_new(&qq->order, raw, now)) == NULL) {
 		/* Out of memory: as good as lost, and reported as such. */
 		raw_event_free(raw);
 		qq->stats.lost++;
@@ -312,7 +312,7 @@ quark_queue_next(struct quark_queue *qq)
 	struct qrecord	*rec;
 	uint64_t	 now;
 
-	record_free(qq->cur);
+	record_free(&qq->order, qq->cur);
 	qq->cur = NULL;
 	if (queue_poll(qq) == -1)
 		return (NULL);
