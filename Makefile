@@ -66,7 +66,7 @@ SKEL	 = $(BPFOUT)/quark.skel.h
 DEPS	 = make gcc clang-19 llvm-19 bpftool libbpf-dev libelf-dev \
 	   zlib1g-dev libjansson-dev libbsd-dev pkg-config bats bats-assert \
 	   bats-support jq mandoc python3-jsonschema libbpf-tools util-linux \
-	   procps
+	   procps zsh fish
 
 .PHONY: all deps run check unit unit-san bats lint bench install clean
 

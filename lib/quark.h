@@ -284,7 +284,12 @@ int			 quark_process_copy(struct quark_process *dst,
 
 struct quark_scrape;
 struct quark_scrape	*quark_scrape_open(int qs_flags);
-/* Next process (or thread), NULL at the end (errno 0) or on error. */
+/*
+ * Next process (or thread), NULL at the end (errno 0) or on error.  The
+ * caller owns it (quark_process_free()).  With QS_THREADS a process is
+ * followed by one record per thread other than its leader (QP_TID set,
+ * pid = the process); the process record stands for the leader.
+ */
 struct quark_process	*quark_scrape_next(struct quark_scrape *);
 void			 quark_scrape_close(struct quark_scrape *);
 

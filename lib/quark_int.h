@@ -175,5 +175,20 @@ int	clock_init(void);	/* boot id, tick length, boot->wall offset */
 int	procfs_parse_stat(const char *buf, size_t len, struct quark_process *);
 int	procfs_parse_status(const char *buf, size_t len, struct quark_process *);
 int	procfs_parse_cgroup(const char *buf, size_t len, char **path);
+/* "pid:[4026531836]" (a /proc/PID/ns/NAME link) -> inode. */
+int	procfs_parse_ns(const char *link, const char *name, uint64_t *ino);
+/* One decimal u32 and an optional newline (loginuid, sessionid). */
+int	procfs_parse_u32(const char *buf, size_t len, uint32_t *);
+/* Strips a " (deleted)" link suffix; 1 when it did. */
+int	procfs_strip_deleted(char *path);
+/* NUL-separated strings in buf (cmdline, environ): argc/envc. */
+uint32_t procfs_count_strings(const char *buf, size_t len);
+/* stat's tty_nr -> major, minor. */
+void	procfs_tty_nr(int64_t tty_nr, uint32_t *major, uint32_t *minor);
+/* Device numbers -> "pts/3", "tty1", "ttyS0"; -1 ENOENT if unnamed. */
+int	procfs_tty_name(uint32_t major, uint32_t minor, char *buf, size_t len);
+
+/* scrape.c: where /proc is ("/proc"); tests point it at a fake tree. */
+void	scrape_set_proc_root(const char *);
 
 #endif /* QUARK_INT_H */
