@@ -2,7 +2,11 @@
  * t_queue.c - the public queue API: attributes, open errors, stats, lost
  * records, stop and drain, timeouts, close with records held.
  */
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include "engine_test.h"
 
@@ -151,6 +155,87 @@ test_close_held(void)
 	quark_queue_close(qq);
 }
 
+/* Seeding from the real /proc, and failing when /proc cannot be read. */
+static void
+test_seed(void)
+{
+	struct quark_queue_attr		 attr;
+	const struct quark_process	*p;
+	struct quark_queue		*qq;
+	struct quark_stats		 st;
+	char				 exe[PATH_MAX];
+	ssize_t				 n;
+
+	T_CASE("seeded from /proc");
+	quark_queue_default_attr(&attr);
+	attr.backend = QUARK_BACKEND_FAKE;
+	qq = quark_queue_open(&attr);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	quark_queue_stats(qq, &st);
+	T_CHECK(st.cache_size >= 2);
+	p = quark_process_lookup(qq, getpid());
+	T_CHECK(p != NULL);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n < 0 ? 0 : n] = '\0';
+	T_EQ_STR(p ? p->exe : NULL, exe);
+	T_CHECK(p != NULL && (p->known & QP_START) && p->entity_id != 0);
+	T_EQ_INT(p ? p->ppid : 0, getppid());
+	T_CHECK(quark_process_lookup(qq, 1) != NULL);
+	quark_queue_close(qq);
+
+	T_CASE("seeding failure fails open");
+	scrape_set_proc_root("/nonexistent/proc");
+	errno = 0;
+	qq = quark_queue_open(&attr);
+	T_CHECK(qq == NULL);
+	T_EQ_INT(errno, ENOENT);
+	scrape_set_proc_root(NULL);
+	quark_queue_close(qq);
+}
+
+/* Reconcile with the real /proc: a dead pid goes, we get refreshed. */
+static void
+test_reconcile_proc(void)
+{
+	struct raw_event		 raws[3];
+	const struct quark_process	*p;
+	struct quark_queue		*qq;
+	struct quark_stats		 st;
+	char				 exe[PATH_MAX];
+	pid_t				 dead;
+	ssize_t				 n;
+
+	T_CASE("reconcile against /proc");
+	if ((dead = fork()) == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	memset(raws, 0, sizeof(raws));
+	raws[0] = (struct raw_event)R_EXEC(10, dead, "/was/here");
+	raws[1] = (struct raw_event)R_EXEC(20, getpid(), "/not/really");
+	raws[2] = (struct raw_event)R_LOST(30, 1);
+	qq = t_open(raws, 3, 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	queue_set_reader(qq, NULL);		/* the real one */
+	quark_queue_stop(qq);
+	T_EQ_INT(t_drain_ready(qq, (char[256]){ 0 }, 256), 3);
+	quark_queue_stats(qq, &st);
+	T_EQ_INT(st.reconciles, 1);
+	T_EQ_INT(st.reconcile_evictions, 1);
+	p = quark_process_lookup(qq, getpid());
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n < 0 ? 0 : n] = '\0';
+	T_EQ_STR(p ? p->exe : NULL, exe);
+	t_now = 5 * NS_PER_SEC;
+	T_CHECK(quark_queue_next(qq) == NULL);
+	T_CHECK(quark_process_lookup(qq, dead) == NULL);
+	T_CHECK(quark_process_lookup(qq, getpid()) != NULL);
+	quark_queue_close(qq);
+}
+
 int
 main(void)
 {
@@ -159,5 +244,7 @@ main(void)
 	test_lost_records();
 	test_stats();
 	test_close_held();
+	test_seed();
+	test_reconcile_proc();
 	return (t_done_named("t_queue"));
 }
