@@ -60,6 +60,21 @@ agg_append(struct qrecord *rec, struct raw_event *raw)
 	return (0);
 }
 
+/* Both know their process's start time, and they differ: pid reuse. */
+static int
+other_process(const struct raw_event *a, const struct raw_event *b)
+{
+	return ((a->task.known & QP_START) && (b->task.known & QP_START) &&
+	    quark_start_trunc(a->task.start_ns) !=
+	    quark_start_trunc(b->task.start_ns));
+}
+
+/*
+ * Whether raw may join rec, asked of the table for every event in rec;
+ * then the merge function of its predecessor (or successor) does it.
+ * Events of another process on the same pid never join, whatever the
+ * table says.
+ */
 int
 agg_try(const struct quark_agg_rules *rules, struct qrecord *rec,
     struct raw_event *raw)
@@ -71,7 +86,7 @@ agg_try(const struct quark_agg_rules *rules, struct qrecord *rec,
 	    (rec->flags & QUARK_EVF_THREAD))
 		return (-1);
 	TAILQ_FOREACH(r, &rec->raws, entry) {
-		if (r->type >= QUARK_EV_TYPE_COUNT)
+		if (r->type >= QUARK_EV_TYPE_COUNT || other_process(r, raw))
 			return (-1);
 		if (raw_cmp(r, raw) < 0) {
 			if (rules->merge[r->type][raw->type] == NULL)
