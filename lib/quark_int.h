@@ -121,7 +121,8 @@ struct quark_backend_ops {
 		    void **state);
 	/*
 	 * Turn what is available now into raw events handed to
-	 * queue_submit().  Returns how many were submitted, 0 when none was
+	 * queue_submit().  Losses are reported in band, as RAW_LOST raw
+	 * events (stats.lost is their sum, or stats()'s lost if larger).  Returns how many were submitted, 0 when none was
 	 * ready, -1 on error.  At most `budget` events (0 = no limit).
 	 */
 	int	(*poll)(struct quark_queue *, void *state, int budget);
