@@ -5,8 +5,9 @@
  * would deliver it (each batch slightly out of order), is pushed through
  * queue_submit() and drained with quark_queue_next() on the real clock
  * with the default attributes: the queue fills up to where the hold
- * reaches 0 and stays there, as under a spawn storm.  Pids are recycled
- * from a pid_max-sized space, so the cache stays bounded by it.
+ * reaches 0 and stays there, as under a spawn storm.  Twice: pids
+ * recycled within 32768 (the cache is bounded by the pid space), then
+ * within 4194304 (bounded by the collection of exited processes).
  *
  * Prints raw events per second and ns per raw event (raw event
  * allocation included, as a backend would pay it), then the same without
@@ -25,8 +26,9 @@
 
 #include "quark_int.h"
 
-#define NPID	32768		/* pids recycled, as with pid_max 32768 */
 #define BATCH	16		/* processes per delivery batch */
+
+static pid_t	npid;		/* pids recycled from 2 .. npid + 1 */
 
 static const char	bench_exe[] = "/usr/lib/bench/worker-binary";
 static const char	bench_args[] = "worker-binary\0--flag\0some-argument";
@@ -113,7 +115,7 @@ make_batch(struct raw_event **out, uint64_t *proc, uint64_t t0)
 
 	for (i = 0; i < BATCH; i++) {
 		p = *proc + i;
-		pid = 2 + (pid_t)(p % NPID);
+		pid = 2 + (pid_t)(p % (uint64_t)npid);
 		if (p & 1) {
 			out[n++] = mk(QUARK_EV_EXEC, t0 + i * 1000 + 300, pid);
 			out[n++] = mk(QUARK_EV_FORK, t0 + i * 1000, pid);
@@ -124,7 +126,7 @@ make_batch(struct raw_event **out, uint64_t *proc, uint64_t t0)
 	}
 	for (i = 0; i < BATCH; i++) {
 		p = *proc + i;
-		pid = 2 + (pid_t)(p % NPID);
+		pid = 2 + (pid_t)(p % (uint64_t)npid);
 		out[n++] = mk(QUARK_EV_EXIT, t0 + i * 1000 + 600, pid);
 	}
 	*proc += BATCH;
@@ -138,21 +140,20 @@ seed_parent(struct quark_queue *qq)
 	queue_submit(qq, raw);
 }
 
-int
-main(int argc, char **argv)
+static int
+run(uint64_t nproc, pid_t pids)
 {
 	struct raw_event		*batch[BATCH * 3];
 	struct quark_queue_attr		 attr;
 	struct quark_queue		*qq;
 	struct quark_stats		 st;
 	struct rusage			 ru;
-	uint64_t			 nproc = 1000000, proc = 0, t0, t1, t2;
+	uint64_t			 proc = 0, t0, t1, t2;
 	uint64_t			 nraw, nev = 0, evtime = 1000;
 	long				 rss_third = 0;
 	size_t				 i;
 
-	if (argc > 1 && (nproc = strtoull(argv[1], NULL, 10)) < BATCH * 3)
-		nproc = BATCH * 3;
+	npid = pids;
 	nproc -= nproc % BATCH;
 	nraw = nproc * 3;
 	quark_queue_default_attr(&attr);
@@ -192,7 +193,8 @@ main(int argc, char **argv)
 	t2 = cpu_ns() - t2;
 
 	getrusage(RUSAGE_SELF, &ru);
-	printf("engine: %llu raw events (%llu processes) -> %llu events\n",
+	printf("engine: pids recycled over %d: %llu raw events "
+	    "(%llu processes) -> %llu events\n", (int)pids,
 	    (unsigned long long)nraw, (unsigned long long)nproc,
 	    (unsigned long long)nev);
 	printf("engine: %.0f raw events/s, %.0f ns per raw event "
@@ -209,4 +211,19 @@ main(int argc, char **argv)
 	printf("engine: peak RSS %ld KiB; RSS %ld KiB at 1/3, %ld KiB at end\n",
 	    ru.ru_maxrss, rss_third, rss_kib());
 	return (nev == nproc + 1 ? 0 : 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	uint64_t	nproc = 1000000;
+	int		st = 0;
+
+	if (argc > 1 && (nproc = strtoull(argv[1], NULL, 10)) < BATCH * 3)
+		nproc = BATCH * 3;
+	/* pid_max 32768: pids come back before their grace time ends. */
+	st |= run(nproc, 32768);
+	/* pid_max 4194304: exits are collected (grace, or the gc cap). */
+	st |= run(nproc, 4194304);
+	return (st);
 }

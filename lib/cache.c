@@ -159,6 +159,7 @@ unschedule(struct cache *c, struct centry *e)
 	if (e->gc_at != 0) {
 		TAILQ_REMOVE(&c->gc, e, gc_entry);
 		e->gc_at = 0;
+		c->ngc--;
 	}
 }
 
@@ -171,6 +172,7 @@ schedule(struct cache *c, struct centry *e, uint64_t now)
 	if (e->gc_at == 0)
 		e->gc_at = 1;
 	TAILQ_INSERT_TAIL(&c->gc, e, gc_entry);
+	c->ngc++;
 }
 
 /* Pid reuse: the entry becomes a new, empty process on the same pid. */
@@ -219,6 +221,7 @@ cache_init(struct cache *c, uint64_t grace_ns)
 	RB_INIT(&c->tree);
 	TAILQ_INIT(&c->gc);
 	c->grace_ns = grace_ns;
+	c->gc_max = CACHE_GC_MAX;
 }
 
 void
@@ -360,13 +363,18 @@ nomem:
 	return (NULL);
 }
 
-/* Collects the entries whose grace time has passed. */
+/*
+ * Collects the entries whose grace time has passed, and the oldest ones
+ * beyond gc_max.  Only here (never while an entry is being applied or
+ * walked) is an entry freed.
+ */
 void
 cache_gc(struct cache *c, uint64_t now)
 {
 	struct centry	*e;
 
-	while ((e = TAILQ_FIRST(&c->gc)) != NULL && e->gc_at <= now) {
+	while ((e = TAILQ_FIRST(&c->gc)) != NULL &&
+	    (e->gc_at <= now || c->ngc > c->gc_max)) {
 		entry_free(c, e);
 		c->gcs++;
 	}

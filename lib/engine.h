@@ -109,12 +109,21 @@ TAILQ_HEAD(centry_list, centry);
 
 typedef struct quark_process *(*cache_reader_fn)(pid_t, int);
 
+/*
+ * Exited entries kept for their grace time, at most: under a spawn storm
+ * (20,000 exits/s for a 5 s grace would be 100,000 entries, argv included)
+ * the oldest go early, so memory stays bounded.
+ */
+#define CACHE_GC_MAX	8192
+
 struct cache {
 	struct cache_tree	tree;
 	struct centry_list	gc;	/* by gc_at, oldest first */
 	struct centry		*last;	/* last found: a record's raw events
 					   are all about one pid */
 	uint64_t		size;
+	uint64_t		ngc;	/* entries in gc */
+	uint64_t		gc_max;	/* CACHE_GC_MAX */
 	uint64_t		grace_ns;
 	uint64_t		epoch;	/* bumped at each loss */
 	uint64_t		gcs;

@@ -410,6 +410,41 @@ test_iter(void)
 	quark_queue_close(qq);
 }
 
+/* The cache alone: exited entries beyond gc_max go before their time. */
+static void
+test_gc_cap(void)
+{
+	const struct raw_event	 script[] = { R_FORK(10, 100, 1),
+	    R_EXIT(20, 100, 0) };
+	struct raw_event	*raw;
+	struct cache		 c;
+	pid_t			 pid;
+	size_t			 i;
+
+	T_CASE("gc cap");
+	cache_init(&c, 5 * SEC);
+	c.gc_max = 3;
+	for (pid = 100; pid < 105; pid++) {
+		for (i = 0; i < nitems(script); i++) {
+			raw = raw_event_dup(&script[i]);
+			raw->pid = raw->tid = pid;
+			T_CHECK(cache_apply(&c, raw, 0, 0) != NULL);
+			raw_event_free(raw);
+		}
+	}
+	T_EQ_INT(c.size, 5);
+	T_EQ_INT(c.ngc, 5);
+	cache_gc(&c, 0);
+	T_EQ_INT(c.size, 3);
+	T_EQ_INT(c.gcs, 2);
+	T_CHECK(cache_get(&c, 100) == NULL && cache_get(&c, 101) == NULL);
+	T_CHECK(cache_get(&c, 102) != NULL && cache_get(&c, 104) != NULL);
+	cache_gc(&c, 5 * SEC);
+	T_EQ_INT(c.size, 0);
+	T_EQ_INT(c.ngc, 0);
+	cache_clear(&c);
+}
+
 int
 main(void)
 {
@@ -422,5 +457,6 @@ main(void)
 	test_reconcile();
 	test_reconcile_busy();
 	test_iter();
+	test_gc_cap();
 	return (t_done_named("t_cache"));
 }
