@@ -347,6 +347,8 @@ cache_apply(struct cache *c, struct raw_event *raw, uint64_t now, int flags)
 		drop_image(&e->p);
 		e->epoch = c->epoch;
 	}
+	/* A process record is about the group: a thread id is not its own. */
+	raw->task.known &= ~QP_TID;
 	overlay(&e->p, &raw->task);
 	if (raw->type == QUARK_EV_COMM && raw->comm.comm[0] != '\0') {
 		memcpy(e->p.comm, raw->comm.comm, sizeof(e->p.comm));
