@@ -180,7 +180,7 @@ struct quark_event {
 	uint32_t			 nchanges;
 	uint32_t			 nchanges_dropped; /* beyond QUARK_MAX_CHANGES */
 	struct quark_change		 changes[QUARK_MAX_CHANGES];
-	const struct quark_process	*process;	/* after all changes */
+	const struct quark_process	*process;	/* after all changes; NULL for LOST */
 	const struct quark_process	*parent;	/* may be NULL */
 	uint64_t			 lost;	/* QUARK_EVENT_LOST: count */
 };
@@ -249,7 +249,10 @@ struct quark_queue *quark_queue_open(const struct quark_queue_attr *);
 const struct quark_event *quark_queue_next(struct quark_queue *);
 /* Pollable fd (POLLIN) that becomes ready when the backend has data. */
 int	quark_queue_fd(struct quark_queue *);
-/* Milliseconds until a held record becomes due; -1 when none is held. */
+/*
+ * Milliseconds until a held record becomes due or an exited process is to
+ * be collected (0: call quark_queue_next() now); -1 when nothing is held.
+ */
 int	quark_queue_timeout_ms(struct quark_queue *);
 /* Stop capture: later quark_queue_next() calls drain what is held. */
 int	quark_queue_stop(struct quark_queue *);

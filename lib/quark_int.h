@@ -231,7 +231,8 @@ struct quark_backend_ops {
 		    void **state);
 	/*
 	 * Turn what is available now into raw events handed to
-	 * queue_submit().  Returns how many were submitted, 0 when none was
+	 * queue_submit().  Losses are reported in band, as RAW_LOST raw
+	 * events (stats.lost is their sum, or stats()'s lost if larger).  Returns how many were submitted, 0 when none was
 	 * ready, -1 on error.  At most `budget` events (0 = no limit).
 	 */
 	int	(*poll)(struct quark_queue *, void *state, int budget);
@@ -245,6 +246,35 @@ extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
 
 /* queue.c: backends hand every raw event (ownership included) here. */
 void	queue_submit(struct quark_queue *, struct raw_event *);
+
+/*
+ * agg.c: the aggregation rules.  merge[a][b] is the function that lets a
+ * raw event of kind b join a record holding one of kind a that precedes it
+ * in time (so merge[b][a] is asked for the ones that follow it); NULL means
+ * "never".  A merge function returns 0 when it took the event, -1 when it
+ * declines (the event then starts a record of its own).  attr->agg may
+ * point to a replacement table; agg_append() is the default merge.
+ */
+struct qrecord;
+typedef int (*quark_agg_fn)(struct qrecord *, struct raw_event *);
+struct quark_agg_rules {
+	const char	*name;
+	quark_agg_fn	 merge[QUARK_EV_TYPE_COUNT][QUARK_EV_TYPE_COUNT];
+};
+extern const struct quark_agg_rules quark_agg_default;
+int	agg_append(struct qrecord *, struct raw_event *);
+
+/*
+ * queue.c: hooks for tests and benchmarks, called right after open: the
+ * clock (default quark_boot_now), the /proc reader used by reconcile
+ * (default quark_process_read) and the number of raw events a backend
+ * may submit per quark_queue_next() (default QUEUE_POLL_BUDGET).
+ */
+#define QUEUE_POLL_BUDGET	512
+void	queue_set_clock(struct quark_queue *, uint64_t (*)(void));
+void	queue_set_reader(struct quark_queue *,
+	    struct quark_process *(*)(pid_t, int));
+void	queue_set_poll_budget(struct quark_queue *, int);
 
 /* decode.c: one ring record -> a raw event.  -1 and EBADMSG if malformed. */
 struct raw_event	*decode_record(const void *rec, size_t len);
