@@ -9,4 +9,7 @@ st=0
 echo "== engine: synthetic raw events through order + aggregate + cache"
 "$build/bench/bench_engine" "${BENCH_PROCS:-1000000}" || st=1
 
+echo "== watch: spawn storm (bare, quark, execsnoop+exitsnoop), latency"
+bench/storm.sh "$build" || st=1
+
 exit $st
