@@ -49,6 +49,8 @@ OUT_SRC	 = $(sort $(wildcard output/*.c))
 CMD_SRC	 = $(sort $(wildcard cmd/*.c))
 TEST_SRC = $(sort $(wildcard tests/t_*.c))
 BENCH_SRC= $(sort $(wildcard bench/*.c))
+# Small programs the bats tests run as workloads (no libquark).
+HELP_SRC = $(sort $(wildcard tests/helpers/*.c))
 BPF_SRC	 = bpf/quark.bpf.c
 
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -56,6 +58,7 @@ OUT_OBJ	 = $(OUT_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ	 = $(CMD_SRC:%.c=$(BUILD)/%.o)
 TESTS	 = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES	 = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+HELPERS	 = $(HELP_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
 LIBQUARK = $(BUILD)/libquark.a
 LIBOUT	 = $(BUILD)/liboutput.a
@@ -66,7 +69,7 @@ SKEL	 = $(BPFOUT)/quark.skel.h
 DEPS	 = make gcc clang-19 llvm-19 bpftool libbpf-dev libelf-dev \
 	   zlib1g-dev libjansson-dev libbsd-dev pkg-config bats bats-assert \
 	   bats-support jq mandoc python3-jsonschema libbpf-tools util-linux \
-	   procps
+	   procps zsh fish
 
 .PHONY: all deps run check unit unit-san bats lint bench install clean
 
@@ -96,7 +99,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)tests/run.sh $(BUILD) build/san
 
-tests: $(TESTS) $(QUARK)
+tests: $(TESTS) $(HELPERS) $(QUARK)
 
 lint:
 	$(Q)mandoc -Tlint -Wwarning man/*.[0-9]
@@ -112,7 +115,7 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # Only the BPF backend includes the skeleton.
-$(BUILD)/lib/ring.o: $(SKEL)
+$(BUILD)/lib/ring.o $(BUILD)/lib/btfmember.o: $(SKEL)
 
 
 $(LIBQUARK): $(LIB_OBJ)
@@ -130,6 +133,11 @@ $(QUARK): $(CMD_OBJ) $(LIBOUT) $(LIBQUARK)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBOUT) $(LIBQUARK)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBOUT) $(LIBQUARK) $(LDLIBS)
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lpthread
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBOUT) $(LIBQUARK)
 	$(call msg,LD,$@)

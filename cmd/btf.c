@@ -1,11 +1,310 @@
 /*
- * btf.c - `quark btf`.  Placeholder until its issue lands.
+ * btf.c - `quark btf`: what this kernel offers quark, before anything is
+ * loaded.
+ *
+ * Three kinds of lines: every kernel member (and type, enumerator) the
+ * BPF side reads, from btfinfo_wanted(); every facility probe.c probes;
+ * one verdict.  NDJSON unless stdout is a terminal (or --table).  With
+ * --btf FILE only the members, against that file.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/btf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <jansson.h>
+
+#include "quark_int.h"
+#include "ndjson.h"
 #include "cmd.h"
+
+#define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
+
+struct out {
+	int	table;
+	int	dead;		/* the reader went away (EPIPE) */
+	int	err;		/* a write failed otherwise */
+};
+
+static const char *const kind_names[] = {
+	[BTFINFO_FIELD] = "btf_member",
+	[BTFINFO_TYPE] = "btf_type",
+	[BTFINFO_ENUMVAL] = "btf_enumval",
+};
+
+/* One line, one write(2) (ndjson_write).  Steals obj. */
+static void
+emit(struct out *o, json_t *obj)
+{
+	if (obj != NULL && !o->dead && !o->err &&
+	    ndjson_write(STDOUT_FILENO, obj) == -1) {
+		if (errno == EPIPE)
+			o->dead = 1;
+		else {
+			cwarn("stdout");
+			o->err = 1;
+		}
+	}
+	json_decref(obj);
+}
+
+static json_t *
+source(unsigned flags)
+{
+	json_t	*a = json_array();
+
+	if (flags & BTFINFO_F_BPF)
+		json_array_append_new(a, json_string("bpf"));
+	if (flags & BTFINFO_F_REQUIRED)
+		json_array_append_new(a, json_string("required"));
+	return (a);
+}
+
+static json_t *
+want_json(const struct btfinfo_want *w, const struct btfinfo_found *f)
+{
+	json_t	*o;
+
+	o = json_pack("{s:s, s:s}", "kind", kind_names[w->kind],
+	    w->kind == BTFINFO_ENUMVAL ? "enum" :
+	    w->kind == BTFINFO_TYPE ? "type" : "struct", w->type);
+	if (o == NULL)
+		return (NULL);
+	if (w->kind != BTFINFO_TYPE)
+		json_object_set_new(o, w->kind == BTFINFO_FIELD ? "member" :
+		    "name", json_string(w->member));
+	json_object_set_new(o, "present", json_boolean(f->present));
+	if (f->present && w->kind == BTFINFO_FIELD) {
+		json_object_set_new(o, "matched", json_string(f->matched));
+		json_object_set_new(o, "offset",
+		    json_integer(f->bit_offset / 8));
+		if (f->bitfield || f->bit_offset % 8) {
+			json_object_set_new(o, "bit_offset",
+			    json_integer(f->bit_offset));
+			json_object_set_new(o, "bits",
+			    json_integer(f->bitfield));
+		}
+	}
+	if (f->present && w->kind != BTFINFO_ENUMVAL)
+		json_object_set_new(o, "size", json_integer(f->size));
+	if (f->present && w->kind == BTFINFO_ENUMVAL)
+		json_object_set_new(o, "value", json_integer(f->value));
+	json_object_set_new(o, "source", source(w->flags));
+	return (o);
+}
+
+static void
+want_row(const struct btfinfo_want *w, const struct btfinfo_found *f)
+{
+	char	name[200], off[32], size[32];
+
+	snprintf(name, sizeof(name), "%s%s%s", w->type,
+	    w->kind == BTFINFO_TYPE ? "" : ".", w->member);
+	off[0] = size[0] = '\0';
+	if (f->present && w->kind == BTFINFO_FIELD) {
+		if (f->bitfield || f->bit_offset % 8)
+			snprintf(off, sizeof(off), "%u:%u", f->bit_offset / 8,
+			    f->bit_offset % 8);
+		else
+			snprintf(off, sizeof(off), "%u", f->bit_offset / 8);
+	}
+	if (f->present && w->kind == BTFINFO_ENUMVAL)
+		snprintf(off, sizeof(off), "=%lld", (long long)f->value);
+	if (f->present && w->kind != BTFINFO_ENUMVAL)
+		snprintf(size, sizeof(size), f->bitfield ? "%ub" : "%u",
+		    f->bitfield ? f->bitfield : f->size);
+	printf("%-40s %-18s %-8s %-6s %s%s%s\n", name,
+	    f->present ? f->matched : "ABSENT", off, size,
+	    w->flags & BTFINFO_F_BPF ? "bpf" : "",
+	    (w->flags & BTFINFO_F_BPF) && (w->flags & BTFINFO_F_REQUIRED) ?
+	    "," : "", w->flags & BTFINFO_F_REQUIRED ? "required" : "");
+}
+
+/* Members, types, enumerators; the count of absent ones in *absent. */
+static int
+report_members(struct out *o, const struct btf *btf, json_t *absent)
+{
+	struct btfinfo_want	*w;
+	struct btfinfo_found	 f;
+	char			 err[256];
+	size_t			 n, i;
+
+	if (btfinfo_wanted(&w, &n, err, sizeof(err)) == -1) {
+		cwarnx("the embedded BPF object: %s", err);
+		return (-1);
+	}
+	if (o->table)
+		printf("%-40s %-18s %-8s %-6s %s\n", "MEMBER", "MATCHED",
+		    "OFFSET", "SIZE", "FROM");
+	for (i = 0; i < n; i++) {
+		if (btfinfo_find(btf, &w[i], &f) == -1)
+			memset(&f, 0, sizeof(f));
+		if (!f.present && absent != NULL)
+			json_array_append_new(absent, json_sprintf("%s%s%s",
+			    w[i].type, w[i].kind == BTFINFO_TYPE ? "" : ".",
+			    w[i].member));
+		if (o->table)
+			want_row(&w[i], &f);
+		else
+			emit(o, want_json(&w[i], &f));
+	}
+	free(w);
+	return (0);
+}
+
+static void
+report_facilities(struct out *o, const struct quark_probe *p)
+{
+	json_t	*j;
+	int	 i;
+
+	if (o->table)
+		printf("\n%-24s %-10s %s\n", "FACILITY", "STATE", "REASON");
+	for (i = 0; i < PROBE_COUNT; i++) {
+		if (o->table) {
+			printf("%-24s %-10s %s\n", probe_name(i),
+			    probe_state_name(p->state[i]), p->why[i]);
+			continue;
+		}
+		j = json_pack("{s:s, s:s, s:b, s:s, s:s}", "kind", "facility",
+		    "name", probe_name(i), "available",
+		    p->state[i] == PROBE_OK, "state",
+		    probe_state_name(p->state[i]), "reason", p->why[i]);
+		if (j != NULL && i == PROBE_BTF)
+			json_object_set_new(j, "path", json_string(p->btf_path));
+		if (j != NULL && i == PROBE_TRACEFS && p->tracefs)
+			json_object_set_new(j, "path",
+			    json_string(p->tracefs_path));
+		emit(o, j);
+	}
+}
+
+static void
+report_verdict(struct out *o, const struct quark_probe *p, json_t *absent)
+{
+	struct probe_verdict	 v;
+	json_t			*j, *feats, *off;
+	int			 i;
+
+	probe_verdict(p, &v);
+	if (o->table) {
+		printf("\nverdict: backend %s", v.backend);
+		if (v.hooks != NULL)
+			printf(" (%s, %s)", v.hooks, v.mode);
+		printf(": %s\n", v.why);
+		for (i = 0; i < FEAT_COUNT; i++)
+			printf("  %-20s %-4s %s\n", probe_feature_name(i),
+			    v.on[i] ? "on" : "off", v.feat_why[i]);
+		printf("  %-20s %zu%s\n", "members absent",
+		    json_array_size(absent), json_array_size(absent) ?
+		    " (see ABSENT above)" : "");
+		return;
+	}
+	feats = json_object();
+	off = json_array();
+	for (i = 0; i < FEAT_COUNT; i++) {
+		json_object_set_new(feats, probe_feature_name(i),
+		    json_pack("{s:b, s:s}", "on", v.on[i], "reason",
+		    v.feat_why[i]));
+		if (!v.on[i])
+			json_array_append_new(off,
+			    json_string(probe_feature_name(i)));
+	}
+	j = json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:O}",
+	    "kind", "verdict", "backend", v.backend,
+	    "hooks", v.hooks ? json_string(v.hooks) : json_null(),
+	    "mode", v.mode ? json_string(v.mode) : json_null(),
+	    "reason", v.why, "features", feats, "off", off,
+	    "members_absent", absent);
+	emit(o, j);
+}
+
+static int
+btf_run(struct out *o, const char *file)
+{
+	struct quark_probe	*p = NULL;
+	struct btf		*btf;
+	json_t			*absent = json_array();
+	char			 err[256];
+	int			 rv = 1;
+
+	if ((btf = btfinfo_load(file ? file : VMLINUX_BTF, err,
+	    sizeof(err))) == NULL) {
+		cwarnx("%s: %s", file ? file : VMLINUX_BTF, err);
+		if (file != NULL)
+			goto done;
+	}
+	if (btf != NULL && report_members(o, btf, absent) == -1)
+		goto done;
+	if (file == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			cwarn("calloc");
+			goto done;
+		}
+		probe_kernel_btf(p, btf);
+		report_facilities(o, p);
+		report_verdict(o, p, absent);
+	}
+	if (o->table && fflush(stdout) == EOF && errno != EPIPE)
+		cwarn("stdout");
+	else
+		rv = o->err;
+done:
+	json_decref(absent);
+	free(p);
+	btf__free(btf);
+	return (rv);
+}
+
+static int
+quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return (0);
+}
 
 int
 cmd_btf(int argc, char **argv)
 {
-	cwarnx("not implemented yet");
-	return (1);
+	struct out	 o = { 0, 0, 0 };
+	const char	*file = NULL;
+	int		 ch, table = -1;
+
+	static const struct option longopts[] = {
+		{ "help",	no_argument,		NULL,	'h' },
+		{ "table",	no_argument,		NULL,	't' },
+		{ "json",	no_argument,		NULL,	'j' },
+		{ "btf",	required_argument,	NULL,	'b' },
+		{ NULL,		0,			NULL,	0 }
+	};
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return (cmd_help_of(cur_cmd));
+		case 't':
+		case 'j':
+			if (table != -1 && table != (ch == 't')) {
+				cwarnx("--table and --json exclude each other");
+				return (cmd_usage(cur_cmd));
+			}
+			table = ch == 't';
+			break;
+		case 'b':
+			file = optarg;
+			break;
+		default:
+			return (cmd_usage(cur_cmd));
+		}
+	}
+	if (optind != argc)
+		return (cmd_usage(cur_cmd));
+	o.table = table == -1 ? isatty(STDOUT_FILENO) : table;
+	/* libbpf would print its own warnings about the files we read. */
+	libbpf_set_print(quiet);
+	return (btf_run(&o, file));
 }

@@ -1,11 +1,134 @@
 /*
- * lookup.c - `quark lookup`.  Placeholder until its issue lands.
+ * lookup.c - `quark lookup [--ancestors] [--env] PID ...`: one NDJSON line
+ * per pid, read from /proc; with --ancestors each is followed by its
+ * parent, grandparent, ... up to pid 1 (or the top of its pid namespace).
+ *
+ * Every pid is parsed before anything is printed, so a usage error never
+ * leaves half an output.  A pid that does not exist is reported and makes
+ * the status 1; the others are still printed.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "quark.h"
+#include "ndjson.h"
 #include "cmd.h"
+
+/* Deeper than any real chain: a guard against a ppid loop from pid reuse. */
+#define ANCESTORS_MAX	4096
+
+enum { LK_OK, LK_GONE, LK_ERR, LK_EPIPE };
+
+/* The parent of p read from /proc, or NULL (errno ESRCH if none). */
+static struct quark_process *
+read_parent(const struct quark_process *p, int qs)
+{
+	if (!(p->known & QP_PPID) || p->ppid <= 0 || p->ppid == p->pid) {
+		errno = ESRCH;
+		return (NULL);
+	}
+	return (quark_process_read(p->ppid, qs));
+}
+
+static int
+emit(const struct quark_process *p, const struct quark_process *parent)
+{
+	if (ndjson_snapshot(STDOUT_FILENO, p, parent) == 0)
+		return (LK_OK);
+	if (errno == EPIPE)
+		return (LK_EPIPE);
+	cwarn("write");
+	return (LK_ERR);
+}
+
+/*
+ * Prints pid (and its ancestors).  Each line carries its parent, which is
+ * also the next ancestor: one read per level.
+ */
+static int
+lookup_one(pid_t pid, int qs, int ancestors)
+{
+	struct quark_process	*p, *parent;
+	int			 r, depth = 0;
+
+	if ((p = quark_process_read(pid, qs)) == NULL) {
+		if (errno == ESRCH) {
+			cwarnx("%d: no such process", (int)pid);
+			return (LK_GONE);
+		}
+		cwarn("%d", (int)pid);
+		return (LK_ERR);
+	}
+	for (;;) {
+		parent = read_parent(p, qs);
+		r = emit(p, parent);
+		quark_process_free(p);
+		p = parent;
+		/* A parent that vanished just ends the chain. */
+		if (r != LK_OK || !ancestors || p == NULL ||
+		    ++depth >= ANCESTORS_MAX)
+			break;
+	}
+	quark_process_free(p);
+	return (r);
+}
 
 int
 cmd_lookup(int argc, char **argv)
 {
-	cwarnx("not implemented yet");
-	return (1);
+	pid_t		*pids;
+	long long	 v;
+	int		 ch, i, n, qs = 0, ancestors = 0, status = 0, r;
+
+	static const struct option longopts[] = {
+		{ "help",	no_argument,	NULL,	'h' },
+		{ "ancestors",	no_argument,	NULL,	'a' },
+		{ "env",	no_argument,	NULL,	'E' },
+		{ NULL,		0,		NULL,	0 }
+	};
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return (cmd_help_of(cur_cmd));
+		case 'a':
+			ancestors = 1;
+			break;
+		case 'E':
+			qs |= QS_ENV;
+			break;
+		default:
+			return (cmd_usage(cur_cmd));
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		cwarnx("no pid given");
+		return (cmd_usage(cur_cmd));
+	}
+	if ((pids = calloc(argc, sizeof(*pids))) == NULL) {
+		cwarn("calloc");
+		return (1);
+	}
+	for (i = 0; i < argc; i++) {
+		if (parse_num(argv[i], 1, INT_MAX, "pid", &v) == -1) {
+			free(pids);
+			return (cmd_usage(cur_cmd));
+		}
+		pids[i] = (pid_t)v;
+	}
+	n = argc;
+	for (i = 0; i < n; i++) {
+		r = lookup_one(pids[i], qs, ancestors);
+		if (r == LK_EPIPE)
+			break;
+		if (r != LK_OK)
+			status = 1;
+	}
+	free(pids);
+	return (status);
 }

@@ -1,11 +1,293 @@
 /*
- * watch.c - `quark watch`.  Placeholder until its issue lands.
+ * watch.c - `quark watch`: stream process events as NDJSON.
+ *
+ * The loop: block on the queue's fd (or until a held record is due), drain
+ * every ready event to stdout, repeat.  SIGINT/SIGTERM stop capture; what
+ * the queue still holds is flushed before exiting 0.  A closed stdout
+ * (EPIPE) is a normal end.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "quark.h"
+#include "ndjson.h"
 #include "cmd.h"
+
+static volatile sig_atomic_t	stop_sig;
+static volatile sig_atomic_t	stats_sig;
+
+enum {
+	OPT_NO_AGGREGATE = 256,
+	OPT_THREADS,
+	OPT_ENV,
+	OPT_STATS,
+	OPT_HOLD,
+	OPT_REORDER,
+	OPT_MAX_LENGTH,
+	OPT_RING_SIZE,
+	OPT_ARGV_CAP,
+	OPT_GRACE,
+};
+
+static const struct option watch_opts[] = {
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "no-aggregate",	no_argument,		NULL, OPT_NO_AGGREGATE },
+	{ "threads",		no_argument,		NULL, OPT_THREADS },
+	{ "env",		no_argument,		NULL, OPT_ENV },
+	{ "stats",		no_argument,		NULL, OPT_STATS },
+	{ "hold",		required_argument,	NULL, OPT_HOLD },
+	{ "reorder",		required_argument,	NULL, OPT_REORDER },
+	{ "max-length",		required_argument,	NULL, OPT_MAX_LENGTH },
+	{ "ring-size",		required_argument,	NULL, OPT_RING_SIZE },
+	{ "argv-cap",		required_argument,	NULL, OPT_ARGV_CAP },
+	{ "grace",		required_argument,	NULL, OPT_GRACE },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static void
+on_stop(int sig)
+{
+	stop_sig = sig;
+}
+
+static void
+on_usr1(int sig)
+{
+	stats_sig = 1;
+}
+
+/* No SA_RESTART: a signal must interrupt poll(2). */
+static void
+watch_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+static int
+is_pow2(long long v)
+{
+	return (v > 0 && (v & (v - 1)) == 0);
+}
+
+/* Returns 0, or EXIT_USAGE after complaining. */
+static int
+watch_parse(int argc, char **argv, struct quark_queue_attr *attr,
+    int *stats)
+{
+	long long	v;
+	int		ch;
+
+	while ((ch = getopt_long(argc, argv, "h", watch_opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return (-1);
+		case OPT_NO_AGGREGATE:
+			attr->flags |= QQ_NO_AGGREGATE;
+			break;
+		case OPT_THREADS:
+			attr->flags |= QQ_THREADS;
+			break;
+		case OPT_ENV:
+			attr->flags |= QQ_ENV;
+			break;
+		case OPT_STATS:
+			*stats = 1;
+			break;
+		case OPT_HOLD:
+			if (parse_duration_ms(optarg, 60000, "hold",
+			    &attr->hold_max_ns) == -1)
+				return (EXIT_USAGE);
+			break;
+		case OPT_REORDER:
+			if (parse_duration_ms(optarg, 60000, "reorder",
+			    &attr->reorder_ns) == -1)
+				return (EXIT_USAGE);
+			break;
+		case OPT_GRACE:
+			if (parse_duration_ms(optarg, 3600000, "grace",
+			    &attr->grace_ns) == -1)
+				return (EXIT_USAGE);
+			break;
+		case OPT_MAX_LENGTH:
+			if (parse_num(optarg, 1, 10000000, "max-length",
+			    &v) == -1)
+				return (EXIT_USAGE);
+			attr->max_length = (uint32_t)v;
+			break;
+		case OPT_RING_SIZE:
+			if (parse_num(optarg, 4096, 1LL << 30, "ring-size",
+			    &v) == -1)
+				return (EXIT_USAGE);
+			if (!is_pow2(v)) {
+				cwarnx("ring-size must be a power of 2: %s",
+				    optarg);
+				return (EXIT_USAGE);
+			}
+			attr->ring_bytes = (uint32_t)v;
+			break;
+		case OPT_ARGV_CAP:
+			if (parse_num(optarg, 0, 1LL << 20, "argv-cap",
+			    &v) == -1)
+				return (EXIT_USAGE);
+			attr->argv_cap = (uint32_t)v;
+			break;
+		default:
+			return (EXIT_USAGE);
+		}
+	}
+	if (optind != argc) {
+		cwarnx("unexpected argument '%s'", argv[optind]);
+		return (EXIT_USAGE);
+	}
+	return (0);
+}
+
+/* One JSON line of counters on stderr. */
+static void
+print_stats(struct quark_queue *qq)
+{
+	struct quark_stats	 st;
+	json_t			*o;
+
+	quark_queue_stats(qq, &st);
+	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+	    " s:I, s:I, s:I, s:I, s:I}",
+	    "kind", "stats", "backend", st.backend,
+	    "insertions", (json_int_t)st.insertions,
+	    "removals", (json_int_t)st.removals,
+	    "aggregations", (json_int_t)st.aggregations,
+	    "non_aggregations", (json_int_t)st.non_aggregations,
+	    "lost", (json_int_t)st.lost,
+	    "late", (json_int_t)st.late,
+	    "garbage_collections", (json_int_t)st.garbage_collections,
+	    "reconciles", (json_int_t)st.reconciles,
+	    "reconcile_evictions", (json_int_t)st.reconcile_evictions,
+	    "bad_records", (json_int_t)st.bad_records,
+	    "length", (json_int_t)st.length,
+	    "peak_length", (json_int_t)st.peak_length,
+	    "cache_size", (json_int_t)st.cache_size);
+	if (o != NULL) {
+		ndjson_write(STDERR_FILENO, o);
+		json_decref(o);
+	}
+}
+
+/*
+ * Write every ready event.  Returns 0 when the queue has nothing ready,
+ * 1 when stdout went away (EPIPE), -1 on error.
+ */
+static int
+drain(struct quark_queue *qq)
+{
+	const struct quark_event	*ev;
+
+	for (;;) {
+		errno = 0;
+		if ((ev = quark_queue_next(qq)) == NULL)
+			break;
+		if (ndjson_event(STDOUT_FILENO, ev) == -1) {
+			if (errno == EPIPE)
+				return (1);
+			cwarn("write");
+			return (-1);
+		}
+	}
+	if (errno != 0) {
+		cwarn("reading events");
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+open_failed(void)
+{
+	switch (errno) {
+	case EPERM:
+	case EACCES:
+		cwarnx("loading BPF needs root (CAP_BPF and CAP_PERFMON); "
+		    "try sudo");
+		break;
+	case ENOENT:
+		cwarnx("no kernel BTF at /sys/kernel/btf/vmlinux; "
+		    "a kernel with CONFIG_DEBUG_INFO_BTF=y is needed "
+		    "(see quark btf)");
+		break;
+	case ENOSYS:
+	case EOPNOTSUPP:
+		cwarnx("this kernel refused quark's BPF programs (%s); "
+		    "run quark btf for details", strerror(errno));
+		break;
+	default:
+		cwarn("starting capture");
+		break;
+	}
+}
+
+static int
+watch_loop(struct quark_queue *qq, int stats)
+{
+	struct pollfd	pfd;
+	int		r, timeout;
+
+	pfd.fd = quark_queue_fd(qq);
+	pfd.events = POLLIN;
+	while (!stop_sig) {
+		if ((r = drain(qq)) != 0)
+			return (r == 1 ? 0 : 1);
+		if (stats_sig) {
+			stats_sig = 0;
+			print_stats(qq);
+		}
+		/* Wake at least every 100 ms for reconcile and grace. */
+		timeout = quark_queue_timeout_ms(qq);
+		if (timeout < 0 || timeout > 100)
+			timeout = 100;
+		if (poll(&pfd, pfd.fd == -1 ? 0 : 1, timeout) == -1 &&
+		    errno != EINTR) {
+			cwarn("poll");
+			return (1);
+		}
+	}
+	/* Stopped by a signal: flush what is held, then leave. */
+	quark_queue_stop(qq);
+	r = drain(qq);
+	return (r == -1 ? 1 : 0);
+}
 
 int
 cmd_watch(int argc, char **argv)
 {
-	cwarnx("not implemented yet");
-	return (1);
+	struct quark_queue_attr	 attr;
+	struct quark_queue	*qq;
+	int			 stats = 0, r;
+
+	quark_queue_default_attr(&attr);
+	if ((r = watch_parse(argc, argv, &attr, &stats)) != 0)
+		return (r == -1 ? cmd_help_of(cur_cmd) : cmd_usage(cur_cmd));
+	watch_signals();
+	if ((qq = quark_queue_open(&attr)) == NULL) {
+		open_failed();
+		return (1);
+	}
+	r = watch_loop(qq, stats);
+	if (stats)
+		print_stats(qq);
+	quark_queue_close(qq);
+	return (r);
 }

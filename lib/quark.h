@@ -180,7 +180,7 @@ struct quark_event {
 	uint32_t			 nchanges;
 	uint32_t			 nchanges_dropped; /* beyond QUARK_MAX_CHANGES */
 	struct quark_change		 changes[QUARK_MAX_CHANGES];
-	const struct quark_process	*process;	/* after all changes */
+	const struct quark_process	*process;	/* after all changes; NULL for LOST */
 	const struct quark_process	*parent;	/* may be NULL */
 	uint64_t			 lost;	/* QUARK_EVENT_LOST: count */
 };
@@ -249,7 +249,10 @@ struct quark_queue *quark_queue_open(const struct quark_queue_attr *);
 const struct quark_event *quark_queue_next(struct quark_queue *);
 /* Pollable fd (POLLIN) that becomes ready when the backend has data. */
 int	quark_queue_fd(struct quark_queue *);
-/* Milliseconds until a held record becomes due; -1 when none is held. */
+/*
+ * Milliseconds until a held record becomes due or an exited process is to
+ * be collected (0: call quark_queue_next() now); -1 when nothing is held.
+ */
 int	quark_queue_timeout_ms(struct quark_queue *);
 /* Stop capture: later quark_queue_next() calls drain what is held. */
 int	quark_queue_stop(struct quark_queue *);
@@ -284,7 +287,12 @@ int			 quark_process_copy(struct quark_process *dst,
 
 struct quark_scrape;
 struct quark_scrape	*quark_scrape_open(int qs_flags);
-/* Next process (or thread), NULL at the end (errno 0) or on error. */
+/*
+ * Next process (or thread), NULL at the end (errno 0) or on error.  The
+ * caller owns it (quark_process_free()).  With QS_THREADS a process is
+ * followed by one record per thread other than its leader (QP_TID set,
+ * pid = the process); the process record stands for the leader.
+ */
 struct quark_process	*quark_scrape_next(struct quark_scrape *);
 void			 quark_scrape_close(struct quark_scrape *);
 
@@ -304,6 +312,11 @@ struct quark_container {
 /* 1 and fills *c when the path names a container, 0 when not. */
 int	quark_container_parse(const char *cgroup, struct quark_container *c);
 
-const char *quark_event_type_name(uint32_t);	/* "fork", "exec", ... */
+const char *quark_event_type_name(uint32_t);
+/*
+ * The name under /dev of a terminal ("pts/3", "tty1", "ttyS0").  0, or -1
+ * with ENOENT when the numbers name no terminal we know.
+ */
+int	quark_tty_name(uint32_t major, uint32_t minor, char *buf, size_t len);	/* "fork", "exec", ... */
 
 #endif /* QUARK_H */

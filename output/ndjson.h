@@ -6,6 +6,13 @@
  * UTF-8 JSON whatever bytes a process holds: see utf8.h for the policy.
  * Unknown values (a clear QP_* bit) are absent keys, never zeros.
  *
+ * Integers: JSON readers commonly hold integers as int64 (or doubles).
+ * Values that use all 64 bits are printed as strings: entity_id as 16
+ * lowercase hex digits, capability sets as "0x%016llx".  Every other
+ * integer (pids, ids, namespace inodes, byte counts, boot nanoseconds,
+ * which reach INT64_MAX in the year 2262) fits in int64; should one not,
+ * its key is left out and named in "sanitized", never wrapped.
+ *
  * Write functions return 0, or -1 with errno set; errno EPIPE means the
  * reader went away, which callers treat as a normal end.
  */
@@ -31,5 +38,20 @@ int	 ndjson_snapshot(int fd, const struct quark_process *,
 	    const struct quark_process *parent);
 /* {"kind":"event"|"lost", ...} from quark_queue_next(). */
 int	 ndjson_event(int fd, const struct quark_event *);
+
+/* The records above as objects, without writing them.  New refs. */
+json_t	*ndjson_snapshot_json(const struct quark_process *,
+	    const struct quark_process *parent);
+json_t	*ndjson_event_json(const struct quark_event *);
+
+/*
+ * Wall-clock ns -> "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" into buf (at least
+ * NDJSON_TIME_LEN bytes).  Returns 0, or -1 if the year is out of range.
+ */
+#define NDJSON_TIME_LEN	40
+int	 ndjson_format_time(uint64_t wall_ns, char *buf, size_t len);
+
+/* Free the writer's line buffer and the name cache (before exit). */
+void	 ndjson_cleanup(void);
 
 #endif /* QUARK_NDJSON_H */

@@ -34,6 +34,7 @@ done
 
 printf '== bats\n'
 QUARK="$top/${1:-build}/quark"; export QUARK
+QUARK_HELPERS="$top/${1:-build}/tests/helpers"; export QUARK_HELPERS
 bats --tap tests/bats >"$log" 2>&1
 cat "$log"
 bp=$(grep -c '^ok ' "$log")

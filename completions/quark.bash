@@ -1,0 +1,73 @@
+# bash completion for quark(8)
+#
+# The options of each command are listed once, in _quark_opts; they must
+# match `quark help CMD` and the man page (tests/bats/docs.bats checks).
+
+declare -gA _quark_opts=(
+	[quark]="-h -V"
+	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace"
+	[snapshot]="-h --threads --tree --no-kthreads --env"
+	[lookup]="-h --ancestors --env"
+	[btf]="-h --table --json --btf"
+	[help]=""
+)
+_quark_commands="watch snapshot lookup btf help"
+
+_quark_pids()
+{
+	local p
+	for p in /proc/[0-9]*; do
+		printf '%s\n' "${p#/proc/}"
+	done
+}
+
+_quark()
+{
+	local cur prev cmd i
+	COMPREPLY=()
+	cur="${COMP_WORDS[COMP_CWORD]}"
+	prev="${COMP_WORDS[COMP_CWORD-1]}"
+
+	# The command is the first word after the global options.
+	cmd=""
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case "${COMP_WORDS[i]}" in
+		-*) ;;
+		*) cmd="${COMP_WORDS[i]}"; break ;;
+		esac
+	done
+
+	if [[ -z "$cmd" ]]; then
+		if [[ "$cur" == -* ]]; then
+			COMPREPLY=($(compgen -W "${_quark_opts[quark]}" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$_quark_commands" -- "$cur"))
+		fi
+		return 0
+	fi
+
+	# Options that take a value.
+	case "$prev" in
+	--hold|--reorder|--grace|--max-length|--ring-size|--argv-cap)
+		return 0 ;;
+	--btf)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0 ;;
+	esac
+
+	case "$cmd" in
+	help)
+		COMPREPLY=($(compgen -W "$_quark_commands" -- "$cur"))
+		return 0 ;;
+	watch|snapshot|lookup|btf)
+		if [[ "$cur" == -* || "$cmd" != lookup ]]; then
+			COMPREPLY=($(compgen -W "${_quark_opts[$cmd]}" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$(_quark_pids)" -- "$cur"))
+		fi
+		return 0 ;;
+	esac
+	return 0
+}
+
+complete -F _quark quark

@@ -1,0 +1,451 @@
+/*
+ * cache.c - the process cache: one entry per pid, updated by every record
+ * as it leaves the order queue, so that it always describes the process
+ * as of the last event handed out.
+ *
+ *  - fork: a fresh entry for the child, with the parent's context (exe,
+ *    args, cwd, cgroup, creds, ...: fork shares the image), then what the
+ *    raw event knows;
+ *  - exec: the image changes: exe, args and env are dropped and replaced
+ *    by what the raw event knows, the rest is overlaid;
+ *  - exit: exit fields set, the entry is collected grace_ns later so that
+ *    a lookup right after the exit still answers;
+ *  - pid reuse: a fork on a pid, or any event whose start time differs
+ *    from the entry's, resets the entry in place: nothing of the old
+ *    process (exit fields, exe, args, pending collection) survives.
+ *
+ * Loss epochs: each entry remembers the loss epoch in which its exe/args
+ * were last learned for certain (exec, seeding, reconcile).  After a loss
+ * an entry from an older epoch may have missed an exec: its records are
+ * marked stale until reconcile refreshes it from /proc.
+ *
+ * Strings move from raw events into entries (the raw's pointer is NULLed):
+ * no copy on the hot path except the fork's inheritance.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+static int
+centry_cmp(const struct centry *a, const struct centry *b)
+{
+	return (a->p.pid < b->p.pid ? -1 : a->p.pid > b->p.pid);
+}
+
+RB_GENERATE_STATIC(cache_tree, centry, entry, centry_cmp)
+
+/* Plain (string-free) field groups: one contiguous range per QP_* bit. */
+struct field_range {
+	uint64_t	bit;
+	size_t		off;
+	size_t		end;
+};
+
+#define QP_FIELD_END(f)	(offsetof(struct quark_process, f) + \
+	sizeof(((struct quark_process *)NULL)->f))
+#define RANGE(bit, first, last) \
+	{ bit, offsetof(struct quark_process, first), QP_FIELD_END(last) }
+
+static const struct field_range plain_fields[] = {
+	RANGE(QP_PPID,		ppid,		ppid),
+	RANGE(QP_COMM,		comm,		comm),
+	RANGE(QP_CREDS,		uid,		sgid),
+	RANGE(QP_FSCREDS,	fsuid,		fsgid),
+	RANGE(QP_PGID_SID,	pgid,		sid),
+	RANGE(QP_TTY,		tty_major,	tty_minor),
+	RANGE(QP_START,		start_ns,	start_ns_raw),
+	RANGE(QP_CAPS,		cap,		cap),
+	RANGE(QP_NS,		ns_known,	ns),
+	RANGE(QP_STATE,		state,		state),
+	RANGE(QP_NTHREADS,	nthreads,	nthreads),
+	RANGE(QP_EXIT,		exit_code,	exit_ns),
+	RANGE(QP_KTHREAD,	kthread,	kthread),
+	RANGE(QP_TID,		tid,		tid),
+	RANGE(QP_LOGINUID,	loginuid,	loginuid),
+};
+
+/* What a fork does not inherit: it is the child's own. */
+#define QP_OWN	(QP_EXIT | QP_START | QP_STATE | QP_NTHREADS | QP_TID | \
+	QP_PPID)
+/* What an exec replaces wholesale (the new image). */
+#define QP_IMAGE	(QP_EXE | QP_ARGS | QP_ENV)
+#define QPT_IMAGE	(QPT_EXE | QPT_EXE_DELETED | QPT_ARGS | QPT_ENV)
+
+static void
+steal(char **dst, char **src)
+{
+	free(*dst);
+	*dst = *src;
+	*src = NULL;
+}
+
+static void
+overlay_strings(struct quark_process *dst, struct quark_process *src)
+{
+	uint64_t	k = src->known;
+
+	if (k & QP_EXE) {
+		steal(&dst->exe, &src->exe);
+		dst->truncated &= ~(QPT_EXE | QPT_EXE_DELETED);
+		dst->truncated |= src->truncated & (QPT_EXE | QPT_EXE_DELETED);
+	}
+	if (k & QP_CWD) {
+		steal(&dst->cwd, &src->cwd);
+		dst->truncated = (dst->truncated & ~QPT_CWD) |
+		    (src->truncated & QPT_CWD);
+	}
+	if (k & QP_CGROUP) {
+		steal(&dst->cgroup, &src->cgroup);
+		dst->truncated = (dst->truncated & ~QPT_CGROUP) |
+		    (src->truncated & QPT_CGROUP);
+	}
+	if (k & QP_ARGS) {
+		steal(&dst->args, &src->args);
+		dst->args_len = src->args_len;
+		dst->args_total = src->args_total;
+		dst->argc = src->argc;
+		dst->truncated = (dst->truncated & ~QPT_ARGS) |
+		    (src->truncated & QPT_ARGS);
+	}
+	if (k & QP_ENV) {
+		steal(&dst->env, &src->env);
+		dst->env_len = src->env_len;
+		dst->envc = src->envc;
+		dst->truncated = (dst->truncated & ~QPT_ENV) |
+		    (src->truncated & QPT_ENV);
+	}
+}
+
+/* Everything src knows goes into dst; src's strings move. */
+static void
+overlay(struct quark_process *dst, struct quark_process *src)
+{
+	const struct field_range	*f;
+	size_t				 i;
+
+	for (i = 0; i < nitems(plain_fields); i++) {
+		f = &plain_fields[i];
+		if ((src->known & f->bit) == 0)
+			continue;
+		memcpy((char *)dst + f->off, (char *)src + f->off,
+		    f->end - f->off);
+	}
+	overlay_strings(dst, src);
+	dst->known |= src->known;
+	if (src->known & QP_START)
+		dst->entity_id = quark_entity_id(dst->pid, dst->start_ns);
+}
+
+static void
+drop_image(struct quark_process *p)
+{
+	free(p->exe);
+	free(p->args);
+	free(p->env);
+	p->exe = p->args = p->env = NULL;
+	p->args_len = p->env_len = 0;
+	p->args_total = 0;
+	p->argc = p->envc = 0;
+	p->known &= ~QP_IMAGE;
+	p->truncated &= ~QPT_IMAGE;
+}
+
+static void
+unschedule(struct cache *c, struct centry *e)
+{
+	if (e->gc_at != 0) {
+		TAILQ_REMOVE(&c->gc, e, gc_entry);
+		e->gc_at = 0;
+		c->ngc--;
+	}
+}
+
+static void
+schedule(struct cache *c, struct centry *e, uint64_t now)
+{
+	if (e->gc_at != 0)
+		return;
+	e->gc_at = now + c->grace_ns;
+	if (e->gc_at == 0)
+		e->gc_at = 1;
+	TAILQ_INSERT_TAIL(&c->gc, e, gc_entry);
+	c->ngc++;
+}
+
+/* Pid reuse: the entry becomes a new, empty process on the same pid. */
+static void
+entry_reset(struct cache *c, struct centry *e)
+{
+	pid_t	pid = e->p.pid;
+
+	unschedule(c, e);
+	quark_process_clear(&e->p);
+	e->p.pid = pid;
+	e->exited = 0;
+	e->epoch = c->epoch;
+}
+
+static struct centry *
+entry_new(struct cache *c, pid_t pid)
+{
+	struct centry	*e;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return (NULL);
+	e->p.pid = pid;
+	e->epoch = c->epoch;
+	RB_INSERT(cache_tree, &c->tree, e);
+	c->size++;
+	return (e);
+}
+
+static void
+entry_free(struct cache *c, struct centry *e)
+{
+	unschedule(c, e);
+	if (c->last == e)
+		c->last = NULL;
+	RB_REMOVE(cache_tree, &c->tree, e);
+	c->size--;
+	quark_process_clear(&e->p);
+	free(e);
+}
+
+void
+cache_init(struct cache *c, uint64_t grace_ns)
+{
+	memset(c, 0, sizeof(*c));
+	RB_INIT(&c->tree);
+	TAILQ_INIT(&c->gc);
+	c->grace_ns = grace_ns;
+	c->gc_max = CACHE_GC_MAX;
+}
+
+void
+cache_clear(struct cache *c)
+{
+	struct centry	*e;
+
+	while ((e = RB_MIN(cache_tree, &c->tree)) != NULL)
+		entry_free(c, e);
+}
+
+struct centry *
+cache_get(struct cache *c, pid_t pid)
+{
+	struct centry	probe, *e;
+
+	if (c->last != NULL && c->last->p.pid == pid)
+		return (c->last);
+	probe.p.pid = pid;
+	if ((e = RB_FIND(cache_tree, &c->tree, &probe)) != NULL)
+		c->last = e;
+	return (e);
+}
+
+struct centry *
+cache_first(struct cache *c)
+{
+	return (RB_MIN(cache_tree, &c->tree));
+}
+
+struct centry *
+cache_next(struct cache *c, struct centry *e)
+{
+	return (RB_NEXT(cache_tree, &c->tree, e));
+}
+
+/* Takes p (allocated, as quark_scrape_next() returns it) into the cache. */
+int
+cache_seed(struct cache *c, struct quark_process *p)
+{
+	struct centry	*e;
+
+	if ((e = cache_get(c, p->pid)) != NULL)
+		entry_reset(c, e);
+	else if ((e = entry_new(c, p->pid)) == NULL)
+		return (-1);
+	e->p = *p;
+	free(p);
+	if ((e->p.known & QP_START) && e->p.entity_id == 0)
+		e->p.entity_id = quark_entity_id(e->p.pid, e->p.start_ns);
+	return (0);
+}
+
+static int
+start_differs(const struct quark_process *a, const struct quark_process *b)
+{
+	if ((a->known & QP_START) == 0 || (b->known & QP_START) == 0)
+		return (0);
+	return (quark_start_trunc(a->start_ns) !=
+	    quark_start_trunc(b->start_ns));
+}
+
+/* The fork's child: a fresh entry with the parent's context. */
+static struct centry *
+apply_fork(struct cache *c, struct centry *e, struct raw_event *raw,
+    int flags)
+{
+	struct quark_process	 from;
+	struct centry		*parent;
+
+	if (e == NULL && (e = entry_new(c, raw->pid)) == NULL)
+		return (NULL);
+	entry_reset(c, e);
+	parent = cache_get(c, raw->fork.parent_pid);
+	if (parent != NULL && parent != e) {
+		/* Shallow view of the parent, without what exec replaces. */
+		from = parent->p;
+		if (flags & CACHE_EXEC_FOLLOWS) {
+			from.exe = from.args = from.env = NULL;
+			from.args_len = from.env_len = 0;
+			from.known &= ~QP_IMAGE;
+			from.truncated &= ~QPT_IMAGE;
+		}
+		if (quark_process_copy(&e->p, &from) == -1)
+			return (NULL);
+		e->p.known &= ~QP_OWN;
+		e->p.pid = raw->pid;
+		e->p.tid = 0;
+		e->p.nthreads = 0;
+		e->p.state = 0;
+		e->p.start_ns = e->p.start_ns_raw = e->p.exit_ns = 0;
+		e->p.exit_code = e->p.exit_signal = e->p.core_dumped = 0;
+		e->p.entity_id = 0;
+		e->epoch = parent->epoch;
+	}
+	e->p.ppid = raw->fork.parent_pid;
+	e->p.known |= QP_PPID;
+	return (e);
+}
+
+/*
+ * Applies one raw event (not a thread's, not a loss) to the cache and
+ * returns the entry it is about; NULL and ENOMEM if it cannot.  The raw
+ * event's strings move into the entry.  CACHE_EXEC_FOLLOWS: an exec of
+ * the same process comes next, so a fork need not copy the parent's
+ * image (exe, args, env) only for the exec to drop it.
+ */
+struct centry *
+cache_apply(struct cache *c, struct raw_event *raw, uint64_t now, int flags)
+{
+	struct centry	*e;
+
+	e = cache_get(c, raw->pid);
+	if (raw->type == QUARK_EV_FORK) {
+		if ((e = apply_fork(c, e, raw, flags)) == NULL)
+			goto nomem;
+	} else if (e == NULL) {
+		if ((e = entry_new(c, raw->pid)) == NULL)
+			goto nomem;
+	} else if (start_differs(&e->p, &raw->task))
+		entry_reset(c, e);
+	if (raw->type == QUARK_EV_EXEC) {
+		drop_image(&e->p);
+		e->epoch = c->epoch;
+	}
+	/* A process record is about the group: a thread id is not its own. */
+	raw->task.known &= ~QP_TID;
+	overlay(&e->p, &raw->task);
+	if (raw->type == QUARK_EV_COMM && raw->comm.comm[0] != '\0') {
+		memcpy(e->p.comm, raw->comm.comm, sizeof(e->p.comm));
+		e->p.comm[sizeof(e->p.comm) - 1] = '\0';
+		e->p.known |= QP_COMM;
+	}
+	if (raw->type == QUARK_EV_EXIT) {
+		e->exited = 1;
+		schedule(c, e, now);
+	}
+	return (e);
+nomem:
+	errno = ENOMEM;
+	return (NULL);
+}
+
+/*
+ * Collects the entries whose grace time has passed, and the oldest ones
+ * beyond gc_max.  Only here (never while an entry is being applied or
+ * walked) is an entry freed.
+ */
+void
+cache_gc(struct cache *c, uint64_t now)
+{
+	struct centry	*e;
+
+	while ((e = TAILQ_FIRST(&c->gc)) != NULL &&
+	    (e->gc_at <= now || c->ngc > c->gc_max)) {
+		entry_free(c, e);
+		c->gcs++;
+	}
+}
+
+/* Clock value of the next collection, 0 if none is pending. */
+uint64_t
+cache_gc_due(struct cache *c)
+{
+	struct centry	*e;
+
+	return ((e = TAILQ_FIRST(&c->gc)) != NULL ? e->gc_at : 0);
+}
+
+int
+cache_stale(const struct cache *c, const struct centry *e)
+{
+	return (e->epoch < c->epoch);
+}
+
+/* A survivor: /proc's exe, args, cwd and comm are current. */
+static void
+refresh(struct cache *c, struct centry *e, struct quark_process *p)
+{
+	if (p->known & QP_EXE)
+		drop_image(&e->p);
+	p->known &= QP_EXE | QP_ARGS | QP_CWD | QP_COMM;
+	overlay(&e->p, p);
+	e->epoch = c->epoch;
+}
+
+/*
+ * Checks every live entry against /proc (read with reader): a pid that is
+ * gone is collected after the grace time (its exit may still be on its
+ * way); a pid that now belongs to another process gets that process;
+ * survivors get their exe, args and cwd refreshed.  Entries that busy()
+ * says have records queued are left to those records.  A reader failure
+ * other than ESRCH leaves the entry as it was.
+ */
+void
+cache_reconcile(struct cache *c, cache_reader_fn reader, int qs_flags,
+    int (*busy)(void *, pid_t), void *arg, uint64_t now)
+{
+	struct centry		*e;
+	struct quark_process	*p;
+
+	c->reconciles++;
+	RB_FOREACH(e, cache_tree, &c->tree) {
+		if (e->gc_at != 0 || (busy != NULL && busy(arg, e->p.pid)))
+			continue;
+		if ((p = reader(e->p.pid, qs_flags)) == NULL) {
+			if (errno == ESRCH) {
+				schedule(c, e, now);
+				c->evictions++;
+			}
+			continue;
+		}
+		if (start_differs(&e->p, p)) {
+			/* Another process on this pid: take it whole. */
+			entry_reset(c, e);
+			e->p = *p;
+			free(p);
+			if ((e->p.known & QP_START) && e->p.entity_id == 0)
+				e->p.entity_id = quark_entity_id(e->p.pid,
+				    e->p.start_ns);
+			c->evictions++;
+			continue;
+		}
+		refresh(c, e, p);
+		quark_process_free(p);
+	}
+}

@@ -1,0 +1,153 @@
+/*
+ * engine.h - the engine's stages, shared by order.c, agg.c, cache.c,
+ * event.c and queue.c (and their unit tests).  Not part of the public API.
+ *
+ * A record is one pid's raw events that aggregate into one quark_event.
+ * Records wait in the order queue (sorted by their first raw event) until
+ * due; then event.c applies them to the cache and builds the event.
+ */
+#ifndef QUARK_ENGINE_H
+#define QUARK_ENGINE_H
+
+/* libbsd's tree.h marks its static functions __unused, which glibc lacks. */
+#ifndef __unused
+#define __unused	__attribute__((__unused__))
+#endif
+#include <bsd/sys/tree.h>
+
+#include "quark_int.h"
+
+/*
+ * A record never holds more raw events than this: a process renaming
+ * itself in a loop makes a chain of records, not one unbounded record
+ * (and the merge check, linear in the record, stays cheap).
+ */
+#define REC_MAX_RAWS	64
+/*
+ * Freed records kept for reuse: the one just freed is still in the CPU
+ * cache, and malloc is a third of the cost per raw event otherwise.
+ */
+#define REC_SPARES	64
+
+struct qrecord {
+	RB_ENTRY(qrecord)	 by_key;	/* order: (time, rank, seq) */
+	RB_ENTRY(qrecord)	 by_pid;	/* order: (pid, time, rank, seq) */
+	TAILQ_ENTRY(qrecord)	 ready;		/* queue: forced out, not yet handed */
+	struct raw_event_list	 raws;		/* sorted by raw_cmp() */
+	uint64_t		 time;		/* first raw event's */
+	uint32_t		 rank;		/* first raw event's causal rank */
+	uint32_t		 nraws;
+	uint64_t		 seq;		/* unique: the first arrival's seq */
+	pid_t			 pid;
+	uint32_t		 kinds;		/* 1 << raw type, for each raw */
+	uint32_t		 flags;		/* QUARK_EVF_* */
+	int			 in_pidtree;	/* may aggregate */
+	uint64_t		 arrival_first;	/* clock when the record began */
+	uint64_t		 arrival_last;	/* clock of its newest raw event */
+};
+
+#define REC_HAS(rec, type)	(((rec)->kinds & (1U << (type))) != 0)
+
+/* order.c */
+struct order_policy {
+	uint64_t	hold_max;
+	uint64_t	hold_min;
+	uint64_t	reorder;
+	uint32_t	max_length;
+};
+
+RB_HEAD(order_key_tree, qrecord);
+RB_HEAD(order_pid_tree, qrecord);
+
+struct order {
+	struct order_key_tree	keys;
+	struct order_pid_tree	pids;
+	uint64_t		length;
+	uint64_t		peak;
+	uint64_t		late;
+	int			emitted;	/* last_time is meaningful */
+	uint64_t		last_time;	/* newest time emitted */
+	struct qrecord		*spare;		/* freed records, for reuse */
+	uint32_t		nspare;
+};
+
+uint32_t	 raw_rank(uint32_t type);
+int		 raw_cmp(const struct raw_event *, const struct raw_event *);
+struct qrecord	*record_new(struct order *, struct raw_event *, uint64_t now);
+void		 record_free(struct order *, struct qrecord *);
+void		 order_init(struct order *);
+void		 order_clear(struct order *);
+void		 order_insert(struct order *, struct qrecord *, int aggregates);
+struct qrecord	*order_candidate(struct order *, const struct raw_event *);
+void		 order_rekey(struct order *, struct qrecord *);
+int		 order_busy(struct order *, pid_t);
+struct qrecord	*order_head(struct order *);
+uint64_t	 order_hold_ns(uint64_t hold_max, uint64_t hold_min,
+		    uint64_t len, uint64_t max);
+uint64_t	 order_due_at(const struct order *, const struct order_policy *,
+		    const struct qrecord *);
+struct qrecord	*order_pop(struct order *);
+struct qrecord	*order_pop_due(struct order *, const struct order_policy *,
+		    uint64_t now, int drain);
+
+/* agg.c: 0 when raw joined rec (rec now owns it), -1 when it did not. */
+int	agg_try(const struct quark_agg_rules *, struct qrecord *,
+	    struct raw_event *);
+
+/* cache.c */
+struct centry {
+	RB_ENTRY(centry)	 entry;
+	TAILQ_ENTRY(centry)	 gc_entry;
+	struct quark_process	 p;
+	uint64_t		 gc_at;	/* 0: not scheduled */
+	uint64_t		 epoch;	/* loss epoch when exe/args were learned */
+	int			 exited;
+};
+
+RB_HEAD(cache_tree, centry);
+TAILQ_HEAD(centry_list, centry);
+
+typedef struct quark_process *(*cache_reader_fn)(pid_t, int);
+
+/*
+ * Exited entries kept for their grace time, at most: under a spawn storm
+ * (20,000 exits/s for a 5 s grace would be 100,000 entries, argv included)
+ * the oldest go early, so memory stays bounded.
+ */
+#define CACHE_GC_MAX	8192
+
+struct cache {
+	struct cache_tree	tree;
+	struct centry_list	gc;	/* by gc_at, oldest first */
+	struct centry		*last;	/* last found: a record's raw events
+					   are all about one pid */
+	uint64_t		size;
+	uint64_t		ngc;	/* entries in gc */
+	uint64_t		gc_max;	/* CACHE_GC_MAX */
+	uint64_t		grace_ns;
+	uint64_t		epoch;	/* bumped at each loss */
+	uint64_t		gcs;
+	uint64_t		reconciles;
+	uint64_t		evictions;
+};
+
+void		 cache_init(struct cache *, uint64_t grace_ns);
+void		 cache_clear(struct cache *);
+struct centry	*cache_get(struct cache *, pid_t);
+struct centry	*cache_first(struct cache *);
+struct centry	*cache_next(struct cache *, struct centry *);
+int		 cache_seed(struct cache *, struct quark_process *);
+#define CACHE_EXEC_FOLLOWS	0x1
+struct centry	*cache_apply(struct cache *, struct raw_event *, uint64_t now,
+		    int flags);
+void		 cache_gc(struct cache *, uint64_t now);
+uint64_t	 cache_gc_due(struct cache *);
+void		 cache_reconcile(struct cache *, cache_reader_fn, int qs_flags,
+		    int (*busy)(void *, pid_t), void *arg, uint64_t now);
+int		 cache_stale(const struct cache *, const struct centry *);
+
+/* event.c: -1 and errno (ENOMEM) if the cache could not be updated. */
+int	event_fill(struct quark_event *, struct quark_process *scratch,
+	    struct cache *, struct qrecord *, uint64_t now);
+
+#endif /* QUARK_ENGINE_H */

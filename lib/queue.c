@@ -1,0 +1,438 @@
+/*
+ * queue.c - the public queue: backend choice, raw event intake
+ * (queue_submit), and quark_queue_next() driving order -> cache -> event.
+ *
+ * One call to quark_queue_next():
+ *   1. releases the record handed out by the previous call;
+ *   2. polls the backend for at most `budget` raw events, and never for
+ *      more than the queue has room for (the ring is the backpressure);
+ *   3. collects exited processes past their grace time, reconciles the
+ *      cache with /proc if a loss happened or reconcile_ns passed;
+ *   4. hands out the head record if it is due (see order.c).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/string.h>
+
+#include "engine.h"
+
+struct quark_queue {
+	struct quark_queue_attr		 attr;
+	const struct quark_backend_ops	*ops;
+	void				*state;
+	const struct quark_agg_rules	*rules;
+	uint64_t			(*now)(void);
+	cache_reader_fn			 reader;
+	int				 budget;
+	struct order			 order;
+	struct order_policy		 policy;
+	struct cache			 cache;
+	TAILQ_HEAD(, qrecord)		 ready;	/* forced out at max_length */
+	struct qrecord			*cur;	/* handed out, freed next call */
+	struct quark_event		 event;
+	struct quark_process		 scratch;	/* thread records */
+	uint64_t			 seq;
+	uint64_t			 next_reconcile;	/* 0: not set yet */
+	int				 reconcile_now;
+	int				 stopped;	/* 1 stopping, 2 drained */
+	struct quark_stats		 stats;
+};
+
+/* AUTO is the eBPF backend: it is the only real one. */
+static const struct quark_backend_ops *const backends[] = {
+	[QUARK_BACKEND_AUTO] = &quark_backend_ebpf,
+	[QUARK_BACKEND_EBPF] = &quark_backend_ebpf,
+	[QUARK_BACKEND_FAKE] = &quark_backend_fake,
+};
+
+void
+quark_queue_default_attr(struct quark_queue_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->backend = QUARK_BACKEND_AUTO;
+	attr->max_length = 10000;
+	attr->hold_max_ns = 1000 * NS_PER_MS;
+	attr->hold_min_ns = 1 * NS_PER_MS;
+	attr->reorder_ns = 25 * NS_PER_MS;
+	attr->grace_ns = 5 * NS_PER_SEC;
+	attr->reconcile_ns = 30 * NS_PER_SEC;
+	attr->ring_bytes = 8U << 20;
+	attr->argv_cap = 32U << 10;
+	attr->env_cap = 32U << 10;
+}
+
+void
+queue_set_clock(struct quark_queue *qq, uint64_t (*now)(void))
+{
+	qq->now = now != NULL ? now : quark_boot_now;
+	qq->next_reconcile = 0;
+}
+
+void
+queue_set_reader(struct quark_queue *qq,
+    struct quark_process *(*reader)(pid_t, int))
+{
+	qq->reader = reader != NULL ? reader : quark_process_read;
+}
+
+void
+queue_set_poll_budget(struct quark_queue *qq, int budget)
+{
+	qq->budget = budget > 0 ? budget : QUEUE_POLL_BUDGET;
+}
+
+static int
+scrape_flags(const struct quark_queue *qq)
+{
+	return ((qq->attr.flags & QQ_ENV) ? QS_ENV : 0);
+}
+
+/* Seeds the cache from /proc: every process that predates the queue. */
+static int
+queue_seed(struct quark_queue *qq)
+{
+	struct quark_scrape	*qs;
+	struct quark_process	*p;
+	int			 saved;
+
+	if ((qs = quark_scrape_open(scrape_flags(qq))) == NULL)
+		return (-1);
+	for (;;) {
+		errno = 0;
+		if ((p = quark_scrape_next(qs)) == NULL) {
+			if (errno != 0)
+				goto fail;
+			break;
+		}
+		if (cache_seed(&qq->cache, p) == -1) {
+			quark_process_free(p);
+			goto fail;
+		}
+	}
+	quark_scrape_close(qs);
+	return (0);
+fail:
+	saved = errno;
+	quark_scrape_close(qs);
+	errno = saved;
+	return (-1);
+}
+
+static int
+attr_valid(const struct quark_queue_attr *attr)
+{
+	if (attr->backend < 0 || (size_t)attr->backend >= nitems(backends) ||
+	    backends[attr->backend] == NULL)
+		return (0);
+	if (attr->max_length == 0 || attr->hold_min_ns > attr->hold_max_ns)
+		return (0);
+	return (1);
+}
+
+struct quark_queue *
+quark_queue_open(const struct quark_queue_attr *attr)
+{
+	struct quark_queue	*qq;
+	struct quark_queue_attr	 def;
+	int			 saved;
+
+	if (attr == NULL) {
+		quark_queue_default_attr(&def);
+		attr = &def;
+	}
+	if (!attr_valid(attr)) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	if ((qq = calloc(1, sizeof(*qq))) == NULL)
+		return (NULL);
+	qq->attr = *attr;
+	qq->ops = backends[attr->backend];
+	qq->rules = attr->agg != NULL ? attr->agg : &quark_agg_default;
+	qq->now = quark_boot_now;
+	qq->reader = quark_process_read;
+	qq->budget = QUEUE_POLL_BUDGET;
+	qq->policy.hold_max = attr->hold_max_ns;
+	qq->policy.hold_min = attr->hold_min_ns;
+	qq->policy.reorder = attr->reorder_ns;
+	qq->policy.max_length = attr->max_length;
+	order_init(&qq->order);
+	cache_init(&qq->cache, attr->grace_ns);
+	TAILQ_INIT(&qq->ready);
+	strlcpy(qq->stats.backend, qq->ops->name, sizeof(qq->stats.backend));
+	clock_init();
+	/* Capture first, then /proc: nothing falls between the two. */
+	if (qq->ops->open(qq, &qq->attr, &qq->state) == -1)
+		goto fail;
+	if ((attr->flags & QQ_NO_SCRAPE) == 0 && queue_seed(qq) == -1)
+		goto fail;
+	return (qq);
+fail:
+	saved = errno;
+	quark_queue_close(qq);
+	errno = saved;
+	return (NULL);
+}
+
+void
+quark_queue_close(struct quark_queue *qq)
+{
+	struct qrecord	*rec;
+
+	if (qq == NULL)
+		return;
+	if (qq->state != NULL)
+		qq->ops->close(qq->state);
+	record_free(&qq->order, qq->cur);
+	while ((rec = TAILQ_FIRST(&qq->ready)) != NULL) {
+		TAILQ_REMOVE(&qq->ready, rec, ready);
+		record_free(&qq->order, rec);
+	}
+	order_clear(&qq->order);
+	cache_clear(&qq->cache);
+	free(qq);
+}
+
+/* A record that will never take another raw event. */
+static void
+submit_alone(struct quark_queue *qq, struct raw_event *raw, uint32_t flags,
+    uint64_t now)
+{
+	struct qrecord	*rec, *head;
+	int		 aggregates;
+
+	if ((rec = record_new(&qq->order, raw, now)) == NULL) {
+		/* Out of memory: as good as lost, and reported as such. */
+		raw_event_free(raw);
+		qq->stats.lost++;
+		return;
+	}
+	rec->flags |= flags;
+	aggregates = flags == 0 && raw->type != RAW_LOST &&
+	    (qq->attr.flags & QQ_NO_AGGREGATE) == 0;
+	/* Full: the head leaves now, so the queue never exceeds max_length. */
+	if (qq->order.length >= qq->attr.max_length) {
+		head = order_pop(&qq->order);
+		TAILQ_INSERT_TAIL(&qq->ready, head, ready);
+	}
+	order_insert(&qq->order, rec, aggregates);
+	qq->stats.non_aggregations++;
+}
+
+/* Tries to fold raw into a queued record of its pid; 0 if it did. */
+static int
+submit_merge(struct quark_queue *qq, struct raw_event *raw, uint64_t now)
+{
+	struct qrecord	*rec;
+	int		 front;
+
+	if ((rec = order_candidate(&qq->order, raw)) == NULL)
+		return (-1);
+	front = raw_cmp(raw, TAILQ_FIRST(&rec->raws)) < 0;
+	if (agg_try(qq->rules, rec, raw) == -1)
+		return (-1);
+	if (front)
+		order_rekey(&qq->order, rec);
+	rec->arrival_last = now;
+	qq->stats.aggregations++;
+	return (0);
+}
+
+/* Backends hand over every raw event here; the queue owns it from now. */
+void
+queue_submit(struct quark_queue *qq, struct raw_event *raw)
+{
+	uint64_t	now = qq->now();
+
+	raw->seq = ++qq->seq;
+	qq->stats.insertions++;
+	if (raw->type == RAW_LOST) {
+		qq->stats.lost += raw->lost.count;
+		submit_alone(qq, raw, 0, now);
+		return;
+	}
+	if (raw->flags & RAW_F_THREAD) {
+		if ((qq->attr.flags & QQ_THREADS) == 0) {
+			qq->stats.insertions--;
+			raw_event_free(raw);
+			return;
+		}
+		submit_alone(qq, raw, QUARK_EVF_THREAD, now);
+		return;
+	}
+	if ((qq->attr.flags & QQ_NO_AGGREGATE) == 0 &&
+	    submit_merge(qq, raw, now) == 0)
+		return;
+	submit_alone(qq, raw, 0, now);
+}
+
+static int
+queue_poll(struct quark_queue *qq)
+{
+	uint64_t	room;
+	int		n, budget;
+
+	if (qq->stopped == 2 || qq->order.length >= qq->attr.max_length)
+		return (0);
+	room = qq->attr.max_length - qq->order.length;
+	budget = room < (uint64_t)qq->budget ? (int)room : qq->budget;
+	if ((n = qq->ops->poll(qq, qq->state, budget)) == -1)
+		return (-1);
+	if (qq->stopped == 1 && n == 0)
+		qq->stopped = 2;
+	return (n);
+}
+
+static int
+busy_pid(void *arg, pid_t pid)
+{
+	return (order_busy(arg, pid));
+}
+
+static void
+housekeeping(struct quark_queue *qq, uint64_t now)
+{
+	cache_gc(&qq->cache, now);
+	if (qq->next_reconcile == 0)
+		qq->next_reconcile = now + qq->attr.reconcile_ns;
+	if (qq->reconcile_now || now >= qq->next_reconcile) {
+		cache_reconcile(&qq->cache, qq->reader, scrape_flags(qq),
+		    busy_pid, &qq->order, now);
+		qq->reconcile_now = 0;
+		qq->next_reconcile = now + qq->attr.reconcile_ns;
+	}
+}
+
+const struct quark_event *
+quark_queue_next(struct quark_queue *qq)
+{
+	struct qrecord	*rec;
+	uint64_t	 now;
+
+	record_free(&qq->order, qq->cur);
+	qq->cur = NULL;
+	if (queue_poll(qq) == -1)
+		return (NULL);
+	now = qq->now();
+	housekeeping(qq, now);
+	if ((rec = TAILQ_FIRST(&qq->ready)) != NULL)
+		TAILQ_REMOVE(&qq->ready, rec, ready);
+	else if ((rec = order_pop_due(&qq->order, &qq->policy, now,
+	    qq->stopped != 0)) == NULL) {
+		errno = 0;
+		return (NULL);
+	}
+	qq->cur = rec;
+	qq->stats.removals++;
+	if (event_fill(&qq->event, &qq->scratch, &qq->cache, rec, now) == -1)
+		return (NULL);
+	if (qq->event.kind == QUARK_EVENT_LOST)
+		qq->reconcile_now = 1;
+	return (&qq->event);
+}
+
+int
+quark_queue_fd(struct quark_queue *qq)
+{
+	return (qq->ops->fd(qq->state));
+}
+
+static int
+ns_to_ms(uint64_t due, uint64_t now)
+{
+	uint64_t	ms;
+
+	if (due <= now)
+		return (0);
+	ms = (due - now + NS_PER_MS - 1) / NS_PER_MS;
+	return (ms > INT_MAX ? INT_MAX : (int)ms);
+}
+
+/*
+ * Until the head record is due, or an exited process is to be collected,
+ * whichever comes first; 0 when something is ready or a reconcile is
+ * pending; -1 when nothing is held at all.
+ */
+int
+quark_queue_timeout_ms(struct quark_queue *qq)
+{
+	struct qrecord	*head;
+	uint64_t	 now, due = 0, gc;
+
+	if (!TAILQ_EMPTY(&qq->ready) || qq->reconcile_now)
+		return (0);
+	if ((head = order_head(&qq->order)) != NULL) {
+		if (qq->stopped)
+			return (0);
+		due = order_due_at(&qq->order, &qq->policy, head);
+	}
+	gc = cache_gc_due(&qq->cache);
+	if (gc != 0 && (due == 0 || gc < due))
+		due = gc;
+	if (due == 0)
+		return (-1);
+	now = qq->now();
+	return (ns_to_ms(due, now));
+}
+
+int
+quark_queue_stop(struct quark_queue *qq)
+{
+	if (qq->stopped == 0)
+		qq->stopped = 1;
+	return (0);
+}
+
+void
+quark_queue_stats(struct quark_queue *qq, struct quark_stats *st)
+{
+	struct quark_backend_stats	bst;
+
+	*st = qq->stats;
+	st->late = qq->order.late;
+	st->length = qq->order.length;
+	st->peak_length = qq->order.peak;
+	st->cache_size = qq->cache.size;
+	st->garbage_collections = qq->cache.gcs;
+	st->reconciles = qq->cache.reconciles;
+	st->reconcile_evictions = qq->cache.evictions;
+	memset(&bst, 0, sizeof(bst));
+	if (qq->state != NULL && qq->ops->stats(qq->state, &bst) == 0) {
+		st->bad_records = bst.bad_records;
+		if (bst.lost > st->lost)
+			st->lost = bst.lost;
+	}
+}
+
+const struct quark_process *
+quark_process_lookup(struct quark_queue *qq, pid_t pid)
+{
+	struct centry	*e;
+
+	if ((e = cache_get(&qq->cache, pid)) == NULL) {
+		errno = ESRCH;
+		return (NULL);
+	}
+	return (&e->p);
+}
+
+void
+quark_process_iter_init(struct quark_process_iter *it, struct quark_queue *qq)
+{
+	it->qq = qq;
+	it->cur = cache_first(&qq->cache);
+}
+
+const struct quark_process *
+quark_process_iter_next(struct quark_process_iter *it)
+{
+	struct centry	*e = it->cur;
+
+	if (e == NULL)
+		return (NULL);
+	it->cur = cache_next(&it->qq->cache, e);
+	return (&e->p);
+}

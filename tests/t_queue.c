@@ -1,0 +1,250 @@
+/*
+ * t_queue.c - the public queue API: attributes, open errors, stats, lost
+ * records, stop and drain, timeouts, close with records held.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include "engine_test.h"
+
+static void
+test_default_attr(void)
+{
+	struct quark_queue_attr	a;
+
+	T_CASE("default attr");
+	memset(&a, 0xff, sizeof(a));
+	quark_queue_default_attr(&a);
+	T_EQ_INT(a.flags, 0);
+	T_EQ_INT(a.backend, QUARK_BACKEND_AUTO);
+	T_EQ_INT(a.max_length, 10000);
+	T_EQ_INT(a.hold_max_ns, 1000 * MS);
+	T_EQ_INT(a.hold_min_ns, 1 * MS);
+	T_EQ_INT(a.reorder_ns, 25 * MS);
+	T_EQ_INT(a.grace_ns, 5 * NS_PER_SEC);
+	T_EQ_INT(a.reconcile_ns, 30 * NS_PER_SEC);
+	T_EQ_INT(a.ring_bytes, 8 << 20);
+	T_EQ_INT(a.argv_cap, 32 << 10);
+	T_CHECK(a.agg == NULL && a.fake == NULL && a.nfake == 0);
+}
+
+static void
+test_open_errors(void)
+{
+	struct quark_queue_attr	a;
+
+	T_CASE("open errors");
+	quark_queue_default_attr(&a);
+	a.flags = QQ_NO_SCRAPE;
+	a.backend = 99;
+	errno = 0;
+	T_CHECK(quark_queue_open(&a) == NULL);
+	T_EQ_INT(errno, EINVAL);
+	a.backend = QUARK_BACKEND_FAKE;
+	a.max_length = 0;
+	errno = 0;
+	T_CHECK(quark_queue_open(&a) == NULL);
+	T_EQ_INT(errno, EINVAL);
+	a.max_length = 10;
+	a.hold_min_ns = a.hold_max_ns + 1;
+	errno = 0;
+	T_CHECK(quark_queue_open(&a) == NULL);
+	T_EQ_INT(errno, EINVAL);
+	quark_queue_default_attr(&a);
+	a.flags = QQ_NO_SCRAPE;
+	a.backend = QUARK_BACKEND_FAKE;
+	a.nfake = 3;		/* and no events */
+	errno = 0;
+	T_CHECK(quark_queue_open(&a) == NULL);
+	T_EQ_INT(errno, EINVAL);
+}
+
+static void
+test_lost_records(void)
+{
+	const struct raw_event	raws[] = { R_FORK(10, 100, 1),
+	    R_EXEC(20, 101, "/a"), R_LOST(15, 3), R_LOST(40, 2),
+	    R_EXIT(30, 100, 0) };
+	struct quark_queue	*qq;
+	struct quark_stats	 st;
+	char			 buf[256] = "";
+
+	T_CASE("lost records in time order");
+	qq = t_open(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	quark_queue_stop(qq);
+	T_EQ_INT(t_drain_ready(qq, buf, sizeof(buf)), 4);
+	T_EQ_STR(buf, "100:fork+exit lost:3 101:exec lost:2");
+	quark_queue_stats(qq, &st);
+	T_EQ_INT(st.lost, 5);
+	quark_queue_close(qq);
+}
+
+static void
+test_stats(void)
+{
+	const struct raw_event	raws[] = { R_FORK(10, 100, 1),
+	    R_EXEC(20, 100, "/a"), R_EXIT(30, 100, 0), R_EXEC(40, 101, "/b"),
+	    { RAW_T(QUARK_EV_FORK, 50, 101, 102), .flags = RAW_F_THREAD } };
+	struct quark_queue	*qq;
+	struct quark_stats	 st;
+	char			 buf[256] = "";
+
+	T_CASE("stats");
+	qq = t_open(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	T_EQ_INT(quark_queue_fd(qq), -1);
+	T_EQ_INT(quark_queue_timeout_ms(qq), -1);
+	T_CHECK(quark_queue_next(qq) == NULL);
+	T_EQ_INT(errno, 0);
+	quark_queue_stats(qq, &st);
+	T_EQ_STR(st.backend, "fake");
+	T_EQ_INT(st.insertions, 4);		/* the thread's is dropped */
+	T_EQ_INT(st.aggregations, 2);
+	T_EQ_INT(st.non_aggregations, 2);
+	T_EQ_INT(st.length, 2);
+	T_EQ_INT(st.peak_length, 2);
+	T_EQ_INT(st.removals, 0);
+	T_EQ_INT(st.cache_size, 0);
+	t_now = 25 * MS;
+	T_EQ_INT(t_drain_ready(qq, buf, sizeof(buf)), 1);
+	quark_queue_stats(qq, &st);
+	T_EQ_INT(st.removals, 1);
+	T_EQ_INT(st.length, 1);
+	T_EQ_INT(st.cache_size, 1);
+	quark_queue_stop(qq);
+	T_EQ_INT(quark_queue_timeout_ms(qq), 0);
+	T_EQ_INT(t_drain_ready(qq, buf, sizeof(buf)), 1);
+	T_EQ_STR(buf, "100:fork+exec+exit 101:exec");
+	quark_queue_stats(qq, &st);
+	T_EQ_INT(st.removals, 2);
+	T_EQ_INT(st.length, 0);
+	T_EQ_INT(st.cache_size, 2);
+	T_EQ_INT(st.late, 0);
+	quark_queue_close(qq);
+}
+
+/* Closing with records held, raws unread and an event out: no leak. */
+static void
+test_close_held(void)
+{
+	const struct raw_event		 raws[] = { R_FORK(10, 100, 1),
+	    R_EXEC(20, 100, "/a"), R_EXIT(30, 100, 0), R_EXEC(40, 101, "/b"),
+	    R_EXEC(50, 102, "/c") };
+	const struct quark_event	*ev;
+	struct quark_queue		*qq;
+
+	T_CASE("close with records held");
+	qq = t_open(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	queue_set_poll_budget(qq, 4);
+	T_CHECK(quark_queue_next(qq) == NULL);
+	t_now = 25 * MS;
+	ev = quark_queue_next(qq);
+	T_CHECK(ev != NULL && ev->nchanges == 3);
+	T_EQ_STR(ev ? ev->process->exe : NULL, "/a");
+	quark_queue_close(qq);
+}
+
+/* Seeding from the real /proc, and failing when /proc cannot be read. */
+static void
+test_seed(void)
+{
+	struct quark_queue_attr		 attr;
+	const struct quark_process	*p;
+	struct quark_queue		*qq;
+	struct quark_stats		 st;
+	char				 exe[PATH_MAX];
+	ssize_t				 n;
+
+	T_CASE("seeded from /proc");
+	quark_queue_default_attr(&attr);
+	attr.backend = QUARK_BACKEND_FAKE;
+	qq = quark_queue_open(&attr);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	quark_queue_stats(qq, &st);
+	T_CHECK(st.cache_size >= 2);
+	p = quark_process_lookup(qq, getpid());
+	T_CHECK(p != NULL);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n < 0 ? 0 : n] = '\0';
+	T_EQ_STR(p ? p->exe : NULL, exe);
+	T_CHECK(p != NULL && (p->known & QP_START) && p->entity_id != 0);
+	T_EQ_INT(p ? p->ppid : 0, getppid());
+	T_CHECK(quark_process_lookup(qq, 1) != NULL);
+	quark_queue_close(qq);
+
+	T_CASE("seeding failure fails open");
+	scrape_set_proc_root("/nonexistent/proc");
+	errno = 0;
+	qq = quark_queue_open(&attr);
+	T_CHECK(qq == NULL);
+	T_EQ_INT(errno, ENOENT);
+	scrape_set_proc_root(NULL);
+	quark_queue_close(qq);
+}
+
+/* Reconcile with the real /proc: a dead pid goes, we get refreshed. */
+static void
+test_reconcile_proc(void)
+{
+	struct raw_event		 raws[3];
+	const struct quark_process	*p;
+	struct quark_queue		*qq;
+	struct quark_stats		 st;
+	char				 exe[PATH_MAX];
+	pid_t				 dead;
+	ssize_t				 n;
+
+	T_CASE("reconcile against /proc");
+	if ((dead = fork()) == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	memset(raws, 0, sizeof(raws));
+	raws[0] = (struct raw_event)R_EXEC(10, dead, "/was/here");
+	raws[1] = (struct raw_event)R_EXEC(20, getpid(), "/not/really");
+	raws[2] = (struct raw_event)R_LOST(30, 1);
+	qq = t_open(raws, 3, 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	queue_set_reader(qq, NULL);		/* the real one */
+	quark_queue_stop(qq);
+	T_EQ_INT(t_drain_ready(qq, (char[256]){ 0 }, 256), 3);
+	quark_queue_stats(qq, &st);
+	T_EQ_INT(st.reconciles, 1);
+	T_EQ_INT(st.reconcile_evictions, 1);
+	p = quark_process_lookup(qq, getpid());
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n < 0 ? 0 : n] = '\0';
+	T_EQ_STR(p ? p->exe : NULL, exe);
+	t_now = 5 * NS_PER_SEC;
+	T_CHECK(quark_queue_next(qq) == NULL);
+	T_CHECK(quark_process_lookup(qq, dead) == NULL);
+	T_CHECK(quark_process_lookup(qq, getpid()) != NULL);
+	quark_queue_close(qq);
+}
+
+int
+main(void)
+{
+	test_default_attr();
+	test_open_errors();
+	test_lost_records();
+	test_stats();
+	test_close_held();
+	test_seed();
+	test_reconcile_proc();
+	return (t_done_named("t_queue"));
+}
