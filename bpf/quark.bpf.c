@@ -25,8 +25,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Upper bounds the verifier checks against; the caps below are <= these. */
-#define ARGV_MAX	(256 * 1024)
-#define ENV_MAX		(128 * 1024)
+#define ARGV_MAX	WIRE_ARGV_MAX
+#define ENV_MAX		WIRE_ENV_MAX
 /* Bounds for the verifier: each of the first 4 strings is < 2 * PATH_BYTES. */
 #define REC_STRINGS	(sizeof(struct wire_exec) + 8 * PATH_BYTES)
 #define SCRATCH_BYTES	(REC_STRINGS + ARGV_MAX + ENV_MAX + 2 * NAME_BYTES)
