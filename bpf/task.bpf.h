@@ -60,9 +60,14 @@ pid_ns_inum(struct task_struct *task)
 	level = BPF_CORE_READ(pid, level);
 	if (level > 32)
 		return (0);
+	/*
+	 * struct upid is { int nr; struct pid_namespace *ns; } on every
+	 * kernel quark supports: its local size is right, and a type-size
+	 * relocation would only add a record to `quark btf`.
+	 */
 	up = (struct upid *)((char *)pid +
 	    bpf_core_field_offset(struct pid, numbers) +
-	    level * bpf_core_type_size(struct upid));
+	    level * sizeof(struct upid));
 	ns = BPF_CORE_READ(up, ns);
 	if (ns == NULL)
 		return (0);
