@@ -224,6 +224,25 @@ print("true" if os.WCOREDUMP(st) else "false")' "$exe" 3>&-)
 	assert_success
 }
 
+@test "watch: with tracefs unmounted, quark mounts it and still sees setsid" {
+	exe=$(copy_of /usr/bin/setsid)
+	# A private mount namespace, so the machine's tracefs is left alone.
+	unshare -m --propagation private sh -c '
+		umount /sys/kernel/tracing 2>/dev/null
+		[ ! -e /sys/kernel/tracing/events ] || exit 99
+		exec "$1" watch' _ "$QUARK" >"$OUT" 2>"$ERR" 3>&- &
+	WATCH_PID=$!
+	for _ in $(seq 200); do
+		grep -q '^quark: watch: ready$' "$ERR" && break
+		kill -0 "$WATCH_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	"$exe" /bin/true 3>&-
+	stop_watch
+	run jq -e '(.events | index("setsid")) != null' <(records_of "$exe")
+	assert_success
+}
+
 @test "watch: a non-leader thread that execs: old pid handled, one exit" {
 	py=$(copy_of /usr/bin/python3)
 	target=$(copy_of /bin/true)
