@@ -37,6 +37,12 @@
 #define MAX_LINKS	32
 /* Stop a callback run with this to honour the poll budget. */
 #define BUDGET_HIT	(-ECANCELED)
+/*
+ * poll runs once per quark_queue_next(): while records flow, read the lost
+ * counters (one bpf(2) call) at most this often; on a poll that found the
+ * ring empty, always (so a stop's last drain sees every loss).
+ */
+#define LOST_CHECK_NS	(10 * NS_PER_MS)
 
 struct ebpf {
 	struct quark_queue	*qq;
@@ -49,6 +55,7 @@ struct ebpf {
 	int			 submitted;	/* in this poll */
 	int			 budget;
 	uint64_t		 lost_seen;	/* kernel counter at last read */
+	uint64_t		 lost_checked;	/* boot ns of that read */
 	uint64_t		 lost;		/* total reported */
 	uint64_t		 bad_records;
 	const char		*cred_off;	/* why cred hooks are off */
@@ -225,17 +232,21 @@ read_counter(struct ebpf *st, uint32_t which, uint64_t *sum)
 
 /* A RAW_LOST event for what the kernel dropped since the last look. */
 static int
-report_lost(struct ebpf *st)
+report_lost(struct ebpf *st, int throttle)
 {
 	struct raw_event	*raw;
-	uint64_t		 now;
+	uint64_t		 now, t;
 
+	t = quark_boot_now();
+	if (throttle && t - st->lost_checked < LOST_CHECK_NS)
+		return (0);
+	st->lost_checked = t;
 	if (read_counter(st, WIRE_CNT_LOST, &now) == -1 || now <= st->lost_seen)
 		return (0);
 	if ((raw = raw_event_alloc(RAW_LOST)) == NULL)
 		return (-1);
 	raw->lost.count = now - st->lost_seen;
-	raw->time = quark_boot_now();
+	raw->time = t;
 	st->lost += raw->lost.count;
 	st->lost_seen = now;
 	queue_submit(st->qq, raw);
@@ -305,7 +316,7 @@ ebpf_poll(struct quark_queue *qq, void *state, int budget)
 		errno = -r;
 		return (-1);
 	}
-	if (report_lost(st) == 1)
+	if (r != BUDGET_HIT && report_lost(st, r > 0) == 1)
 		st->submitted++;
 	return (st->submitted);
 }
