@@ -332,6 +332,21 @@ t.join()' "$target" 3>&-
 	[ "$n" -eq 2000 ]
 }
 
+@test "watch: a ring too small for the load reports its losses in band" {
+	exe=$(copy_of /bin/true)
+	pad=$(head -c 3000 /dev/zero | tr '\0' p)
+	start_watch --ring-size 4096 --stats
+	# Exec records of ~3.5 KiB each: a 4 KiB ring cannot keep up.
+	seq 1 300 | xargs -P 4 -I{} "$exe" {} "$pad" 3>&-
+	stop_watch
+	inband=$(jq -s '[.[] | select(.kind == "lost") | .lost] | add // 0' "$OUT")
+	stats=$(grep '"kind":"stats"' "$ERR" | tail -1 | jq '.lost')
+	seen=$(records_of "$exe" | jq -r '.process.args[1]' | sort -u | wc -l)
+	echo "in band $inband, stats $stats, seen $seen of 300"
+	[ "$inband" -gt 0 ]
+	[ "$inband" -eq "$stats" ]
+}
+
 @test "watch: SIGTERM flushes held records and exits 0" {
 	exe=$(copy_of /bin/true)
 	start_watch --hold 60s --reorder 60s
