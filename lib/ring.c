@@ -111,6 +111,23 @@ syscall_tp_check(void)
 	return (NULL);
 }
 
+/* CAP_BPF (39) or CAP_SYS_ADMIN (21) in our effective set. */
+static int
+may_load_bpf(void)
+{
+	FILE			*f;
+	char			 line[128];
+	unsigned long long	 eff = 0;
+
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return ((eff & (1ULL << 39)) != 0 || (eff & (1ULL << 21)) != 0);
+}
+
 static int
 is_cred_prog(const struct bpf_program *prog)
 {
@@ -286,6 +303,14 @@ ebpf_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		goto fail;
 	if ((err = quark_bpf__load(st->skel)) != 0) {
 		errno = err < 0 ? -err : err;
+		/*
+		 * With the privileges to load, EACCES/EINVAL/E2BIG are the
+		 * verifier (or the kernel) refusing our programs, not a
+		 * permission problem: say so with EOPNOTSUPP.
+		 */
+		if ((errno == EACCES || errno == EINVAL || errno == E2BIG) &&
+		    may_load_bpf())
+			errno = EOPNOTSUPP;
 		goto fail;
 	}
 	if (attach(st) == -1)
