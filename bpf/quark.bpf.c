@@ -8,6 +8,18 @@
  *   tp_btf/task_rename		comm changes outside exec
  *   tracepoint/syscalls/sys_exit_set*	credential changes and setsid
  *
+ * Why syscall tracepoints for credentials, not one raw_tp on sys_exit
+ * filtering syscall numbers: a raw_tp/sys_exit program runs on every
+ * syscall of every task (tens of ns each, millions of times a second on a
+ * busy host), while the per-syscall tracepoints cost a bitmap test in the
+ * kernel for the syscalls not asked for.  The price is tracefs, which the
+ * loader mounts when absent, or else leaves these hooks off (ring.c).
+ *
+ * exec renames the task (begin_new_exec -> __set_task_comm) and fires
+ * task_rename; task->in_execve is set across bprm_execve() on every kernel
+ * quark supports, so quark_comm skips those.  A kernel without the bit
+ * would report that rename as a comm change right before the exec record.
+ *
  * Every record is built in zeroed memory (the stack for the small ones, a
  * per-CPU scratch value for exec) and handed to bpf_ringbuf_output() with
  * exactly hdr.len bytes: no unwritten byte ever reaches the ring.  Failed
