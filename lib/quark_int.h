@@ -5,6 +5,7 @@
  *   ring.c      BPF backend: load, attach, consume the ring, lost counters
  *   decode.c    wire record -> raw_event, bounds-checked (only reader of wire.h)
  *   fake.c      fake backend replaying attr->fake (tests, bench)
+ *   netlink.c   proc connector backend, the fallback (see netlink.h)
  *   raw_event.c raw_event allocation, copy, free
  *   order.c     time ordering queue, hold/watermark policy
  *   agg.c       aggregation rule table
@@ -243,6 +244,7 @@ struct quark_backend_ops {
 
 extern const struct quark_backend_ops quark_backend_ebpf;	/* ring.c */
 extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
+extern const struct quark_backend_ops quark_backend_netlink;	/* netlink.c */
 
 /* queue.c: backends hand every raw event (ownership included) here. */
 void	queue_submit(struct quark_queue *, struct raw_event *);
