@@ -156,7 +156,7 @@ enum probe_feature {
 };
 
 struct probe_verdict {
-	const char	*backend;	/* "ebpf", or "none" */
+	const char	*backend;	/* "ebpf", "netlink" or "none" */
 	const char	*hooks;		/* "tp_btf", "raw_tp", or NULL */
 	const char	*mode;		/* "tracepoint-only", ... or NULL */
 	char		 why[256];	/* why this backend (or none) */
