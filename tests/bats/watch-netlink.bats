@@ -200,6 +200,42 @@ wait_ready() {
 	assert_output "qnlrenamed 4"
 }
 
+@test "netlink: setuid/setgid (setpriv) are reported with all four ids" {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$SLEEP" 0.3 &
+	p=$!
+	wait "$p" || true
+	wait_exit_of "$p"
+	run jq -rs 'map(.changes // [] | .[] | select(.type == "setuid")) |
+	    .[0] | "\(.uid) \(.euid) \(.suid) \(.fsuid)"' < <(records_of "$p")
+	assert_output "65534 65534 65534 65534"
+	run jq -rs 'map(.changes // [] | .[] | select(.type == "setgid")) |
+	    .[0] | "\(.gid) \(.egid) \(.sgid) \(.fsgid)"' < <(records_of "$p")
+	assert_output "65534 65534 65534 65534"
+	run jq -rs 'map(select(.events | index("exit"))) | .[0].process |
+	    "\(.uid) \(.gid)"' < <(records_of "$p")
+	assert_output "65534 65534"
+}
+
+@test "netlink: a leader that exits first: the process exit is its last thread's" {
+	helper="${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/leader-exits-first"
+	[ -x "$helper" ]
+	"$helper" 400 5 &
+	p=$!
+	wait "$p" || true
+	wait_exit_of "$p"
+	run jq -s '[.[].events[] | select(. == "exit")] | length' \
+	    < <(records_of "$p")
+	assert_output "1"
+	run jq -rs 'map(select(.events | index("exit"))) | .[0].process.exit |
+	    "\(.code) \(.signal // "none")"' < <(records_of "$p")
+	assert_output "5 none"
+	# The exit is the group's, 400 ms after start, not the leader's.
+	run jq -rs 'map(select(.events | index("exit"))) | .[0] |
+	    (.process.exit.time_ns - .time_ns) >= 300000000' \
+	    < <(records_of "$p")
+	assert_output "true"
+}
+
 @test "netlink: an overflowing socket makes an in-band lost record" {
 	# A stopped reader with a tiny socket buffer: the kernel drops.
 	"$QUARK" watch --backend netlink --ring-size 4096 --stats \
