@@ -616,7 +616,9 @@ submit_exit(struct quark_queue *qq, struct nl_state *ns,
 		return (1);
 	}
 	group = NULL;
-	if ((x & NLX_GROUP) && (group = raw_event_dup(raw)) != NULL)
+	if ((x & NLX_GROUP) && (group = raw_event_dup(raw)) == NULL)
+		ns->lost++;	/* out of memory: the group's exit is lost */
+	if (group != NULL)
 		group->flags = RAW_F_GROUP_DEAD;
 	raw->flags = RAW_F_THREAD;
 	queue_submit(qq, raw);
