@@ -39,6 +39,7 @@ enum {
 	OPT_RING_SIZE,
 	OPT_ARGV_CAP,
 	OPT_GRACE,
+	OPT_BACKEND,
 };
 
 static const struct option watch_opts[] = {
@@ -53,6 +54,7 @@ static const struct option watch_opts[] = {
 	{ "ring-size",		required_argument,	NULL, OPT_RING_SIZE },
 	{ "argv-cap",		required_argument,	NULL, OPT_ARGV_CAP },
 	{ "grace",		required_argument,	NULL, OPT_GRACE },
+	{ "backend",		required_argument,	NULL, OPT_BACKEND },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -81,6 +83,32 @@ watch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* --backend NAME; AUTO: eBPF, else the proc connector (see lib/queue.c). */
+static const struct {
+	const char	*name;
+	int		 id;
+} watch_backends[] = {
+	{ "auto",	QUARK_BACKEND_AUTO },
+	{ "ebpf",	QUARK_BACKEND_EBPF },
+	{ "netlink",	QUARK_BACKEND_NETLINK },
+};
+
+static int
+parse_backend(const char *arg, int *id)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(watch_backends) / sizeof(watch_backends[0]);
+	    i++) {
+		if (strcmp(arg, watch_backends[i].name) == 0) {
+			*id = watch_backends[i].id;
+			return (0);
+		}
+	}
+	cwarnx("unknown backend '%s' (auto, ebpf or netlink)", arg);
+	return (-1);
 }
 
 static int
@@ -144,6 +172,10 @@ watch_parse(int argc, char **argv, struct quark_queue_attr *attr,
 				return (EXIT_USAGE);
 			}
 			attr->ring_bytes = (uint32_t)v;
+			break;
+		case OPT_BACKEND:
+			if (parse_backend(optarg, &attr->backend) == -1)
+				return (EXIT_USAGE);
 			break;
 		case OPT_ARGV_CAP:
 			/* 256 KiB: the kernel side's WIRE_ARGV_MAX. */
@@ -220,9 +252,34 @@ drain(struct quark_queue *qq)
 	return (0);
 }
 
+/* --backend netlink: the proc connector's own reasons. */
 static void
-open_failed(void)
+netlink_failed(void)
 {
+	switch (errno) {
+	case EPERM:
+	case EACCES:
+		cwarnx("the proc connector needs root (CAP_NET_ADMIN); "
+		    "try sudo");
+		break;
+	case EPROTONOSUPPORT:
+	case EAFNOSUPPORT:
+		cwarnx("this kernel has no proc connector "
+		    "(CONFIG_PROC_EVENTS); run quark btf for details");
+		break;
+	default:
+		cwarn("starting the proc connector");
+		break;
+	}
+}
+
+static void
+open_failed(int backend)
+{
+	if (backend == QUARK_BACKEND_NETLINK) {
+		netlink_failed();
+		return;
+	}
 	switch (errno) {
 	case EPERM:
 	case EACCES:
@@ -288,7 +345,7 @@ cmd_watch(int argc, char **argv)
 		return (r == -1 ? cmd_help_of(cur_cmd) : cmd_usage(cur_cmd));
 	watch_signals();
 	if ((qq = quark_queue_open(&attr)) == NULL) {
-		open_failed();
+		open_failed(attr.backend);
 		return (1);
 	}
 	fprintf(stderr, "quark: %s: ready\n", cur_cmd->name);

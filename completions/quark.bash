@@ -5,7 +5,7 @@
 
 declare -gA _quark_opts=(
 	[quark]="-h -V"
-	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace"
+	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend"
 	[snapshot]="-h --threads --tree --no-kthreads --env"
 	[lookup]="-h --ancestors --env"
 	[btf]="-h --table --json --btf"
@@ -52,6 +52,9 @@ _quark()
 		return 0 ;;
 	--btf)
 		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0 ;;
+	--backend)
+		COMPREPLY=($(compgen -W "auto ebpf netlink" -- "$cur"))
 		return 0 ;;
 	esac
 

@@ -150,4 +150,10 @@ int		 cache_stale(const struct cache *, const struct centry *);
 int	event_fill(struct quark_event *, struct quark_process *scratch,
 	    struct cache *, struct qrecord *, uint64_t now);
 
+/*
+ * queue.c: the backends QUARK_BACKEND_AUTO tries, in order (NULL: the
+ * default, eBPF then the proc connector).  For tests; call before open.
+ */
+void	queue_set_auto(const struct quark_backend_ops *const *, size_t);
+
 #endif /* QUARK_ENGINE_H */

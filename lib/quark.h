@@ -195,6 +195,7 @@ enum quark_backend_id {
 	QUARK_BACKEND_AUTO,
 	QUARK_BACKEND_EBPF,
 	QUARK_BACKEND_FAKE,	/* replays attr->fake; for tests */
+	QUARK_BACKEND_NETLINK,	/* the proc connector: the fallback */
 };
 
 struct quark_backend_ops;

@@ -5,6 +5,7 @@
  *   ring.c      BPF backend: load, attach, consume the ring, lost counters
  *   decode.c    wire record -> raw_event, bounds-checked (only reader of wire.h)
  *   fake.c      fake backend replaying attr->fake (tests, bench)
+ *   netlink.c   proc connector backend, the fallback (see netlink.h)
  *   raw_event.c raw_event allocation, copy, free
  *   order.c     time ordering queue, hold/watermark policy
  *   agg.c       aggregation rule table
@@ -155,7 +156,7 @@ enum probe_feature {
 };
 
 struct probe_verdict {
-	const char	*backend;	/* "ebpf", or "none" */
+	const char	*backend;	/* "ebpf", "netlink" or "none" */
 	const char	*hooks;		/* "tp_btf", "raw_tp", or NULL */
 	const char	*mode;		/* "tracepoint-only", ... or NULL */
 	char		 why[256];	/* why this backend (or none) */
@@ -243,6 +244,7 @@ struct quark_backend_ops {
 
 extern const struct quark_backend_ops quark_backend_ebpf;	/* ring.c */
 extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
+extern const struct quark_backend_ops quark_backend_netlink;	/* netlink.c */
 
 /* queue.c: backends hand every raw event (ownership included) here. */
 void	queue_submit(struct quark_queue *, struct raw_event *);

@@ -41,12 +41,37 @@ struct quark_queue {
 	struct quark_stats		 stats;
 };
 
-/* AUTO is the eBPF backend: it is the only real one. */
+/* AUTO is not a backend but the policy below. */
 static const struct quark_backend_ops *const backends[] = {
-	[QUARK_BACKEND_AUTO] = &quark_backend_ebpf,
+	[QUARK_BACKEND_AUTO] = NULL,
 	[QUARK_BACKEND_EBPF] = &quark_backend_ebpf,
 	[QUARK_BACKEND_FAKE] = &quark_backend_fake,
+	[QUARK_BACKEND_NETLINK] = &quark_backend_netlink,
 };
+
+/*
+ * AUTO tries these in order.  A failure that means "not allowed" ends the
+ * walk: falling back would hide that the user needs root (and the proc
+ * connector needs root too).  Any other failure means the kernel cannot
+ * do it (no BTF, BPF refused, too old), and the next backend is tried.
+ * When all fail, the errno reported is the "not allowed" one that ended
+ * the walk, else the first backend's.
+ */
+static const struct quark_backend_ops *const auto_default[] = {
+	&quark_backend_ebpf,
+	&quark_backend_netlink,
+};
+static const int auto_final_errno[] = { EPERM, EACCES };
+
+static const struct quark_backend_ops *const *auto_order = auto_default;
+static size_t auto_n = nitems(auto_default);
+
+void
+queue_set_auto(const struct quark_backend_ops *const *order, size_t n)
+{
+	auto_order = order != NULL ? order : auto_default;
+	auto_n = order != NULL ? n : nitems(auto_default);
+}
 
 void
 quark_queue_default_attr(struct quark_queue_attr *attr)
@@ -125,11 +150,59 @@ static int
 attr_valid(const struct quark_queue_attr *attr)
 {
 	if (attr->backend < 0 || (size_t)attr->backend >= nitems(backends) ||
-	    backends[attr->backend] == NULL)
+	    (backends[attr->backend] == NULL &&
+	    attr->backend != QUARK_BACKEND_AUTO))
 		return (0);
 	if (attr->max_length == 0 || attr->hold_min_ns > attr->hold_max_ns)
 		return (0);
 	return (1);
+}
+
+static int
+backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops)
+{
+	qq->state = NULL;
+	if (ops->open(qq, &qq->attr, &qq->state) == -1) {
+		qq->state = NULL;
+		return (-1);
+	}
+	qq->ops = ops;
+	strlcpy(qq->stats.backend, ops->name, sizeof(qq->stats.backend));
+	return (0);
+}
+
+static int
+final_errno(int e)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(auto_final_errno); i++)
+		if (auto_final_errno[i] == e)
+			return (1);
+	return (0);
+}
+
+/* Opens backend id, or for AUTO the first of auto_order that opens. */
+static int
+backend_open(struct quark_queue *qq, int id)
+{
+	size_t	i;
+	int	first = ENOSYS;	/* no backend to try */
+
+	if (id != QUARK_BACKEND_AUTO)
+		return (backend_try(qq, backends[id]));
+	for (i = 0; i < auto_n; i++) {
+		if (backend_try(qq, auto_order[i]) == 0)
+			return (0);
+		if (i == 0)
+			first = errno;
+		if (final_errno(errno)) {
+			first = errno;
+			break;
+		}
+	}
+	errno = first;
+	return (-1);
 }
 
 struct quark_queue *
@@ -150,7 +223,6 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	if ((qq = calloc(1, sizeof(*qq))) == NULL)
 		return (NULL);
 	qq->attr = *attr;
-	qq->ops = backends[attr->backend];
 	qq->rules = attr->agg != NULL ? attr->agg : &quark_agg_default;
 	qq->now = quark_boot_now;
 	qq->reader = quark_process_read;
@@ -162,10 +234,9 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	order_init(&qq->order);
 	cache_init(&qq->cache, attr->grace_ns);
 	TAILQ_INIT(&qq->ready);
-	strlcpy(qq->stats.backend, qq->ops->name, sizeof(qq->stats.backend));
 	clock_init();
 	/* Capture first, then /proc: nothing falls between the two. */
-	if (qq->ops->open(qq, &qq->attr, &qq->state) == -1)
+	if (backend_open(qq, attr->backend) == -1)
 		goto fail;
 	if ((attr->flags & QQ_NO_SCRAPE) == 0 && queue_seed(qq) == -1)
 		goto fail;

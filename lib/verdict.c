@@ -5,9 +5,15 @@
  * and for each optional feature the facilities that can carry it.  The
  * eBPF loader can read the same tables (probe_verdict()), so the report
  * and what is loaded need not disagree.
+ *
+ * When eBPF cannot work for a reason other than privilege, `quark watch`
+ * falls back to the netlink proc connector (lib/queue.c): the verdict
+ * says "netlink" when the connector probed usable.
  */
 #include <stdio.h>
 #include <string.h>
+
+#include <bsd/string.h>
 
 #include "quark_int.h"
 
@@ -78,6 +84,30 @@ backend(const struct quark_probe *p, struct probe_verdict *v)
 	return (1);
 }
 
+/* What the proc connector carries, per feature; NULL: not with it. */
+static const char *const netlink_features[FEAT_COUNT] = {
+	[FEAT_CREDS] = "proc connector UID/GID events (saved/fs ids from /proc)",
+	[FEAT_COMM] = "proc connector COMM events",
+};
+
+static void
+netlink_verdict(const struct quark_probe *p, struct probe_verdict *v)
+{
+	char	ebpf_why[sizeof(v->why)];
+	int	i;
+
+	strlcpy(ebpf_why, v->why, sizeof(ebpf_why));
+	v->backend = "netlink";
+	snprintf(v->why, sizeof(v->why), "eBPF unusable (%.180s); falling "
+	    "back to the proc connector", ebpf_why);
+	for (i = 0; i < FEAT_COUNT; i++) {
+		v->on[i] = netlink_features[i] != NULL;
+		snprintf(v->feat_why[i], sizeof(v->feat_why[i]), "%s",
+		    v->on[i] ? netlink_features[i] :
+		    "not with the netlink backend");
+	}
+}
+
 void
 probe_verdict(const struct quark_probe *p, struct probe_verdict *v)
 {
@@ -86,6 +116,12 @@ probe_verdict(const struct quark_probe *p, struct probe_verdict *v)
 	memset(v, 0, sizeof(*v));
 	v->backend = "none";
 	if (!backend(p, v)) {
+		/* Not root: no fallback either (lib/queue.c's AUTO policy). */
+		if (p->privileged &&
+		    p->state[PROBE_PROC_CONNECTOR] == PROBE_OK) {
+			netlink_verdict(p, v);
+			return;
+		}
 		for (i = 0; i < FEAT_COUNT; i++)
 			snprintf(v->feat_why[i], sizeof(v->feat_why[i]),
 			    "no capture backend");

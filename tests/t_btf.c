@@ -354,14 +354,21 @@ t_verdict(void)
 		  "ebpf", "tp_btf", "tracepoints+fentry+kprobe", 1, 1, 1 },
 		{ "unprivileged", 0, -1, 0, -1, 0,
 		  "none", NULL, NULL, 0, 0, 0 },
+		/* eBPF cannot work, the proc connector can: the fallback. */
 		{ "no ring buffer", 1, PROBE_RINGBUF, PROBE_ABSENT, -1, 0,
-		  "none", NULL, NULL, 0, 0, 0 },
+		  "netlink", NULL, NULL, 1, 0, 0 },
 		{ "no BTF", 1, PROBE_BTF, PROBE_ABSENT, -1, 0,
+		  "netlink", NULL, NULL, 1, 0, 0 },
+		{ "no BTF, no connector", 1, PROBE_BTF, PROBE_ABSENT,
+		  PROBE_PROC_CONNECTOR, PROBE_ABSENT,
+		  "none", NULL, NULL, 0, 0, 0 },
+		{ "no bpf(2), connector refused", 1, PROBE_BPF_SYSCALL,
+		  PROBE_UNUSABLE, PROBE_PROC_CONNECTOR, PROBE_UNUSABLE,
 		  "none", NULL, NULL, 0, 0, 0 },
 		{ "raw_tp only", 1, PROBE_TP_BTF, PROBE_UNUSABLE, -1, 0,
 		  "ebpf", "raw_tp", "tracepoints+fentry+kprobe", 1, 1, 1 },
 		{ "no hooks", 1, PROBE_TP_BTF, PROBE_ABSENT, PROBE_RAW_TP,
-		  PROBE_ABSENT, "none", NULL, NULL, 0, 0, 0 },
+		  PROBE_ABSENT, "netlink", NULL, NULL, 1, 0, 0 },
 		{ "raw syscalls only", 1, PROBE_SYSCALL_TP, PROBE_UNKNOWN,
 		  PROBE_FENTRY, PROBE_ABSENT,
 		  "ebpf", "tp_btf", "tracepoints+kprobe", 0, 0, 1 },
@@ -399,6 +406,14 @@ t_verdict(void)
 	p.privileged = 0;
 	probe_verdict(&p, &v);
 	T_CHECK(strstr(v.why, "try sudo") != NULL);
+	T_CASE("netlink reason says why not eBPF");
+	all_ok(&p);
+	p.state[PROBE_BTF] = PROBE_ABSENT;
+	probe_verdict(&p, &v);
+	T_EQ_STR(v.backend, "netlink");
+	T_CHECK(strstr(v.why, "why 0") != NULL);
+	T_CHECK(strstr(v.why, "proc connector") != NULL);
+	T_EQ_INT(v.on[FEAT_COMM], 1);
 	T_CASE("off reason names the facility");
 	all_ok(&p);
 	p.state[PROBE_FENTRY] = PROBE_UNUSABLE;

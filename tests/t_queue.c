@@ -62,6 +62,132 @@ test_open_errors(void)
 	T_EQ_INT(errno, EINVAL);
 }
 
+/* Backends for the AUTO policy: open fails with fail_errno[which]. */
+static int	auto_errno[2];
+static int	auto_tried[2];
+
+static int
+auto_open(int which, void **state)
+{
+	auto_tried[which]++;
+	if (auto_errno[which] != 0) {
+		errno = auto_errno[which];
+		return (-1);
+	}
+	*state = &auto_tried[which];
+	return (0);
+}
+
+static int
+auto_open0(struct quark_queue *qq, const struct quark_queue_attr *a,
+    void **state)
+{
+	return (auto_open(0, state));
+}
+
+static int
+auto_open1(struct quark_queue *qq, const struct quark_queue_attr *a,
+    void **state)
+{
+	return (auto_open(1, state));
+}
+
+static int
+auto_poll(struct quark_queue *qq, void *state, int budget)
+{
+	return (0);
+}
+
+static int
+auto_fd(void *state)
+{
+	return (-1);
+}
+
+static int
+auto_stats(void *state, struct quark_backend_stats *st)
+{
+	return (0);
+}
+
+static void
+auto_close(void *state)
+{
+}
+
+static const struct quark_backend_ops auto_first = {
+	"first", auto_open0, auto_poll, auto_fd, auto_stats, auto_close
+};
+static const struct quark_backend_ops auto_second = {
+	"second", auto_open1, auto_poll, auto_fd, auto_stats, auto_close
+};
+
+/*
+ * AUTO: the next backend is tried unless the failure means "not allowed"
+ * (EPERM, EACCES); stats name the one in use.
+ */
+static void
+test_auto(void)
+{
+	static const struct quark_backend_ops *const order[] = {
+		&auto_first, &auto_second
+	};
+	static const struct {
+		const char	*name;
+		int		 e0, e1;
+		const char	*backend;	/* NULL: open fails */
+		int		 err, tried1;
+	} c[] = {
+		{ "first opens", 0, 0, "first", 0, 0 },
+		{ "kernel cannot: fall back", ENOSYS, 0, "second", 0, 1 },
+		{ "no BTF: fall back", ENOENT, 0, "second", 0, 1 },
+		{ "not root: no fallback", EPERM, 0, NULL, EPERM, 0 },
+		{ "EACCES: no fallback", EACCES, 0, NULL, EACCES, 0 },
+		{ "both fail: the first's errno", ENOSYS, EPROTONOSUPPORT,
+		  NULL, ENOSYS, 1 },
+		{ "second not allowed: that errno", ENOSYS, EPERM, NULL,
+		  EPERM, 1 },
+	};
+	struct quark_queue_attr	 a;
+	struct quark_queue	*qq;
+	struct quark_stats	 st;
+	size_t			 i;
+
+	queue_set_auto(order, nitems(order));
+	for (i = 0; i < nitems(c); i++) {
+		T_CASE(c[i].name);
+		quark_queue_default_attr(&a);
+		a.flags = QQ_NO_SCRAPE;
+		a.backend = QUARK_BACKEND_AUTO;
+		auto_errno[0] = c[i].e0;
+		auto_errno[1] = c[i].e1;
+		auto_tried[0] = auto_tried[1] = 0;
+		errno = 0;
+		qq = quark_queue_open(&a);
+		T_EQ_INT(auto_tried[0], 1);
+		T_EQ_INT(auto_tried[1], c[i].tried1);
+		if (c[i].backend == NULL) {
+			T_CHECK(qq == NULL);
+			T_EQ_INT(errno, c[i].err);
+			continue;
+		}
+		if (!T_CHECK(qq != NULL))
+			continue;
+		quark_queue_stats(qq, &st);
+		T_EQ_STR(st.backend, c[i].backend);
+		quark_queue_close(qq);
+	}
+	queue_set_auto(NULL, 0);
+	T_CASE("an explicit backend is never replaced");
+	quark_queue_default_attr(&a);
+	a.flags = QQ_NO_SCRAPE;
+	a.backend = QUARK_BACKEND_FAKE;
+	T_CHECK((qq = quark_queue_open(&a)) != NULL);
+	quark_queue_stats(qq, &st);
+	T_EQ_STR(st.backend, "fake");
+	quark_queue_close(qq);
+}
+
 static void
 test_lost_records(void)
 {
@@ -241,6 +367,7 @@ main(void)
 {
 	test_default_attr();
 	test_open_errors();
+	test_auto();
 	test_lost_records();
 	test_stats();
 	test_close_held();

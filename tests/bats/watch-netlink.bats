@@ -1,0 +1,271 @@
+#!/usr/bin/env bats
+# quark watch --backend netlink: the proc connector fallback, live.
+# One watcher for the whole file (started in setup_file, ready once a
+# marker process shows up); each test runs a workload and waits for its
+# record.  Needs root; as root a broken backend fails, it never skips.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+setup_file() {
+	QUARK=${QUARK:-$BATS_TEST_DIRNAME/../../build/quark}
+	export QUARK
+	D="$BATS_FILE_TMPDIR"
+	export OUT="$D/out" WERR="$D/err"
+	# Uniquely named copies: their records cannot be anyone else's.
+	export TRUE="$D/qnl-true-$$" SLEEP="$D/qnl-sleep-$$" SH="$D/qnl-sh-$$"
+	cp /bin/true "$TRUE"
+	cp /bin/sleep "$SLEEP"
+	cp /bin/sh "$SH"
+	"$QUARK" watch --backend netlink --reorder 10 >"$OUT" 2>"$WERR" 3>&- &
+	echo $! >"$D/pid"
+	wait_ready
+}
+
+teardown_file() {
+	local pid
+	pid=$(cat "$BATS_FILE_TMPDIR/pid" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+setup() {
+	CHECK="$BATS_TEST_DIRNAME/../schema-check"
+}
+
+# The records about pid, one per line (compact).
+records_of() {
+	jq -c --argjson p "$1" \
+	    'select(.kind == "event" and .process.pid == $p)' "$OUT"
+}
+
+# Waits up to 20 s for a record about pid that has "exit" in events.
+wait_exit_of() {
+	local i
+	for i in $(seq 200); do
+		# (jq -e succeeds on empty input: test for a line instead.)
+		if records_of "$1" | jq -c 'select(.events | index("exit"))' \
+		    2>/dev/null | grep -q .; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "no exit record for pid $1 within 20 s; stderr:" >&2
+	cat "$WERR" >&2
+	return 1
+}
+
+# Runs /bin/true copies with a marker until one is seen (timeout 20 s).
+wait_ready() {
+	local i p
+	for i in $(seq 100); do
+		"$TRUE" "marker-$i" &
+		p=$!
+		wait "$p"
+		sleep 0.2
+		if [ -s "$OUT" ] && records_of "$p" | grep -q .; then
+			return 0
+		fi
+		if ! kill -0 "$(cat "$BATS_FILE_TMPDIR/pid")" 2>/dev/null; then
+			echo "quark watch died:" >&2
+			cat "$WERR" >&2
+			return 1
+		fi
+	done
+	echo "quark watch --backend netlink never showed the marker" >&2
+	cat "$WERR" >&2
+	return 1
+}
+
+@test "netlink: the watcher started and says nothing on stderr" {
+	run cat "$WERR"
+	assert_output ""
+}
+
+@test "netlink: a /bin/true copy with args: one record, fork+exec+exit, code 0" {
+	cd "$BATS_TEST_TMPDIR"
+	"$TRUE" one "two words" &
+	p=$!
+	wait "$p"
+	wait_exit_of "$p"
+	run records_of "$p"
+	assert_success
+	[ "${#lines[@]}" -eq 1 ]
+	rec=${lines[0]}
+	run jq -r '.events | join(",")' <<<"$rec"
+	assert_output "fork,exec,exit"
+	run jq -r '"\(.process.ppid) \(.process.exit.code) \(.process.exit.signal // "none") \(.parent.pid)"' <<<"$rec"
+	assert_output "$BASHPID 0 none $BASHPID"
+	# true may be gone before /proc is read: then exe and args are
+	# absent, never wrong (never the parent's shell).
+	run jq -r --arg t "$TRUE" '(.process.exe // $t) == $t and
+	    ((.process.args // [$t, "one", "two words"]) ==
+	    [$t, "one", "two words"])' <<<"$rec"
+	assert_output "true"
+}
+
+@test "netlink: a sleep copy (0.3 s) is enriched from /proc: exe, args, cwd, creds, parent" {
+	cd "$BATS_TEST_TMPDIR"
+	cwd=$(pwd -P)
+	"$SLEEP" 0.3 &
+	p=$!
+	wait "$p"
+	wait_exit_of "$p"
+	run records_of "$p"
+	[ "${#lines[@]}" -eq 1 ]
+	rec=${lines[0]}
+	run jq -r '.events | join(",")' <<<"$rec"
+	assert_output "fork,exec,exit"
+	run jq -r '.process.exe' <<<"$rec"
+	assert_output "$SLEEP"
+	run jq -c '.process.args' <<<"$rec"
+	assert_output "[\"$SLEEP\",\"0.3\"]"
+	run jq -r '.process.cwd' <<<"$rec"
+	assert_output "$cwd"
+	run jq -r '"\(.process.comm) \(.process.uid) \(.process.euid) \(.process.ppid) \(.parent.pid) \(.process.exit.code)"' <<<"$rec"
+	assert_output "$(basename "$SLEEP") 0 0 $BASHPID $BASHPID 0"
+	# The start time comes from /proc: the same entity id as lookup's.
+	run jq -e '.process.start_time and .process.entity_id and
+	    .process.exit.time' <<<"$rec"
+	assert_success
+}
+
+@test "netlink: exit code 3" {
+	"$SH" -c 'exit 3' &
+	p=$!
+	wait "$p" || true
+	wait_exit_of "$p"
+	run records_of "$p"
+	[ "${#lines[@]}" -eq 1 ]
+	run jq -r '"\(.process.exit.code) \(.process.exit.signal // "none") \(.process.exit.core_dumped)"' <<<"${lines[0]}"
+	assert_output "3 none false"
+}
+
+@test "netlink: a fork without exec: fork+exit, the exit code, the shell's image" {
+	( exit 7 ) &
+	p=$!
+	wait "$p" || true
+	wait_exit_of "$p"
+	run records_of "$p"
+	[ "${#lines[@]}" -eq 1 ]
+	rec=${lines[0]}
+	run jq -r '"\(.events | join(",")) \(.process.exit.code) \(.process.ppid)"' <<<"$rec"
+	assert_output "fork,exit 7 $BASHPID"
+	run jq -r '.process.exe' <<<"$rec"
+	assert_output "$(readlink /proc/$BASHPID/exe)"
+}
+
+@test "netlink: SIGKILL is reported as a signal, not as code 0" {
+	"$SLEEP" 30 &
+	p=$!
+	sleep 0.3
+	kill -KILL "$p"
+	wait "$p" || true
+	wait_exit_of "$p"
+	run records_of "$p"
+	# fork+exec may have left the queue before the exit: take the last.
+	rec=${lines[-1]}
+	run jq -r '"\(.process.exit.signal) \(.process.exit.code // "none") \(.process.exe)"' <<<"$rec"
+	assert_output "9 none $SLEEP"
+	run jq -s '[.[].events[] | select(. == "exit")] | length' \
+	    < <(records_of "$p")
+	assert_output "1"
+}
+
+@test "netlink: setsid is reported, with the new session and group" {
+	# setsid(1) forks when it leads a group; run it in the background so
+	# that it does not, and exec the sleep copy after the setsid.
+	setsid "$SLEEP" 0.3 &
+	p=$!
+	wait "$p"
+	wait_exit_of "$p"
+	run jq -rs '[.[].events[]] | join(",")' < <(records_of "$p")
+	assert_output --partial "setsid"
+	run jq -rs 'map(select(.events | index("exit"))) | .[0].process |
+	    "\(.sid) \(.pgid)"' < <(records_of "$p")
+	assert_output "$p $p"
+}
+
+@test "netlink: a comm change (write to /proc/self/comm) is reported" {
+	# (echo would put its newline into the name: the kernel keeps it.)
+	"$SH" -c 'printf qnlrenamed >/proc/self/comm; exit 4' &
+	p=$!
+	wait "$p" || true
+	wait_exit_of "$p"
+	run jq -rs 'map(.changes // [] | .[] | select(.type == "comm")) |
+	    .[0].comm' < <(records_of "$p")
+	assert_output "qnlrenamed"
+	run jq -rs 'map(select(.events | index("exit"))) | .[0].process |
+	    "\(.comm) \(.exit.code)"' < <(records_of "$p")
+	assert_output "qnlrenamed 4"
+}
+
+@test "netlink: setuid/setgid (setpriv) are reported with all four ids" {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$SLEEP" 0.3 &
+	p=$!
+	wait "$p" || true
+	wait_exit_of "$p"
+	run jq -rs 'map(.changes // [] | .[] | select(.type == "setuid")) |
+	    .[0] | "\(.uid) \(.euid) \(.suid) \(.fsuid)"' < <(records_of "$p")
+	assert_output "65534 65534 65534 65534"
+	run jq -rs 'map(.changes // [] | .[] | select(.type == "setgid")) |
+	    .[0] | "\(.gid) \(.egid) \(.sgid) \(.fsgid)"' < <(records_of "$p")
+	assert_output "65534 65534 65534 65534"
+	run jq -rs 'map(select(.events | index("exit"))) | .[0].process |
+	    "\(.uid) \(.gid)"' < <(records_of "$p")
+	assert_output "65534 65534"
+}
+
+@test "netlink: a leader that exits first: the process exit is its last thread's" {
+	helper="${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/leader-exits-first"
+	[ -x "$helper" ]
+	"$helper" 400 5 &
+	p=$!
+	wait "$p" || true
+	wait_exit_of "$p"
+	run jq -s '[.[].events[] | select(. == "exit")] | length' \
+	    < <(records_of "$p")
+	assert_output "1"
+	run jq -rs 'map(select(.events | index("exit"))) | .[0].process.exit |
+	    "\(.code) \(.signal // "none")"' < <(records_of "$p")
+	assert_output "5 none"
+	# The exit is the group's, 400 ms after start, not the leader's.
+	run jq -rs 'map(select(.events | index("exit"))) | .[0] |
+	    (.process.exit.time_ns - .time_ns) >= 300000000' \
+	    < <(records_of "$p")
+	assert_output "true"
+}
+
+@test "netlink: an overflowing socket makes an in-band lost record" {
+	# A stopped reader with a tiny socket buffer: the kernel drops.
+	"$QUARK" watch --backend netlink --ring-size 4096 --stats \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	q=$!
+	sleep 1
+	kill -STOP "$q"
+	for i in $(seq 300); do "$TRUE"; done
+	kill -CONT "$q"
+	sleep 1.5
+	kill -TERM "$q"
+	wait "$q"
+	run jq -r 'select(.kind == "lost") | .lost' "$BATS_TEST_TMPDIR/out"
+	assert_success
+	[ -n "$output" ]
+	[ "$(echo "$output" | head -n 1)" -ge 1 ]
+	run jq -r 'select(.kind == "stats") | "\(.backend) \(.lost >= 1)"' \
+	    "$BATS_TEST_TMPDIR/err"
+	assert_output "netlink true"
+	run "$CHECK" <"$BATS_TEST_TMPDIR/out"
+	assert_success
+}
+
+@test "netlink: every line of the watcher's output is valid against the schema" {
+	run "$CHECK" <"$OUT"
+	assert_success
+}
+
+@test "netlink: --backend bogus is a usage error (exit 2)" {
+	run "$QUARK" watch --backend bogus
+	assert_failure 2
+	assert_line --partial "unknown backend 'bogus'"
+}
