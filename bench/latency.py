@@ -26,7 +26,7 @@ def main():
     quark = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 50
     tag = "quark-lat-%d" % os.getpid()
-    proc = subprocess.Popen([quark, "watch"], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([quark, "watch"] + sys.argv[3:], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
     lat, seen, ready = [], set(), threading.Event()
 
