@@ -32,7 +32,8 @@ static const struct {
 /*
  * Optional features: on when `by` is available.  bpf/quark.bpf.c attaches
  * the credential hooks as "tracepoint/syscalls/sys_exit_*": libbpf finds
- * those through a mounted tracefs, so that one needs tracefs too.
+ * those through a mounted tracefs, so that one needs tracefs too; the
+ * loader (lib/ring.c) mounts it when it is mountable.
  */
 static const struct {
 	const char	*name;
@@ -137,14 +138,17 @@ probe_verdict(const struct quark_probe *p, struct probe_verdict *v)
 			    "%s %s: %s", probe_name(f),
 			    probe_state_name(p->state[f]), p->why[f]);
 		else if (features[i].tracefs &&
-		    p->state[PROBE_TRACEFS] != PROBE_OK)
+		    p->state[PROBE_TRACEFS] != PROBE_OK &&
+		    p->state[PROBE_TRACEFS] != PROBE_MOUNTABLE)
 			snprintf(v->feat_why[i], sizeof(v->feat_why[i]),
 			    "tracefs %s: %s", probe_state_name(
 			    p->state[PROBE_TRACEFS]), p->why[PROBE_TRACEFS]);
 		else {
 			v->on[i] = 1;
 			snprintf(v->feat_why[i], sizeof(v->feat_why[i]),
-			    "via %s", features[i].via);
+			    "via %s%s", features[i].via, features[i].tracefs &&
+			    p->state[PROBE_TRACEFS] == PROBE_MOUNTABLE ?
+			    " (quark watch mounts tracefs)" : "");
 		}
 	}
 	if (v->on[FEAT_FENTRY] && v->on[FEAT_KPROBE])
