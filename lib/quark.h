@@ -314,6 +314,7 @@ struct quark_container {
 int	quark_container_parse(const char *cgroup, struct quark_container *c);
 
 const char *quark_event_type_name(uint32_t);
+const char *quark_ns_name(int);	/* enum quark_ns: "pid", "mnt", ... */
 /*
  * The name under /dev of a terminal ("pts/3", "tty1", "ttyS0").  0, or -1
  * with ENOENT when the numbers name no terminal we know.

@@ -223,17 +223,6 @@ rd_loginuid(int dfd, struct rbuf *b, struct quark_process *p)
 	return (0);
 }
 
-/* Link names under /proc/PID/ns, indexed by enum quark_ns. */
-static const char *const ns_names[QUARK_NS_COUNT] = {
-	[QUARK_NS_PID] = "pid",
-	[QUARK_NS_MNT] = "mnt",
-	[QUARK_NS_NET] = "net",
-	[QUARK_NS_UTS] = "uts",
-	[QUARK_NS_IPC] = "ipc",
-	[QUARK_NS_USER] = "user",
-	[QUARK_NS_CGROUP] = "cgroup",
-};
-
 /* Each namespace on its own: one unreadable link leaves only it unknown. */
 static int
 rd_ns(int dfd, struct rbuf *b, struct quark_process *p)
@@ -245,13 +234,13 @@ rd_ns(int dfd, struct rbuf *b, struct quark_process *p)
 	if (b->cap < 64 && rbuf_grow(b) == -1)
 		return (-1);
 	for (i = 0; i < QUARK_NS_COUNT; i++) {
-		snprintf(path, sizeof(path), "ns/%s", ns_names[i]);
+		snprintf(path, sizeof(path), "ns/%s", quark_ns_name(i));
 		if ((n = readlinkat(dfd, path, b->p, b->cap - 1)) == -1) {
 			err = errno;
 			continue;
 		}
 		b->p[n] = '\0';
-		if (procfs_parse_ns(b->p, ns_names[i], &p->ns[i]) == 0)
+		if (procfs_parse_ns(b->p, quark_ns_name(i), &p->ns[i]) == 0)
 			p->ns_known |= 1U << i;
 	}
 	if (p->ns_known != 0)

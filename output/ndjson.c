@@ -269,16 +269,6 @@ o_container(struct obj *ob, const struct quark_process *p)
 		o_altered(ob, "container");
 }
 
-static const char *const ns_keys[QUARK_NS_COUNT] = {
-	[QUARK_NS_PID]		= "pid",
-	[QUARK_NS_MNT]		= "mnt",
-	[QUARK_NS_NET]		= "net",
-	[QUARK_NS_UTS]		= "uts",
-	[QUARK_NS_IPC]		= "ipc",
-	[QUARK_NS_USER]		= "user",
-	[QUARK_NS_CGROUP]	= "cgroup",
-};
-
 static const char *const cap_keys[QUARK_CAP_COUNT] = {
 	[QUARK_CAP_INHERITABLE]	= "inheritable",
 	[QUARK_CAP_PERMITTED]	= "permitted",
@@ -298,7 +288,7 @@ o_ns_cap(struct obj *ob, const struct quark_process *p)
 		o_init(&t);
 		for (i = 0; i < QUARK_NS_COUNT; i++)
 			if (p->ns_known & (1U << i))
-				o_u64(&t, ns_keys[i], p->ns[i]);
+				o_u64(&t, quark_ns_name(i), p->ns[i]);
 		o_set(ob, "ns", o_finish(&t));
 	}
 	if (p->known & QP_CAPS) {
