@@ -37,7 +37,7 @@ watch_start() {
 	prefix="quark-ready-$$-$RANDOM-"
 	for (( ;; i++ )); do
 		/bin/true "$prefix$i"
-		if grep -qF -- "$prefix" "$dir/out" 2>/dev/null; then
+		if grep -qF -f <(printf '%s\n' "$prefix") "$dir/out"; then
 			echo "# quark watch $* ready after $((SECONDS - t0)) s," \
 			    "$i markers" >&3
 			return 0
@@ -106,14 +106,45 @@ lines_after() {
 	sed -n "$(($2 + 1)),${n}p" "$1/out"
 }
 
+# jq_env FILTER [--arg NAME VALUE | --argjson NAME JSON]...: run jq -c
+# with FILTER on stdin, the values passed through the environment and
+# not as arguments.  A marker in jq's own arguments would put it in jq's
+# own record, which the search would then find.  A subshell: the
+# exports stay in it.
+jq_env() (
+	local filter=$1 pre= n=0 opts=-c
+
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--arg)
+			export "QJ_$2=$3"
+			pre="$pre\$ENV.QJ_$2 as \$$2 | "
+			shift 3 ;;
+		--argjson)
+			export "QJ_$2=$3"
+			pre="$pre(\$ENV.QJ_$2 | fromjson) as \$$2 | "
+			shift 3 ;;
+		-e)
+			opts="$opts -e"
+			shift ;;
+		*)
+			echo "jq_env: bad argument $1" >&2
+			return 2 ;;
+		esac
+	done
+	jq $opts "$pre$filter"
+)
+
 # find_recs DIR FROM STRING FILTER [JQ_ARG...]: the lines after FROM that
 # contain STRING and for which the jq FILTER is true, one per line.
+# STRING reaches grep through a file, for the reason given above jq_env.
 find_recs() {
 	local dir=$1 from=$2 str=$3 filter=$4
 
 	shift 4
-	lines_after "$dir" "$from" | grep -F -- "$str" |
-	    jq -c "$@" "select($filter)"
+	lines_after "$dir" "$from" | grep -F -f <(printf '%s\n' "$str") |
+	    jq_env "select($filter)" "$@"
 	return 0
 }
 
@@ -134,7 +165,7 @@ wait_recs() {
 			return 1
 		fi
 		if (( SECONDS - t0 >= WATCH_TIMEOUT )); then
-			fail "no record with '$3' and select($4) after $WATCH_TIMEOUT s; records with '$3': $(lines_after "$1" "$2" | grep -F -- "$3" | head -c 4000)"
+			fail "no record with '$3' and select($4) after $WATCH_TIMEOUT s; records with '$3': $(lines_after "$1" "$2" | grep -F -f <(printf '%s\n' "$3") | head -c 4000)"
 			return 1
 		fi
 		sleep 0.1
@@ -161,7 +192,7 @@ assert_jq() {
 	local json=$1 filter=$2
 
 	shift 2
-	if ! jq -e "$@" "$filter" <<<"$json" >/dev/null; then
+	if ! jq_env "$filter" -e "$@" <<<"$json" >/dev/null; then
 		fail "$(printf 'false: %s\nfor: %s' "$filter" "$json" | head -c 4000)"
 		return 1
 	fi
