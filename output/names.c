@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -19,18 +20,19 @@
 
 #include "names.h"
 
-/* Enough for any real host; a hostile id storm cannot grow us forever. */
-#define NAMES_MAX	4096
 /* getpw*_r buffers start here and double on ERANGE up to 1 MiB. */
 #define NAMES_BUF	1024
 #define NAMES_BUF_MAX	(1024 * 1024)
+/* When full, look for expired entries to drop at most this often. */
+#define NAMES_SWEEP	(1ULL * 1000000000)	/* ns */
 
-enum { N_USER, N_GROUP };
+enum { N_USER = 0, N_GROUP = 1 };	/* names_hooks()'s `group` */
 
 struct name {
 	RB_ENTRY(name)	 entry;
 	int		 kind;		/* N_USER, N_GROUP */
 	uint32_t	 id;
+	uint64_t	 expires;	/* clock ns: look up again from then */
 	char		*name;		/* NULL: no such id (cached miss) */
 };
 
@@ -47,14 +49,30 @@ name_cmp(struct name *a, struct name *b)
 RB_HEAD(name_tree, name);
 RB_GENERATE_STATIC(name_tree, name, entry, name_cmp)
 
+static char	*nss_lookup(int, uint32_t);
+static uint64_t	 mono_ns(void);
+
 static struct name_tree	names = RB_INITIALIZER(&names);
 static size_t		nnames;
 /* The last uncached answer, when the cache is full. */
 static char		*overflow;
+static uint64_t		next_sweep;
+static uint64_t		(*clock_fn)(void) = mono_ns;
+static char		*(*lookup_fn)(int, uint32_t) = nss_lookup;
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return (0);
+	return ((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec);
+}
 
 /* NSS lookup: a malloc'd name, or NULL (no name, or error). */
 static char *
-lookup(int kind, uint32_t id)
+nss_lookup(int kind, uint32_t id)
 {
 	struct passwd	 pw, *pwp = NULL;
 	struct group	 gr, *grp = NULL;
@@ -87,17 +105,52 @@ lookup(int kind, uint32_t id)
 	return (res);
 }
 
+static uint64_t
+expiry(uint64_t now, const char *name)
+{
+	return (now + (name != NULL ? NAMES_HIT_TTL : NAMES_MISS_TTL));
+}
+
+/* Full: drop the expired entries, at most once per NAMES_SWEEP. */
+static void
+sweep(uint64_t now)
+{
+	struct name	*n, *next;
+
+	if (now < next_sweep)
+		return;
+	next_sweep = now + NAMES_SWEEP;
+	RB_FOREACH_SAFE(n, name_tree, &names, next) {
+		if (now < n->expires)
+			continue;
+		RB_REMOVE(name_tree, &names, n);
+		free(n->name);
+		free(n);
+		nnames--;
+	}
+}
+
 static const char *
 names_get(int kind, uint32_t id)
 {
 	struct name	 key, *n;
+	uint64_t	 now = clock_fn();
 	char		*s;
 
 	key.kind = kind;
 	key.id = id;
-	if ((n = RB_FIND(name_tree, &names, &key)) != NULL)
+	if ((n = RB_FIND(name_tree, &names, &key)) != NULL) {
+		if (now < n->expires)
+			return (n->name);
+		/* Expired: ask again, in place. */
+		free(n->name);
+		n->name = lookup_fn(kind, id);
+		n->expires = expiry(now, n->name);
 		return (n->name);
-	s = lookup(kind, id);
+	}
+	s = lookup_fn(kind, id);
+	if (nnames >= NAMES_MAX)
+		sweep(now);
 	if (nnames >= NAMES_MAX || (n = calloc(1, sizeof(*n))) == NULL) {
 		free(overflow);
 		overflow = s;
@@ -106,6 +159,7 @@ names_get(int kind, uint32_t id)
 	n->kind = kind;
 	n->id = id;
 	n->name = s;
+	n->expires = expiry(now, s);
 	RB_INSERT(name_tree, &names, n);
 	nnames++;
 	return (s);
@@ -134,6 +188,15 @@ names_flush(void)
 		free(n);
 	}
 	nnames = 0;
+	next_sweep = 0;
 	free(overflow);
 	overflow = NULL;
+}
+
+void
+names_hooks(uint64_t (*now)(void), char *(*lookup)(int group, uint32_t id))
+{
+	names_flush();
+	clock_fn = now != NULL ? now : mono_ns;
+	lookup_fn = lookup != NULL ? lookup : nss_lookup;
 }

@@ -61,6 +61,44 @@ facility() {
 	[ "$(jq -r 'select(.kind == "btf_member") | .kind' "$OUT" | wc -l)" -ge 40 ]
 }
 
+@test "btf NDJSON validates against the JSON Schema: default, --btf, unprivileged" {
+	check=$BATS_TEST_DIRNAME/../schema-check
+	# Not a terminal, no option: NDJSON.
+	run bash -c "set -o pipefail; '$QUARK' btf | '$check'"
+	assert_success
+	assert_output --regexp '^schema-check: [0-9]+ lines valid$'
+	run bash -c "set -o pipefail; '$QUARK' btf --btf /sys/kernel/btf/vmlinux | '$check'"
+	assert_success
+	assert_output --regexp '^schema-check: [0-9]+ lines valid$'
+	# No backend: hooks and mode are null.
+	[ "$(id -u)" -eq 0 ]
+	run bash -c "set -o pipefail; setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    --inh-caps=-all '$QUARK' btf | '$check'"
+	assert_success
+	assert_output --regexp '^schema-check: [0-9]+ lines valid$'
+}
+
+@test "btf records the schema must refuse: misspelt key, details of an absent member, wrong state" {
+	check=$BATS_TEST_DIRNAME/../schema-check
+	good=$(jq -c 'select(.kind == "btf_member" and .struct == "cred" and
+	    .member == "euid")' "$OUT")
+	[ -n "$good" ]
+	run "$check" <<<"$good"
+	assert_success
+	for bad in \
+	    "${good/\"offset\"/\"ofset\"}" \
+	    "$(jq -c '.present = false' <<<"$good")" \
+	    "$(jq -c 'del(.source)' <<<"$good")" \
+	    "$(jq -c 'select(.kind == "facility" and .name == "kprobe") |
+		.available = true' "$OUT")" \
+	    "$(jq -c 'select(.kind == "verdict") | .features.extra =
+		{"on": true, "reason": "x"}' "$OUT")"; do
+		run "$check" <<<"$bad"
+		assert_failure
+		assert_output --partial "line 1:"
+	done
+}
+
 @test "btf offsets equal bpftool's for task_struct.tgid, real_parent, cred.euid, mm_struct.arg_start" {
 	for sm in task_struct:tgid task_struct:real_parent cred:euid \
 	    mm_struct:arg_start dentry:d_parent; do
