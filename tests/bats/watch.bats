@@ -36,6 +36,11 @@ setup() {
 	st=0
 }
 
+# not_ready FILE: stderr without the line saying capture has started.
+not_ready() {
+	grep -v '^quark: watch: ready$' "$1" || true
+}
+
 # Bytes of argv a truncated record kept: the last argument, cut, has no NUL.
 KEPT='([.process.args[:-1][] | utf8bytelength + 1] | add) +
     (.process.args[-1] | utf8bytelength)'
@@ -162,6 +167,27 @@ teardown() {
 	assert_jq "$REC" 'all(.process.args[2:][]; test("^x*$"))'
 }
 
+@test "watch: 5,000 arguments over the 32 KiB cap: a whole prefix is kept, flagged, argc and args_size real" {
+	set -- /bin/true "$m" $(seq -f 'arg-%06g' 1 4998)
+	size=$(argv_size "$@")
+	[ "$size" -gt 32768 ]
+	"$@"
+	wait_recs "$W" "$from" "$m" "$HAS_M" --arg m "$m"
+	assert_jq "$REC" '.process.argc == 5000 and .process.args_size == $n and
+	    .process.args_truncated == true' --argjson n "$size"
+	assert_jq "$REC" "$KEPT <= 32768"
+	# Every argument kept is the real one; the last may be cut short.
+	printf '%s\n' "$@" >"$BATS_TEST_TMPDIR/real"
+	jq -r '.process.args[]' <<<"$REC" >"$BATS_TEST_TMPDIR/kept"
+	k=$(wc -l <"$BATS_TEST_TMPDIR/kept")
+	[ "$k" -gt 2 ] && [ "$k" -lt 5000 ]
+	assert_equal "$(head -n $((k - 1)) "$BATS_TEST_TMPDIR/kept")" \
+	    "$(head -n $((k - 1)) "$BATS_TEST_TMPDIR/real")"
+	last=$(tail -n 1 "$BATS_TEST_TMPDIR/kept")
+	real=$(sed -n "${k}p" "$BATS_TEST_TMPDIR/real")
+	assert_equal "$last" "${real:0:${#last}}"
+}
+
 @test "watch: truncation is flagged exactly when the vector is over the 32 KiB cap" {
 	# /bin/true, the marker and a pad of x: exactly 32768 bytes, then 32769.
 	pad=$(( 32768 - $(argv_size /bin/true "$m") - 1 ))
@@ -179,9 +205,9 @@ teardown() {
 	assert_jq "$REC" "$KEPT <= 32768"
 }
 
-@test "watch --argv-cap 262144: a 100 KiB argument and 5,000 long arguments come out whole" {
+@test "watch --argv-cap 262144 --env: a 100 KiB argument and 5,000 long arguments come out whole; the environment too" {
 	I="$BATS_TEST_TMPDIR/cap"
-	watch_start "$I" --argv-cap 262144
+	watch_start "$I" --argv-cap 262144 --env
 	from=0
 	big=$(head -c 102400 /dev/zero | tr '\0' x)
 	/bin/true "$m" "$big"
@@ -199,6 +225,13 @@ teardown() {
 	assert_jq "$REC" '.process.argc == 5000 and .process.args_size == $n and
 	    (.process | has("args_truncated") | not)' --argjson n "$size"
 	assert_equal "$(jq -r '.process.args[]' <<<"$REC")" "$(printf '%s\n' "$@")"
+	m3="$m-env"
+	env -i "QUARK_T=$m3" "EMPTY=" /bin/true "$m3"
+	wait_recs "$I" "$from" "$m3" "$HAS_M and .process.args[0] == \"/bin/true\"" \
+	    --arg m "$m3"
+	assert_jq "$REC" '.process.env == ["QUARK_T=" + $m, "EMPTY="] and
+	    .process.envc == 2 and (.process | has("env_truncated") | not)' \
+	    --arg m "$m3"
 	watch_stop "$I"
 	schema_ok "$I/out"
 	I=
@@ -404,13 +437,15 @@ teardown() {
 
 @test "watch: SIGTERM flushes the records still held and exits 0" {
 	I="$BATS_TEST_TMPDIR/term"
-	watch_start "$I" --hold 30000
+	# Records leave in order: a longer hold would also hold back the
+	# ready markers behind any process that started and still runs.
+	watch_start "$I" --hold 5000
 	d=$(mktemp -d "$BATS_TEST_TMPDIR/term.XXXXXX")
 	copy="$d/sleep-$RANDOM$RANDOM"
 	cp /bin/sleep "$copy"
 	"$copy" 60 &
 	BG=$!
-	# Still running: its fork+exec record is held for 30 s.
+	# Still running: its fork+exec record is held for 5 s.
 	sleep 1
 	run find_recs "$I" 0 "$copy" '.process.exe == $c' --arg c "$copy"
 	assert_equal "${#lines[@]}" 0
@@ -423,6 +458,37 @@ teardown() {
 	    .process.exe == $c and .process.args == [$c, "60"] and
 	    (.process | has("exit") | not)' --arg c "$copy"
 	schema_ok "$BATS_TEST_TMPDIR/term/out"
+}
+
+@test "watch: killed by SIGKILL, quark leaves no BPF program, link or map behind" {
+	I="$BATS_TEST_TMPDIR/kill"
+	watch_start "$I"
+	pid=$(cat "$I/pid")
+	ids=$(cat /proc/$pid/fdinfo/* 2>/dev/null |
+	    awk '$1 ~ /^(prog|link|map)_id:$/ { sub(/_id:/, "", $1); print $1, $2 }' |
+	    sort -u)
+	echo "$ids"
+	[ "$(grep -c '^prog ' <<<"$ids")" -ge 3 ]
+	[ "$(grep -c '^link ' <<<"$ids")" -ge 3 ]
+	[ "$(grep -c '^map ' <<<"$ids")" -ge 1 ]
+	kill -KILL "$pid"
+	for (( i = 0; i < 500; i++ )); do
+		[ -s "$I/rc" ] && break
+		sleep 0.01
+	done
+	assert_equal "$(cat "$I/rc")" 137
+	I=
+	# The kernel frees them after an RCU grace period: allow 5 s.
+	for (( i = 0; i < 50; i++ )); do
+		left=$(while read -r kind id; do
+			if bpftool "$kind" show id "$id" >/dev/null 2>&1; then
+				echo "$kind $id"
+			fi
+		done <<<"$ids")
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	assert_equal "$left" ""
 }
 
 @test "watch | head -1: exits 0 quietly when the reader goes away" {
@@ -439,7 +505,8 @@ teardown() {
 	done
 	[ -s "$o/rc" ] || { cat "$o/err"; false; }
 	assert_equal "$(cat "$o/rc")" 0
-	[ ! -s "$o/err" ]
+	run not_ready "$o/err"
+	assert_output ""
 	assert_equal "$(wc -l <"$o/out")" 1
 	schema_ok "$o/out"
 }
@@ -449,8 +516,11 @@ teardown() {
 	watch_stop "$W"
 	schema_ok "$W/out"
 	[ "$(wc -l <"$W/out")" -gt 2000 ]
-	assert_equal "$(wc -l <"$W/err")" 1
-	s=$(cat "$W/err")
+	# The environment is captured only with --env.
+	run jq -c 'select(.process.env? or .process.envc?)' "$W/out"
+	assert_output ""
+	s=$(not_ready "$W/err")
+	assert_equal "$(wc -l <<<"$s")" 1
 	assert_jq "$s" '.kind == "stats" and .backend == "ebpf" and
 	    .lost == 0 and .bad_records == 0 and .insertions >= 6000'
 }
