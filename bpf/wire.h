@@ -90,6 +90,13 @@ struct wire_fork {
 #define WIRE_EXEC_EXE_DELETED	(1 << 0)	/* exe dentry unlinked */
 #define WIRE_EXEC_ENV		(1 << 1)	/* env captured (maybe empty) */
 
+/*
+ * Hard upper bounds of the argv and env captures (the BPF scratch buffer
+ * is sized for them); the loader clamps attr->argv_cap and env_cap here.
+ */
+#define WIRE_ARGV_MAX	(256 * 1024)
+#define WIRE_ENV_MAX	(128 * 1024)
+
 /* Strings that follow struct wire_exec, in this order, each len[] bytes. */
 #define WIRE_STR_FILENAME	0	/* as given to execve, NUL-terminated */
 #define WIRE_STR_EXE		1	/* resolved exe path, NUL-terminated */

@@ -5,6 +5,11 @@
  * every ready event to stdout, repeat.  SIGINT/SIGTERM stop capture; what
  * the queue still holds is flushed before exiting 0.  A closed stdout
  * (EPIPE) is a normal end.
+ *
+ * Readiness: once the programs are attached and the cache is seeded from
+ * /proc, watch writes the line "quark: watch: ready" to stderr (stdout
+ * carries records only).  Scripts and tests wait for that line: anything
+ * that starts after it is seen.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -141,7 +146,8 @@ watch_parse(int argc, char **argv, struct quark_queue_attr *attr,
 			attr->ring_bytes = (uint32_t)v;
 			break;
 		case OPT_ARGV_CAP:
-			if (parse_num(optarg, 0, 1LL << 20, "argv-cap",
+			/* 256 KiB: the kernel side's WIRE_ARGV_MAX. */
+			if (parse_num(optarg, 0, 256 * 1024, "argv-cap",
 			    &v) == -1)
 				return (EXIT_USAGE);
 			attr->argv_cap = (uint32_t)v;
@@ -285,6 +291,7 @@ cmd_watch(int argc, char **argv)
 		open_failed();
 		return (1);
 	}
+	fprintf(stderr, "quark: %s: ready\n", cur_cmd->name);
 	r = watch_loop(qq, stats);
 	if (stats)
 		print_stats(qq);

@@ -1,39 +1,386 @@
 /*
- * ring.c - the eBPF backend.  PLACEHOLDER until the eBPF issue lands.
+ * ring.c - the eBPF backend: load, attach, consume the ring, lost counters.
+ *
+ * Life cycle (libbpf skeleton): open -> rodata and map sizes -> load ->
+ * attach each program (links owned by this process: nothing is pinned, so
+ * a SIGKILL of quark leaves nothing attached) -> poll -> destroy.
+ *
+ * Required hooks: fork, exec, exit.  Optional: comm (task_rename) and the
+ * credential hooks (syscall exit tracepoints, which need tracefs; mounted
+ * at /sys/kernel/tracing when absent).  An optional hook that cannot be
+ * had is switched off before load and its reason kept in the state.
+ *
+ * libbpf's own messages are dropped (the library never prints) unless
+ * QUARK_DEBUG_BPF is set in the environment, for debugging the loader.
  */
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "quark_int.h"
+#include "wire.h"
+#include "quark.skel.h"
+
+#define TRACEFS		"/sys/kernel/tracing"
+#define SYSCALL_TP	TRACEFS "/events/syscalls/sys_exit_setuid"
+#define MAX_LINKS	32
+/* Stop a callback run with this to honour the poll budget. */
+#define BUDGET_HIT	(-ECANCELED)
+/*
+ * poll runs once per quark_queue_next(): while records flow, read the lost
+ * counters (one bpf(2) call) at most this often; on a poll that found the
+ * ring empty, always (so a stop's last drain sees every loss).
+ */
+#define LOST_CHECK_NS	(10 * NS_PER_MS)
+
+struct ebpf {
+	struct quark_queue	*qq;
+	struct quark_bpf	*skel;
+	struct ring_buffer	*rb;
+	struct bpf_link		*links[MAX_LINKS];
+	int			 nlinks;
+	int			 ncpus;
+	int			 threads;	/* QQ_THREADS */
+	int			 submitted;	/* in this poll */
+	int			 budget;
+	uint64_t		 lost_seen;	/* kernel counter at last read */
+	uint64_t		 lost_checked;	/* boot ns of that read */
+	uint64_t		 lost;		/* total reported */
+	uint64_t		 bad_records;
+	const char		*cred_off;	/* why cred hooks are off */
+	const char		*comm_off;
+};
+
+static int
+libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (getenv("QUARK_DEBUG_BPF") == NULL)
+		return (0);
+	return (vfprintf(stderr, fmt, ap));
+}
+
+/*
+ * Does the sched_process_exit tracepoint pass group_dead?  Its BTF
+ * typedef btf_trace_sched_process_exit is a pointer to a prototype of
+ * (void *, struct task_struct *[, bool group_dead]).
+ */
+static int
+exit_has_group_dead(void)
+{
+	struct btf		*btf;
+	const struct btf_type	*t;
+	int			 id, n = 0;
+
+	if ((btf = btf__load_vmlinux_btf()) == NULL)
+		return (0);
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_process_exit",
+	    BTF_KIND_TYPEDEF);
+	if (id > 0 && (t = btf__type_by_id(btf, id)) != NULL &&
+	    (t = btf__type_by_id(btf, t->type)) != NULL &&
+	    btf_is_ptr(t) && (t = btf__type_by_id(btf, t->type)) != NULL &&
+	    btf_is_func_proto(t))
+		n = btf_vlen(t);
+	btf__free(btf);
+	return (n == 3);
+}
+
+/* Syscall exit tracepoints, mounting tracefs if it is not. */
+static const char *
+syscall_tp_check(void)
+{
+	struct stat	st;
+
+	if (stat(SYSCALL_TP, &st) == 0)
+		return (NULL);
+	if (stat(TRACEFS "/events", &st) == -1 &&
+	    mount("nodev", TRACEFS, "tracefs", 0, NULL) == -1)
+		return ("tracefs not mounted and cannot be mounted");
+	if (stat(SYSCALL_TP, &st) == -1)
+		return ("no syscalls:sys_exit_setuid tracepoint");
+	return (NULL);
+}
+
+/* CAP_BPF (39) or CAP_SYS_ADMIN (21) in our effective set. */
+static int
+may_load_bpf(void)
+{
+	FILE			*f;
+	char			 line[128];
+	unsigned long long	 eff = 0;
+
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return ((eff & (1ULL << 39)) != 0 || (eff & (1ULL << 21)) != 0);
+}
+
+static int
+is_cred_prog(const struct bpf_program *prog)
+{
+	return (strncmp(bpf_program__section_name(prog), "tracepoint/syscalls/",
+	    20) == 0);
+}
+
+static uint32_t
+pow2_at_least(uint32_t v, uint32_t min)
+{
+	uint32_t	p = min;
+
+	while (p < v && p < (1U << 30))
+		p <<= 1;
+	return (p);
+}
+
+static int
+configure(struct ebpf *st, const struct quark_queue_attr *attr)
+{
+	struct quark_bpf	*s = st->skel;
+	struct bpf_program	*prog;
+	long			 page = sysconf(_SC_PAGESIZE);
+	uint32_t		 ring;
+
+	s->rodata->argv_cap = attr->argv_cap > WIRE_ARGV_MAX ?
+	    WIRE_ARGV_MAX : attr->argv_cap;
+	s->rodata->env_cap = attr->env_cap > WIRE_ENV_MAX ?
+	    WIRE_ENV_MAX : attr->env_cap;
+	s->rodata->want_env = (attr->flags & QQ_ENV) != 0;
+	s->rodata->want_threads = st->threads;
+	s->rodata->has_group_dead = exit_has_group_dead();
+	/* The ring must be a power of 2 and a multiple of the page size. */
+	ring = pow2_at_least(attr->ring_bytes, page > 0 ? (uint32_t)page : 4096);
+	if (bpf_map__set_max_entries(s->maps.rb, ring) != 0 ||
+	    bpf_map__set_max_entries(s->maps.scratch, st->ncpus) != 0)
+		return (-1);
+	if ((st->cred_off = syscall_tp_check()) != NULL) {
+		bpf_object__for_each_program(prog, s->obj)
+			if (is_cred_prog(prog))
+				bpf_program__set_autoload(prog, false);
+	}
+	return (0);
+}
+
+/* Attach every loaded program; only fork/exec/exit are required. */
+static int
+attach(struct ebpf *st)
+{
+	struct bpf_program	*prog;
+	struct bpf_link		*link;
+	int			 err;
+
+	bpf_object__for_each_program(prog, st->skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (st->nlinks == MAX_LINKS) {
+			errno = E2BIG;
+			return (-1);
+		}
+		if ((link = bpf_program__attach(prog)) != NULL) {
+			st->links[st->nlinks++] = link;
+			continue;
+		}
+		err = errno;
+		if (is_cred_prog(prog))
+			st->cred_off = "a syscall tracepoint failed to attach";
+		else if (prog == st->skel->progs.quark_comm)
+			st->comm_off = "task_rename failed to attach";
+		else {
+			errno = err;
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+static int
+on_record(void *ctx, void *data, size_t len)
+{
+	struct ebpf		*st = ctx;
+	struct raw_event	*raw;
+
+	if ((raw = decode_record(data, len)) == NULL) {
+		st->bad_records++;
+		return (0);
+	}
+	if ((raw->flags & RAW_F_THREAD) && !st->threads)
+		raw_event_free(raw);
+	else {
+		queue_submit(st->qq, raw);
+		st->submitted++;
+	}
+	if (st->budget > 0 && st->submitted >= st->budget)
+		return (BUDGET_HIT);
+	return (0);
+}
+
+/* Sum of the per-CPU counter `which`. */
+static int
+read_counter(struct ebpf *st, uint32_t which, uint64_t *sum)
+{
+	uint64_t	*vals;
+	int		 i;
+
+	if ((vals = calloc(st->ncpus, sizeof(*vals))) == NULL)
+		return (-1);
+	if (bpf_map__lookup_elem(st->skel->maps.counters, &which,
+	    sizeof(which), vals, st->ncpus * sizeof(*vals), 0) != 0) {
+		free(vals);
+		return (-1);
+	}
+	*sum = 0;
+	for (i = 0; i < st->ncpus; i++)
+		*sum += vals[i];
+	free(vals);
+	return (0);
+}
+
+/* A RAW_LOST event for what the kernel dropped since the last look. */
+static int
+report_lost(struct ebpf *st, int throttle)
+{
+	struct raw_event	*raw;
+	uint64_t		 now, t;
+
+	t = quark_boot_now();
+	if (throttle && t - st->lost_checked < LOST_CHECK_NS)
+		return (0);
+	st->lost_checked = t;
+	if (read_counter(st, WIRE_CNT_LOST, &now) == -1 || now <= st->lost_seen)
+		return (0);
+	if ((raw = raw_event_alloc(RAW_LOST)) == NULL)
+		return (-1);
+	raw->lost.count = now - st->lost_seen;
+	raw->time = t;
+	st->lost += raw->lost.count;
+	st->lost_seen = now;
+	queue_submit(st->qq, raw);
+	return (1);
+}
+
+static void ebpf_close(void *);
 
 static int
 ebpf_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
     void **state)
 {
-	errno = ENOSYS;
+	struct ebpf	*st;
+	struct rlimit	 rl = { RLIM_INFINITY, RLIM_INFINITY };
+	int		 err;
+
+	*state = NULL;
+	clock_init();
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return (-1);
+	st->qq = qq;
+	st->threads = (attr->flags & QQ_THREADS) != 0;
+	libbpf_set_print(libbpf_print);
+	/* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK. */
+	(void)setrlimit(RLIMIT_MEMLOCK, &rl);
+	if ((st->ncpus = libbpf_num_possible_cpus()) <= 0) {
+		errno = -st->ncpus;
+		goto fail;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == -1) {
+		errno = ENOENT;
+		goto fail;
+	}
+	if ((st->skel = quark_bpf__open()) == NULL)
+		goto fail;
+	if (configure(st, attr) == -1)
+		goto fail;
+	if ((err = quark_bpf__load(st->skel)) != 0) {
+		errno = err < 0 ? -err : err;
+		/*
+		 * With the privileges to load, EACCES/EINVAL/E2BIG are the
+		 * verifier (or the kernel) refusing our programs, not a
+		 * permission problem: say so with EOPNOTSUPP.
+		 */
+		if ((errno == EACCES || errno == EINVAL || errno == E2BIG) &&
+		    may_load_bpf())
+			errno = EOPNOTSUPP;
+		goto fail;
+	}
+	if (attach(st) == -1)
+		goto fail;
+	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.rb), on_record,
+	    st, NULL);
+	if (st->rb == NULL)
+		goto fail;
+	*state = st;
+	return (0);
+fail:
+	err = errno;
+	ebpf_close(st);
+	errno = err != 0 ? err : EINVAL;
 	return (-1);
 }
 
 static int
 ebpf_poll(struct quark_queue *qq, void *state, int budget)
 {
-	return (0);
+	struct ebpf	*st = state;
+	int		 r;
+
+	st->submitted = 0;
+	st->budget = budget;
+	r = ring_buffer__consume(st->rb);
+	if (r < 0 && r != BUDGET_HIT) {
+		errno = -r;
+		return (-1);
+	}
+	if (r != BUDGET_HIT && report_lost(st, r > 0) == 1)
+		st->submitted++;
+	return (st->submitted);
 }
 
 static int
 ebpf_fd(void *state)
 {
-	return (-1);
+	struct ebpf	*st = state;
+
+	return (st != NULL && st->rb != NULL ?
+	    ring_buffer__epoll_fd(st->rb) : -1);
 }
 
 static int
-ebpf_stats(void *state, struct quark_backend_stats *st)
+ebpf_stats(void *state, struct quark_backend_stats *bs)
 {
+	struct ebpf	*st = state;
+
+	memset(bs, 0, sizeof(*bs));
+	if (st == NULL)
+		return (0);
+	bs->lost = st->lost;
+	bs->bad_records = st->bad_records;
 	return (0);
 }
 
 static void
 ebpf_close(void *state)
 {
+	struct ebpf	*st = state;
+	int		 i;
+
+	if (st == NULL)
+		return;
+	ring_buffer__free(st->rb);
+	for (i = 0; i < st->nlinks; i++)
+		bpf_link__destroy(st->links[i]);
+	quark_bpf__destroy(st->skel);
+	free(st);
 }
 
 const struct quark_backend_ops quark_backend_ebpf = {

@@ -12,12 +12,15 @@ load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load 'watch_helpers'
 
+bats_require_minimum_version 1.5.0
+
 setup_file() {
 	export W="$BATS_FILE_TMPDIR/shared"
 	# A process that predates quark, killed by a test while quark runs.
 	export PRE_MARK="0.0$RANDOM$RANDOM"
 	sleep 1000 "$PRE_MARK" </dev/null >/dev/null 2>&1 3>&- &
 	export PRE_PID=$!
+	export TRACEFS_MOUNTS=$(grep -c ' /sys/kernel/tracing ' /proc/self/mounts)
 	"$QUARK" lookup "$PRE_PID" >"$BATS_FILE_TMPDIR/pre.lookup"
 	# A failed start fails every test that uses $W (the reason is in
 	# $W/err), not the others.
@@ -291,6 +294,33 @@ teardown() {
 	    length == 1 and .[0].sid == $s' --argjson s "$sid"
 }
 
+@test "watch: with tracefs unmounted, quark mounts it itself and still sees credential changes" {
+	# In a private mount namespace, so the machine's tracefs is left be.
+	cat >"$BATS_TEST_TMPDIR/notracefs" <<-'EOF'
+	#!/bin/sh
+	exec unshare -m --propagation private sh -c '
+		umount /sys/kernel/tracing 2>/dev/null
+		umount /sys/kernel/debug/tracing 2>/dev/null
+		[ ! -e /sys/kernel/tracing/events ] || exit 99
+		exec "$0" "$@"' "$REAL_QUARK" "$@"
+	EOF
+	export REAL_QUARK=$QUARK
+	chmod +x "$BATS_TEST_TMPDIR/notracefs"
+	I="$BATS_TEST_TMPDIR/notracefs.d"
+	QUARK="$BATS_TEST_TMPDIR/notracefs" watch_start "$I"
+	sid=$("$H/newsid" "$m")
+	wait_recs "$I" 0 "$m" "$HAS_M and any(.events[]; . == \"exit\")" \
+	    --arg m "$m"
+	assert_jq "$REC" '.events == ["fork", "exec", "setsid", "exit"] and
+	    .process.sid == $s' --argjson s "$sid"
+	watch_stop "$I"
+	schema_ok "$I/out"
+	I=
+	# The host's tracefs is as it was.
+	assert_equal "$(grep -c ' /sys/kernel/tracing ' /proc/self/mounts)" \
+	    "$TRACEFS_MOUNTS"
+}
+
 @test "watch: a thread that is not the leader execs: old_pid is its tid, the pid stays, one exit" {
 	read -r pid tid < <("$H/thread_exec" /bin/true "$m")
 	[ -n "$tid" ] && [ "$pid" != "$tid" ]
@@ -460,6 +490,37 @@ teardown() {
 	schema_ok "$BATS_TEST_TMPDIR/term/out"
 }
 
+@test "watch --ring-size 4096: a ring too small for the load reports its losses in band, as --stats counts them" {
+	I="$BATS_TEST_TMPDIR/small"
+	watch_start "$I" --ring-size 4096 --stats
+	d=$(mktemp -d "$BATS_TEST_TMPDIR/small.XXXXXX")
+	copy="$d/true-$RANDOM$RANDOM"
+	cp /bin/true "$copy"
+	pad=$(head -c 3000 /dev/zero | tr '\0' p)
+	# Exec records of about 3.5 KiB each, 4 at a time: a 4 KiB ring
+	# cannot keep up.
+	seq 1 300 | xargs -P 4 -I{} "$copy" {} "$pad"
+	watch_stop "$I"
+	schema_ok "$I/out"
+	inband=$(jq -s '[.[] | select(.kind == "lost") | .lost] | add // 0' "$I/out")
+	stats=$(not_ready "$I/err" | jq -s '.[-1].lost')
+	seen=$(find_recs "$I" 0 "$copy" '.process.exe == $c' --arg c "$copy" |
+	    jq -r '.process.args[1]' | sort -u | wc -l)
+	echo "# in band $inband, --stats $stats, seen $seen of 300" >&3
+	I=
+	[ "$inband" -gt 0 ]
+	assert_equal "$inband" "$stats"
+	[ "$seen" -lt 300 ]
+}
+
+@test "watch: bad options are usage errors (exit 2)" {
+	for o in "--ring-size 1000" "--ring-size 0" "--argv-cap 1048576" \
+	    "--hold abc" "--max-length 0" "extra"; do
+		run -2 "$QUARK" watch $o
+		assert_output --partial "usage: quark watch"
+	done
+}
+
 @test "watch: killed by SIGKILL, quark leaves no BPF program, link or map behind" {
 	I="$BATS_TEST_TMPDIR/kill"
 	watch_start "$I"
@@ -519,6 +580,7 @@ teardown() {
 	# The environment is captured only with --env.
 	run jq -c 'select(.process.env? or .process.envc?)' "$W/out"
 	assert_output ""
+	assert_equal "$(head -n 1 "$W/err")" "quark: watch: ready"
 	s=$(not_ready "$W/err")
 	assert_equal "$(wc -l <<<"$s")" 1
 	assert_jq "$s" '.kind == "stats" and .backend == "ebpf" and
