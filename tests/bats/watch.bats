@@ -345,6 +345,38 @@ teardown() {
 	    jq -s '[.[].events[] | select(. == "exec")] | length')" 2
 }
 
+@test "watch: a leader that leaves first: one exit, when the last thread goes, with its code" {
+	"$H/leader_exit" 7 "$m" &
+	pid=$!
+	wait "$pid" || st=$?
+	assert_equal "$st" 7
+	wait_recs "$W" "$from" "$m" '.process.pid == $p and
+	    any(.events[]; . == "exit")' --argjson p "$pid"
+	barrier "$W"
+	run find_recs "$W" "$from" '' '.kind == "event" and .process.pid == $p' \
+	    --argjson p "$pid"
+	printf '%s\n' "${lines[@]}"
+	assert_equal "${#lines[@]}" 1
+	assert_jq "${lines[0]}" '.events == ["fork", "exec", "exit"] and
+	    .process.exit.code == 7 and (.process.exit | has("signal") | not)'
+}
+
+@test "watch: exec of a file already deleted: the path without ' (deleted)', exe_deleted" {
+	d=$(mktemp -d "$BATS_TEST_TMPDIR/gone.XXXXXX")
+	d=$(cd "$d" && pwd -P)
+	copy="$d/true-$RANDOM$RANDOM"
+	cp /bin/true "$copy"
+	exec 7<"$copy"
+	rm "$copy"
+	/proc/self/fd/7 "$m"
+	exec 7<&-
+	wait_recs "$W" "$from" "$m" "$HAS_M" --arg m "$m"
+	assert_jq "$REC" '.events == ["fork", "exec", "exit"] and
+	    .process.args == ["/proc/self/fd/7", $m]' --arg m "$m"
+	assert_jq "$REC" '.process.exe == $c and .process.exe_deleted == true' \
+	    --arg c "$copy"
+}
+
 @test "watch: an exe deleted while it runs: the exit record names its path" {
 	d=$(mktemp -d "$BATS_TEST_TMPDIR/del.XXXXXX")
 	d=$(cd "$d" && pwd -P)
