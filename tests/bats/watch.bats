@@ -282,6 +282,18 @@ teardown() {
 	    .process.gid == 65534 and .process.exit.code == 0'
 }
 
+@test "watch: a refused setuid (EPERM) is no change" {
+	st=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	    setpriv --reuid=0 /bin/true "$m" 2>/dev/null || st=$?
+	[ "$st" -ne 0 ]
+	wait_recs "$W" "$from" "$m" "$HAS_M and .process.args[0:2] ==
+	    [\"setpriv\", \"--reuid=0\"] and any(.events[]; . == \"exit\")" \
+	    --arg m "$m"
+	assert_jq "$REC" '.events == ["exec", "exit"] and (has("changes") | not)'
+	assert_jq "$REC" '.process.uid == 65534 and .process.euid == 65534'
+}
+
 @test "watch: a setsid is in events and changes, the process shows the new session" {
 	sid=$("$H/newsid" "$m")
 	[ -n "$sid" ]
