@@ -1,0 +1,33 @@
+/*
+ * leader_exit CODE [MARK...] - the group leader leaves first
+ * (pthread_exit), a second thread exits the process later with CODE.
+ * The process is gone only when that thread is: one exit, with CODE.
+ */
+#include <err.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int	code;
+
+static void *
+thread_main(void *arg)
+{
+	usleep(200000);
+	exit(code);
+}
+
+int
+main(int argc, char **argv)
+{
+	pthread_t	t;
+	int		e;
+
+	if (argc < 2)
+		errx(2, "usage: leader_exit CODE [MARK...]");
+	code = atoi(argv[1]);
+	if ((e = pthread_create(&t, NULL, thread_main, NULL)) != 0)
+		errx(1, "pthread_create: %s", strerror(e));
+	pthread_exit(NULL);
+}
