@@ -11,6 +11,7 @@ void
 quark_process_clear(struct quark_process *p)
 {
 	free(p->exe);
+	free(p->filename);
 	free(p->cwd);
 	free(p->cgroup);
 	free(p->args);
@@ -57,8 +58,10 @@ quark_process_copy(struct quark_process *dst, const struct quark_process *src)
 		return (0);
 	quark_process_clear(dst);
 	*dst = *src;
-	dst->exe = dst->cwd = dst->cgroup = dst->args = dst->env = NULL;
+	dst->exe = dst->filename = dst->cwd = dst->cgroup = NULL;
+	dst->args = dst->env = NULL;
 	if (dup_str(&dst->exe, src->exe) == -1 ||
+	    dup_str(&dst->filename, src->filename) == -1 ||
 	    dup_str(&dst->cwd, src->cwd) == -1 ||
 	    dup_str(&dst->cgroup, src->cgroup) == -1 ||
 	    dup_mem(&dst->args, src->args, src->args_len) == -1 ||

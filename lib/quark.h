@@ -49,6 +49,7 @@
 #define QP_ENV		(1ULL << 17)	/* env, env_len, envc */
 #define QP_TID		(1ULL << 18)	/* thread id for thread records */
 #define QP_LOGINUID	(1ULL << 19)	/* loginuid (audit), if readable */
+#define QP_FILENAME	(1ULL << 20)	/* filename; never from /proc */
 
 /* Why a value is not what the kernel had (set by the library). */
 #define QPT_EXE		(1U << 0)	/* exe path truncated */
@@ -101,6 +102,12 @@ struct quark_process {
 	char		comm[QUARK_COMM_LEN];	/* QP_COMM */
 
 	char		*exe;		/* QP_EXE */
+	/*
+	 * QP_FILENAME: the path given to execve(2), before resolution
+	 * ("./prog", a symlink); for a script the script, while exe is
+	 * its interpreter.  Learned at exec only: unknown from /proc.
+	 */
+	char		*filename;
 	char		*cwd;		/* QP_CWD */
 	char		*cgroup;	/* QP_CGROUP: unified (v2) path */
 	char		*args;		/* QP_ARGS */
