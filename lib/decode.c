@@ -167,7 +167,7 @@ decode_exec(struct raw_event *raw, const struct wire_exec *e, size_t len)
 		errno = EBADMSG;
 		return (-1);
 	}
-	if (dup_cstr(&raw->exec.filename, str[WIRE_STR_FILENAME],
+	if (dup_cstr(&p->filename, str[WIRE_STR_FILENAME],
 	    e->len[WIRE_STR_FILENAME]) == -1 ||
 	    dup_cstr(&p->exe, str[WIRE_STR_EXE], e->len[WIRE_STR_EXE]) == -1 ||
 	    dup_cstr(&p->cwd, str[WIRE_STR_CWD], e->len[WIRE_STR_CWD]) == -1 ||
@@ -185,6 +185,8 @@ decode_exec(struct raw_event *raw, const struct wire_exec *e, size_t len)
 	}
 	if (p->exe != NULL)
 		p->known |= QP_EXE;
+	if (p->filename != NULL)
+		p->known |= QP_FILENAME;
 	if (p->cwd != NULL)
 		p->known |= QP_CWD;
 	if (p->cgroup != NULL)

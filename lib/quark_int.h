@@ -58,8 +58,9 @@ struct raw_event {
 	uint32_t		cpu;
 	/*
 	 * What the event says about the process, with `known` bits.  FORK:
-	 * the child; EXEC: the process after exec (exe, args, cwd, ...);
-	 * EXIT: exit_* fields set; SETUID/SETGID/SETSID/COMM: context after.
+	 * the child; EXEC: the process after exec (exe, filename, args,
+	 * cwd, ...); EXIT: exit_* fields set; SETUID/SETGID/SETSID/COMM:
+	 * context after.
 	 * Strings are owned: whoever applies them to the cache steals them.
 	 */
 	struct quark_process	task;
@@ -70,7 +71,6 @@ struct raw_event {
 		} fork;
 		struct {
 			pid_t	old_pid;	/* tid before exec, 0 if leader */
-			char	*filename;	/* as given to execve, may be NULL */
 		} exec;
 		struct {
 			char	comm[QUARK_COMM_LEN];	/* the new name */

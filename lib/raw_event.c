@@ -28,8 +28,6 @@ raw_event_free(struct raw_event *raw)
 	if (raw == NULL)
 		return;
 	quark_process_clear(&raw->task);
-	if (raw->type == QUARK_EV_EXEC)
-		free(raw->exec.filename);
 	free(raw);
 }
 
@@ -43,16 +41,9 @@ raw_event_dup(const struct raw_event *src)
 	*raw = *src;
 	memset(&raw->entry, 0, sizeof(raw->entry));
 	memset(&raw->task, 0, sizeof(raw->task));
-	if (src->type == QUARK_EV_EXEC && src->exec.filename != NULL) {
-		raw->exec.filename = strdup(src->exec.filename);
-		if (raw->exec.filename == NULL)
-			goto fail;
-	} else if (src->type == QUARK_EV_EXEC)
-		raw->exec.filename = NULL;
-	if (quark_process_copy(&raw->task, &src->task) == -1)
-		goto fail;
+	if (quark_process_copy(&raw->task, &src->task) == -1) {
+		raw_event_free(raw);
+		return (NULL);
+	}
 	return (raw);
-fail:
-	raw_event_free(raw);
-	return (NULL);
 }

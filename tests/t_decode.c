@@ -195,7 +195,9 @@ test_exec(void)
 		return;
 	p = &raw->task;
 	T_EQ_INT(raw->type, QUARK_EV_EXEC);
-	T_EQ_STR(raw->exec.filename, "./prog");
+	/* The path as given to execve, beside the resolved exe. */
+	T_EQ_STR(p->filename, "./prog");
+	T_CHECK(p->known & QP_FILENAME);
 	T_EQ_INT(raw->exec.old_pid, 0);
 	T_EQ_STR(p->exe, "/usr/bin/prog");
 	T_EQ_STR(p->cwd, "/home/u");
@@ -239,7 +241,7 @@ test_exec(void)
 	if (!T_CHECK((raw = dec(recbuf, len)) != NULL))
 		return;
 	p = &raw->task;
-	T_CHECK(raw->exec.filename == NULL);
+	T_CHECK(p->filename == NULL && !(p->known & QP_FILENAME));
 	T_CHECK(p->exe == NULL && !(p->known & QP_EXE));
 	T_CHECK(p->cwd == NULL && !(p->known & QP_CWD));
 	T_CHECK(p->cgroup == NULL && !(p->known & QP_CGROUP));
