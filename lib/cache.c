@@ -4,15 +4,18 @@
  * as of the last event handed out.
  *
  *  - fork: a fresh entry for the child, with the parent's context (exe,
- *    args, cwd, cgroup, creds, ...: fork shares the image), then what the
- *    raw event knows;
- *  - exec: the image changes: exe, args and env are dropped and replaced
- *    by what the raw event knows, the rest is overlaid;
+ *    filename, args, cwd, cgroup, creds, ...: fork shares the image),
+ *    then what the raw event knows;
+ *  - exec: the image changes: exe, filename, args and env are dropped and
+ *    replaced by what the raw event knows, the rest is overlaid;
  *  - exit: exit fields set, the entry is collected grace_ns later so that
  *    a lookup right after the exit still answers;
  *  - pid reuse: a fork on a pid, or any event whose start time differs
  *    from the entry's, resets the entry in place: nothing of the old
- *    process (exit fields, exe, args, pending collection) survives.
+ *    process (exit fields, exe, args, pending collection) survives;
+ *  - /proc (seeding, reconcile) never knows the filename given to
+ *    execve(2): a refresh keeps the cached one only while /proc shows
+ *    the same exe, the one image it can have been learned for.
  *
  * Loss epochs: each entry remembers the loss epoch in which its exe/args
  * were last learned for certain (exec, seeding, reconcile).  After a loss
@@ -71,7 +74,7 @@ static const struct field_range plain_fields[] = {
 #define QP_OWN	(QP_EXIT | QP_START | QP_STATE | QP_NTHREADS | QP_TID | \
 	QP_PPID)
 /* What an exec replaces wholesale (the new image). */
-#define QP_IMAGE	(QP_EXE | QP_ARGS | QP_ENV)
+#define QP_IMAGE	(QP_EXE | QP_FILENAME | QP_ARGS | QP_ENV)
 #define QPT_IMAGE	(QPT_EXE | QPT_EXE_DELETED | QPT_ARGS | QPT_ENV)
 
 static void
@@ -92,6 +95,8 @@ overlay_strings(struct quark_process *dst, struct quark_process *src)
 		dst->truncated &= ~(QPT_EXE | QPT_EXE_DELETED);
 		dst->truncated |= src->truncated & (QPT_EXE | QPT_EXE_DELETED);
 	}
+	if (k & QP_FILENAME)
+		steal(&dst->filename, &src->filename);
 	if (k & QP_CWD) {
 		steal(&dst->cwd, &src->cwd);
 		dst->truncated = (dst->truncated & ~QPT_CWD) |
@@ -143,9 +148,10 @@ static void
 drop_image(struct quark_process *p)
 {
 	free(p->exe);
+	free(p->filename);
 	free(p->args);
 	free(p->env);
-	p->exe = p->args = p->env = NULL;
+	p->exe = p->filename = p->args = p->env = NULL;
 	p->args_len = p->env_len = 0;
 	p->args_total = 0;
 	p->argc = p->envc = 0;
@@ -300,7 +306,8 @@ apply_fork(struct cache *c, struct centry *e, struct raw_event *raw,
 		/* Shallow view of the parent, without what exec replaces. */
 		from = parent->p;
 		if (flags & CACHE_EXEC_FOLLOWS) {
-			from.exe = from.args = from.env = NULL;
+			from.exe = from.filename = NULL;
+			from.args = from.env = NULL;
 			from.args_len = from.env_len = 0;
 			from.known &= ~QP_IMAGE;
 			from.truncated &= ~QPT_IMAGE;
@@ -397,12 +404,40 @@ cache_stale(const struct cache *c, const struct centry *e)
 	return (e->epoch < c->epoch);
 }
 
-/* A survivor: /proc's exe, args, cwd and comm are current. */
+/*
+ * The exe /proc shows is the one the entry learned, in full: the entry's
+ * filename can still be this image's.  (An exec we missed of the same
+ * exe by another path cannot be told apart.)
+ */
+static int
+same_exe(const struct quark_process *e, const struct quark_process *p)
+{
+	if ((e->known & QP_EXE) == 0 || (p->known & QP_EXE) == 0 ||
+	    e->exe == NULL || p->exe == NULL || (e->truncated & QPT_EXE))
+		return (0);
+	return (strcmp(e->exe, p->exe) == 0);
+}
+
+/*
+ * A survivor: /proc's exe, args, cwd and comm are current.  /proc has no
+ * filename: the entry's is kept only for an unchanged exe.
+ */
 static void
 refresh(struct cache *c, struct centry *e, struct quark_process *p)
 {
-	if (p->known & QP_EXE)
+	char	*filename = NULL;
+
+	if (p->known & QP_EXE) {
+		if (same_exe(&e->p, p) && (e->p.known & QP_FILENAME)) {
+			filename = e->p.filename;
+			e->p.filename = NULL;
+		}
 		drop_image(&e->p);
+		if (filename != NULL) {
+			e->p.filename = filename;
+			e->p.known |= QP_FILENAME;
+		}
+	}
 	p->known &= QP_EXE | QP_ARGS | QP_CWD | QP_COMM;
 	overlay(&e->p, p);
 	e->epoch = c->epoch;

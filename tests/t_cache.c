@@ -18,6 +18,13 @@
 	{ RAW(QUARK_EV_EXEC, t, p), .task = { .known = QP_EXE | QP_START, \
 	.exe = (path), .start_ns = (start) } }
 
+/* An exec that knows the path given to execve(2). */
+#define R_EXEC_FN(t, p, path, fname, start) \
+	{ RAW(QUARK_EV_EXEC, t, p), .task = { .known = QP_EXE | QP_FILENAME | \
+	QP_START, .exe = (path), .filename = (fname), .start_ns = (start) } }
+#define R_INIT_FN(t) \
+	R_EXEC_FN(t, 1, "/usr/lib/systemd/systemd", "/sbin/init", 0)
+
 /*
  * Step mode: stopped at once, poll budget 1, no aggregation: every
  * quark_queue_next() takes one raw event in and hands it out.
@@ -445,6 +452,169 @@ test_gc_cap(void)
 	cache_clear(&c);
 }
 
+static int
+has_filename(const struct quark_process *p, const char *want)
+{
+	if (p == NULL)
+		return (0);
+	if (want == NULL)
+		return (p->filename == NULL && !(p->known & QP_FILENAME));
+	return (p->filename != NULL && (p->known & QP_FILENAME) &&
+	    strcmp(p->filename, want) == 0);
+}
+
+static void
+test_filename(void)
+{
+	const struct raw_event		 raws[] = { R_INIT_FN(1),
+	    R_FORK(10, 100, 1),
+	    R_EXEC_FN(20, 100, "/usr/bin/dash", "/tmp/x.sh", 10),
+	    R_EXEC(30, 100, "/bin/noname") };
+	const struct quark_event	*ev;
+	struct quark_queue		*qq;
+
+	T_CASE("filename: fork inherits, exec replaces");
+	qq = open_steps(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	ev = quark_queue_next(qq);			/* init's exec */
+	T_CHECK(ev != NULL && has_filename(ev->process, "/sbin/init"));
+	T_EQ_STR(ev ? ev->process->exe : NULL, "/usr/lib/systemd/systemd");
+	ev = quark_queue_next(qq);			/* fork: same image */
+	T_CHECK(ev != NULL && has_filename(ev->process, "/sbin/init"));
+	ev = quark_queue_next(qq);			/* a script */
+	T_CHECK(ev != NULL && has_filename(ev->process, "/tmp/x.sh"));
+	T_EQ_STR(ev ? ev->process->exe : NULL, "/usr/bin/dash");
+	ev = quark_queue_next(qq);			/* no filename */
+	T_CHECK(ev != NULL && has_filename(ev->process, NULL));
+	T_EQ_STR(ev ? ev->process->exe : NULL, "/bin/noname");
+	T_CHECK(has_filename(quark_process_lookup(qq, 1), "/sbin/init"));
+	quark_queue_close(qq);
+}
+
+/* Fork and exec in one record: the shortcut that skips the parent's image. */
+static void
+test_filename_fork_exec(void)
+{
+	const struct raw_event	raws[] = { R_INIT_FN(1),
+	    R_FORK(10, 100, 1), R_EXEC_FN(20, 100, "/usr/bin/dash", "./x.sh", 10),
+	    R_FORK(30, 200, 1), R_EXEC(40, 200, "/bin/b") };
+	const struct quark_process	*p;
+	struct quark_queue		*qq;
+	char				 buf[256] = "";
+
+	T_CASE("filename: fork+exec in one record");
+	qq = t_open(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	quark_queue_stop(qq);
+	t_drain_ready(qq, buf, sizeof(buf));
+	T_EQ_STR(buf, "1:exec 100:fork+exec 200:fork+exec");
+	T_CHECK(has_filename(quark_process_lookup(qq, 100), "./x.sh"));
+	/* Never the parent's filename for an image it did not run. */
+	p = quark_process_lookup(qq, 200);
+	T_CHECK(has_filename(p, NULL));
+	T_EQ_STR(p ? p->exe : NULL, "/bin/b");
+	T_CHECK(has_filename(quark_process_lookup(qq, 1), "/sbin/init"));
+	quark_queue_close(qq);
+}
+
+static void
+test_filename_reuse(void)
+{
+	const struct raw_event		 raws[] = { R_INIT_FN(1),
+	    R_EXEC_FN(2, 50, "/bin/dash", "sh", 0),
+	    R_FORK(10, 100, 1), R_EXEC_FN(15, 100, "/bin/old", "./old", 10),
+	    R_EXIT(20, 100, 7), R_FORK(30, 100, 50),
+	    R_EXEC_FN(40, 300, "/bin/a", "./a", 5),
+	    { RAW(QUARK_EV_COMM, 50, 300), .comm.comm = "newbie",
+	    .task = { .known = QP_START, .start_ns = 2 * SEC } } };
+	const struct quark_event	*ev = NULL;
+	struct quark_queue		*qq;
+	int				 i;
+
+	T_CASE("filename: pid reuse");
+	qq = open_steps(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	for (i = 0; i < 5; i++)
+		ev = quark_queue_next(qq);
+	T_CHECK(ev != NULL && has_filename(ev->process, "./old"));
+	ev = quark_queue_next(qq);		/* a new fork on pid 100 */
+	T_CHECK(ev != NULL && has_filename(ev->process, "sh"));
+	ev = quark_queue_next(qq);
+	T_CHECK(ev != NULL && has_filename(ev->process, "./a"));
+	ev = quark_queue_next(qq);		/* another start time */
+	T_CHECK(ev != NULL && has_filename(ev->process, NULL));
+	T_EQ_STR(ev ? ev->process->comm : NULL, "newbie");
+	quark_queue_close(qq);
+}
+
+/* /proc for the filename's reconcile: exe as the pid says. */
+static struct quark_process *
+fake_read_fn(pid_t pid, int flags)
+{
+	struct quark_process	*p;
+
+	if (pid < 500 || pid > 503) {
+		errno = ESRCH;
+		return (NULL);
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return (NULL);
+	p->pid = pid;
+	p->known = QP_START;
+	p->start_ns = pid == 503 ? 3 * SEC : 0;	/* 503: another process */
+	if (pid == 502)		/* exe unreadable: the image is as it was */
+		return (p);
+	p->known |= QP_EXE;
+	p->exe = strdup(pid == 501 ? "/bin/changed" : "/bin/same");
+	return (p);
+}
+
+static void
+test_filename_reconcile(void)
+{
+	const struct raw_event		 raws[] = {
+	    R_EXEC_FN(10, 500, "/bin/same", "./same", 0),
+	    R_EXEC_FN(11, 501, "/bin/old", "./old", 0),
+	    R_EXEC_FN(12, 502, "/bin/x", "x", 0),
+	    R_EXEC_FN(13, 503, "/bin/same", "./same", 0), R_LOST(30, 1),
+	    R_EXEC_FN(40, 600, "/bin/d", "d", 0) };
+	const struct quark_process	*p;
+	struct quark_queue		*qq;
+	struct quark_stats		 st;
+	char				 buf[512] = "";
+
+	T_CASE("filename: reconcile never invents one");
+	qq = open_steps(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	queue_set_reader(qq, fake_read_fn);
+	T_EQ_INT(t_drain_ready(qq, buf, sizeof(buf)), 6);
+	quark_queue_stats(qq, &st);
+	T_EQ_INT(st.reconciles, 1);
+	/* Same exe: the filename can still be this image's. */
+	T_CHECK(has_filename(quark_process_lookup(qq, 500), "./same"));
+	/* Another exe: an exec was missed, its filename is unknown. */
+	p = quark_process_lookup(qq, 501);
+	T_EQ_STR(p ? p->exe : NULL, "/bin/changed");
+	T_CHECK(has_filename(p, NULL));
+	/* No exe from /proc: nothing of the image changes. */
+	p = quark_process_lookup(qq, 502);
+	T_EQ_STR(p ? p->exe : NULL, "/bin/x");
+	T_CHECK(has_filename(p, "x"));
+	/* Another process on the pid, same exe: /proc has no filename. */
+	p = quark_process_lookup(qq, 503);
+	T_EQ_INT(p ? p->entity_id : 0, quark_entity_id(503, 3 * SEC));
+	T_CHECK(has_filename(p, NULL));
+	quark_queue_close(qq);
+}
+
 int
 main(void)
 {
@@ -458,5 +628,9 @@ main(void)
 	test_reconcile_busy();
 	test_iter();
 	test_gc_cap();
+	test_filename();
+	test_filename_fork_exec();
+	test_filename_reuse();
+	test_filename_reconcile();
 	return (t_done_named("t_cache"));
 }
