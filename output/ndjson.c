@@ -369,6 +369,9 @@ o_image(struct obj *ob, const struct quark_process *p)
 	}
 	if (p->truncated & QPT_EXE_DELETED)
 		o_bool(ob, "exe_deleted", 1);
+	/* As given to execve(2): "./prog", a symlink, a script. */
+	if (known & QP_FILENAME)
+		o_cstr(ob, "filename", p->filename);
 	if (known & QP_ARGS) {
 		o_argv(ob, "args", p->args, p->args_len);
 		o_int(ob, "argc", p->argc);

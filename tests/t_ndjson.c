@@ -70,7 +70,7 @@ full_process(struct quark_process *p)
 	p->known = QP_PPID | QP_COMM | QP_EXE | QP_ARGS | QP_CWD | QP_CREDS |
 	    QP_FSCREDS | QP_PGID_SID | QP_TTY | QP_START | QP_CAPS | QP_NS |
 	    QP_CGROUP | QP_STATE | QP_NTHREADS | QP_EXIT | QP_KTHREAD |
-	    QP_TID | QP_LOGINUID;
+	    QP_TID | QP_LOGINUID | QP_FILENAME;
 	p->truncated = QPT_EXE | QPT_ARGS | QPT_CWD | QPT_CGROUP |
 	    QPT_EXE_DELETED;
 	p->pid = 42;
@@ -83,6 +83,7 @@ full_process(struct quark_process *p)
 	p->kthread = 0;
 	strcpy(p->comm, "bash");
 	p->exe = "/usr/bin/bash (deleted)";
+	p->filename = "./bash";
 	p->cwd = "/root";
 	p->cgroup = "/user.slice/user-0.slice/session-1.scope";
 	p->args = full_args;
@@ -120,7 +121,8 @@ full_process(struct quark_process *p)
 static const char full_want[] =
     "{\"pid\":42,\"tid\":43,\"ppid\":1,\"comm\":\"bash\","
     "\"exe\":\"/usr/bin/bash (deleted)\",\"exe_truncated\":true,"
-    "\"exe_deleted\":true,\"args\":[\"bash\",\"-c\",\"\",\"echo hi\"],"
+    "\"exe_deleted\":true,\"filename\":\"./bash\","
+    "\"args\":[\"bash\",\"-c\",\"\",\"echo hi\"],"
     "\"argc\":5,\"args_size\":100,\"args_truncated\":true,"
     "\"cwd\":\"/root\",\"cwd_truncated\":true,\"state\":\"S\","
     "\"kthread\":false,\"threads\":3,"
@@ -181,6 +183,7 @@ test_unknown(void)
 	/* Values present in the struct but not known: never printed. */
 	strcpy(p.comm, "ghost");
 	p.exe = "/bin/ghost";
+	p.filename = "./ghost";
 	p.uid = 0;
 	p.entity_id = 99;
 	j = ndjson_process(&p);
@@ -189,8 +192,9 @@ test_unknown(void)
 
 	T_CASE("known but empty strings, no tty, unset loginuid");
 	p.known = QP_EXE | QP_CWD | QP_CGROUP | QP_TTY | QP_LOGINUID |
-	    QP_NS | QP_START;
+	    QP_NS | QP_START | QP_FILENAME;
 	p.exe = NULL;
+	p.filename = "";
 	p.cwd = "";
 	p.cgroup = NULL;
 	p.loginuid = UINT32_MAX;
@@ -263,9 +267,10 @@ test_sanitized(void)
 	T_CASE("invalid utf-8 is replaced and marked");
 	memset(&p, 0, sizeof(p));
 	p.pid = 1;
-	p.known = QP_COMM | QP_EXE | QP_ARGS | QP_CWD;
+	p.known = QP_COMM | QP_EXE | QP_ARGS | QP_CWD | QP_FILENAME;
 	memcpy(p.comm, "x\xc3(\n", 5);
 	p.exe = "/tmp/\xed\xa0\x80";
+	p.filename = "./\xc0\xafx";	/* an overlong '/' */
 	p.cwd = "/ok/\xe2\x82\xac";
 	p.args = args;
 	p.args_len = sizeof(args) - 1;
@@ -274,9 +279,10 @@ test_sanitized(void)
 	j = ndjson_process(&p);
 	check_dump(j, "{\"pid\":1,\"comm\":\"x\xef\xbf\xbd(\\n\","
 	    "\"exe\":\"/tmp/\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\","
+	    "\"filename\":\"./\xef\xbf\xbd\xef\xbf\xbdx\","
 	    "\"args\":[\"ok\",\"bad\xef\xbf\xbd\"],\"argc\":2,"
 	    "\"args_size\":8,\"cwd\":\"/ok/\xe2\x82\xac\","
-	    "\"sanitized\":[\"comm\",\"exe\",\"args\"]}");
+	    "\"sanitized\":[\"comm\",\"exe\",\"filename\",\"args\"]}");
 	json_decref(j);
 }
 
