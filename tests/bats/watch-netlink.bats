@@ -104,7 +104,7 @@ wait_ready() {
 	assert_output "true"
 }
 
-@test "netlink: a sleep copy (0.3 s) is enriched from /proc: exe, args, cwd, creds, parent" {
+@test "netlink: a sleep copy (0.3 s) is enriched from /proc: exe, args, cwd, creds, parent; no filename" {
 	cd "$BATS_TEST_TMPDIR"
 	cwd=$(pwd -P)
 	"$SLEEP" 0.3 &
@@ -122,6 +122,10 @@ wait_ready() {
 	assert_output "[\"$SLEEP\",\"0.3\"]"
 	run jq -r '.process.cwd' <<<"$rec"
 	assert_output "$cwd"
+	# The proc connector never says what execve was given: no filename,
+	# even with the exe known.
+	run jq -e '.process | has("filename") | not' <<<"$rec"
+	assert_success
 	run jq -r '"\(.process.comm) \(.process.uid) \(.process.euid) \(.process.ppid) \(.parent.pid) \(.process.exit.code)"' <<<"$rec"
 	assert_output "$(basename "$SLEEP") 0 0 $BASHPID $BASHPID 0"
 	# The start time comes from /proc: the same entity id as lookup's.

@@ -59,7 +59,7 @@ teardown() {
 	fi
 }
 
-@test "watch: a copy of true is one fork+exec+exit record: exe, args, cwd, ppid, uids, exit 0, parent" {
+@test "watch: a copy of true run as ./true-N is one fork+exec+exit record: exe absolute, filename relative, args, cwd, ppid, uids, exit 0, parent" {
 	d=$(mktemp -d "$BATS_TEST_TMPDIR/cwd.XXXXXX")
 	d=$(cd "$d" && pwd -P)
 	name="true-$RANDOM$RANDOM"
@@ -67,7 +67,7 @@ teardown() {
 	cp /bin/true "$copy"
 	me=$BASHPID
 	cd "$d"
-	"$copy" one "two words" "" "$m" &
+	"./$name" one "two words" "" "$m" &
 	pid=$!
 	wait "$pid"
 	cd /
@@ -77,12 +77,14 @@ teardown() {
 	assert_equal "${#lines[@]}" 1
 	r=$REC
 	assert_jq "$r" '.kind == "event" and .events == ["fork", "exec", "exit"]'
+	# exe resolved, filename as given to execve(2).
 	assert_jq "$r" '.process.exe == $c' --arg c "$copy"
-	assert_jq "$r" '.process.args == [$c, "one", "two words", "", $m]' \
-	    --arg c "$copy" --arg m "$m"
+	assert_jq "$r" '.process.filename == $f' --arg f "./$name"
+	assert_jq "$r" '.process.args == [$f, "one", "two words", "", $m]' \
+	    --arg f "./$name" --arg m "$m"
 	assert_jq "$r" '.process.argc == 5 and .process.args_size == $n and
 	    (has("args_truncated") | not)' \
-	    --argjson n "$(argv_size "$copy" one "two words" "" "$m")"
+	    --argjson n "$(argv_size "./$name" one "two words" "" "$m")"
 	assert_jq "$r" '.process.cwd == $d and (.process | has("cwd_truncated") | not)' \
 	    --arg d "$d"
 	assert_jq "$r" '.process.comm == $n' --arg n "${name:0:15}"
@@ -98,6 +100,44 @@ teardown() {
 	assert_jq "$r" '.process | has("start_time") and has("entity_id") and
 	    has("start_boottime_ns")'
 	assert_jq "$r" '(has("late") or has("stale")) | not'
+}
+
+@test "watch: a #!/bin/sh script: exe is the interpreter, filename the script, args as the kernel rewrites them" {
+	d=$(mktemp -d "$BATS_TEST_TMPDIR/script.XXXXXX")
+	d=$(cd "$d" && pwd -P)
+	name="script-$RANDOM$RANDOM.sh"
+	s="$d/$name"
+	printf '#!/bin/sh\nexit 0\n' >"$s"
+	chmod +x "$s"
+	interp=$(readlink -f /bin/sh)
+	[ "$interp" != /bin/sh ] || fail "cannot resolve /bin/sh"
+	"$s" one "$m" &
+	pid=$!
+	wait "$pid"
+	wait_recs "$W" "$from" "$m" "$HAS_M and .process.pid == \$p and
+	    any(.events[]; . == \"exit\")" --arg m "$m" --argjson p "$pid"
+	assert_jq "$REC" '.events == ["fork", "exec", "exit"] and
+	    .process.exit.code == 0'
+	assert_jq "$REC" '.process.exe == $i' --arg i "$interp"
+	assert_jq "$REC" '.process.filename == $s' --arg s "$s"
+	# The kernel puts the interpreter (as the #! line names it) and the
+	# script's path before the caller's arguments.
+	assert_jq "$REC" '.process.args == ["/bin/sh", $s, "one", $m] and
+	    .process.argc == 4' --arg s "$s" --arg m "$m"
+	assert_jq "$REC" '.process.comm == $n' --arg n "${name:0:15}"
+}
+
+@test "watch: exec through a symbolic link: exe is the target, filename the link" {
+	d=$(mktemp -d "$BATS_TEST_TMPDIR/link.XXXXXX")
+	d=$(cd "$d" && pwd -P)
+	ln -s /bin/true "$d/link-to-true"
+	target=$(readlink -f /bin/true)
+	"$d/link-to-true" "$m"
+	wait_recs "$W" "$from" "$m" "$HAS_M and any(.events[]; . == \"exit\")" \
+	    --arg m "$m"
+	assert_jq "$REC" '.process.exe == $t and .process.filename == $l and
+	    .process.args == [$l, $m]' --arg t "$target" \
+	    --arg l "$d/link-to-true" --arg m "$m"
 }
 
 @test "watch: exit code 3" {
