@@ -85,13 +85,14 @@ deps:
 		echo "missing packages: $$missing" >&2; \
 		echo "run: sudo apt-get install -y" $$missing >&2; exit 1; \
 	fi; \
-	echo "installing:" $$missing; \
+	echo "installing:" $$missing >&2; \
 	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update -q >/dev/null && apt-get install -y -q $$missing
+	apt-get update -q >/dev/null && apt-get install -y -q $$missing >&2
 
-run: deps
-	$(Q)$(MAKE) --no-print-directory all
-	./$(QUARK) watch
+# stdout carries only records (`sudo make run | jq` works): the rest to stderr.
+run:
+	@$(MAKE) --no-print-directory deps all >&2
+	@./$(QUARK) watch
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -222,6 +222,9 @@ print_stats(struct quark_queue *qq)
 	    "length", (json_int_t)st.length,
 	    "peak_length", (json_int_t)st.peak_length,
 	    "cache_size", (json_int_t)st.cache_size);
+	if (o != NULL && st.features_off[0] != '\0')
+		json_object_set_new(o, "features_off",
+		    json_string(st.features_off));
 	if (o != NULL) {
 		ndjson_write(STDERR_FILENO, o);
 		json_decref(o);
@@ -347,6 +350,17 @@ watch_loop(struct quark_queue *qq, int stats)
 	return (r == -1 ? 1 : 0);
 }
 
+/* Say what the backend could not switch on: never hide a blind spot. */
+static void
+warn_features_off(struct quark_queue *qq)
+{
+	struct quark_stats	st;
+
+	quark_queue_stats(qq, &st);
+	if (st.features_off[0] != '\0')
+		cwarnx("capture without %s", st.features_off);
+}
+
 int
 cmd_watch(int argc, char **argv)
 {
@@ -362,6 +376,7 @@ cmd_watch(int argc, char **argv)
 		open_failed(attr.backend);
 		return (1);
 	}
+	warn_features_off(qq);
 	fprintf(stderr, "quark: %s: ready\n", cur_cmd->name);
 	r = watch_loop(qq, stats);
 	if (stats)

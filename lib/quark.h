@@ -242,6 +242,11 @@ struct quark_stats {
 	uint64_t	peak_length;
 	uint64_t	cache_size;	/* processes in the cache */
 	char		backend[16];	/* name of the backend in use */
+	/*
+	 * Optional capture the backend could not switch on, and why
+	 * ("credential changes: tracefs not mounted ..."); "" when all is on.
+	 */
+	char		features_off[256];
 };
 
 struct quark_queue;

@@ -223,6 +223,7 @@ int	 btfinfo_find(const struct btf *, const struct btfinfo_want *,
 struct quark_backend_stats {
 	uint64_t	lost;		/* raw events the kernel side dropped */
 	uint64_t	bad_records;	/* malformed records skipped */
+	char		features_off[256];	/* see struct quark_stats */
 };
 
 struct quark_backend_ops {

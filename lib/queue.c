@@ -473,6 +473,8 @@ quark_queue_stats(struct quark_queue *qq, struct quark_stats *st)
 	memset(&bst, 0, sizeof(bst));
 	if (qq->state != NULL && qq->ops->stats(qq->state, &bst) == 0) {
 		st->bad_records = bst.bad_records;
+		memcpy(st->features_off, bst.features_off,
+		    sizeof(st->features_off));
 		if (bst.lost > st->lost)
 			st->lost = bst.lost;
 	}

@@ -365,6 +365,12 @@ ebpf_stats(void *state, struct quark_backend_stats *bs)
 		return (0);
 	bs->lost = st->lost;
 	bs->bad_records = st->bad_records;
+	snprintf(bs->features_off, sizeof(bs->features_off), "%s%s%s%s%s",
+	    st->cred_off ? "credential changes: " : "",
+	    st->cred_off ? st->cred_off : "",
+	    st->cred_off && st->comm_off ? "; " : "",
+	    st->comm_off ? "comm changes: " : "",
+	    st->comm_off ? st->comm_off : "");
 	return (0);
 }
 

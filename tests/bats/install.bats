@@ -34,3 +34,13 @@ setup() {
 	assert_success
 	assert_output --partial "quark watch"
 }
+
+@test "make run: quark watch, with nothing but records on stdout" {
+	run sh -c "cd '$TOP' && timeout --preserve-status -s INT 4 make run \
+	    BUILD='$BUILD' 2>/dev/null | jq -c -e 'select(.kind != \"event\" and .kind != \"lost\")' | wc -l"
+	assert_success
+	assert_output "0"
+	run sh -c "cd '$TOP' && timeout --preserve-status -s INT 4 make run \
+	    BUILD='$BUILD' 2>/dev/null | '$BATS_TEST_DIRNAME/../schema-check'"
+	assert_success
+}
