@@ -29,7 +29,6 @@ teardown_file() {
 }
 
 setup() {
-	m="quark-inherit-$$-$BATS_TEST_NUMBER-$RANDOM$RANDOM"
 	# The background job: ~20,000 shell loop turns, so that it is still
 	# running when its parent execs, and ends by itself.
 	job='{ i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; }'
@@ -45,24 +44,48 @@ ready() {
 	assert_output 1
 }
 
-# check_job DIR FROM SCRIPT PID...: the job's record (a fork and an exit,
-# no exec; its ppid is 1 by then: its parent exited first) has sh's
-# image: exe, and args ["sh", "-c", SCRIPT]; its pid is none of PID...
-# With the bug it had true's exe and args [/bin/true, $m]; with no image
-# at all, no args and so no $m: either way no record passes.
-check_job() {
-	local dir=$1 from=$2 script=$3 pid
+# run_job DIR FORM: run `sh -c SCRIPT` (FORM with @M@ replaced by a fresh
+# marker $m; sh's pid in $shpid, the first line after it in $from) and
+# wait for the job's record ($JOB): a fork and an exit, $m in its args.  No such
+# record in 10 s (the machine busy with a spawn storm, losses) and the
+# run is tried again, 3 times at most; a record found is never retried.
+run_job() {
+	local dir=$1 form=$2 try t0
 
-	shift 3
-	wait_recs "$dir" "$from" "$m" '.kind == "event" and
-	    .events == ["fork", "exit"]'
-	run find_recs "$dir" "$from" "$m" '.events == ["fork", "exit"]'
+	for try in 1 2 3; do
+		m="quark-inherit-$$-$BATS_TEST_NUMBER-$try-$RANDOM$RANDOM"
+		script=${form//@M@/$m}
+		from=$(watch_lines "$dir")
+		sh -c "$script" &
+		shpid=$!
+		wait "$shpid"
+		t0=$SECONDS
+		while (( SECONDS - t0 < 10 )); do
+			JOB=$(find_recs "$dir" "$from" "$m" '.kind == "event" and
+			    .events == ["fork", "exit"]')
+			[ -z "$JOB" ] || return 0
+			sleep 0.1
+		done
+		echo "# try $try: no record of the job in 10 s" >&3
+	done
+	fail "no record of the job in 3 tries; with $m: $(lines_after "$dir" "$from" | grep -F -f <(printf '%s\n' "$m") | head -c 3000)"
+}
+
+# check_job PID...: the job's record ($JOB, one line: it never execs;
+# its ppid is 1 by then, its parent exited first) has sh's image: exe,
+# and args ["sh", "-c", $script]; its pid is none of PID...  With the
+# bug it had true's exe and args [/bin/true, $m]; with no image at all,
+# no args and so no $m: run_job found nothing.
+check_job() {
+	local pid
+
+	run echo "$JOB"
 	assert_equal "${#lines[@]}" 1
-	assert_jq "$REC" '.process.exe == $e' --arg e "$SH_EXE"
-	assert_jq "$REC" '.process.args == ["sh", "-c", $s]' --arg s "$script"
-	assert_jq "$REC" '.process.comm == "sh"'
+	assert_jq "$JOB" '.process.exe == $e' --arg e "$SH_EXE"
+	assert_jq "$JOB" '.process.args == ["sh", "-c", $s]' --arg s "$script"
+	assert_jq "$JOB" '.process.comm == "sh"'
 	for pid in "$@"; do
-		assert_jq "$REC" '.process.pid != $p' --argjson p "$pid"
+		assert_jq "$JOB" '.process.pid != $p' --argjson p "$pid"
 	done
 }
 
@@ -71,12 +94,8 @@ check_job() {
 }
 
 @test "watch-inherit: sh's background job forked before sh execs true has sh's exe and args" {
-	from=$(watch_lines "$W")
-	script="$job & exec /bin/true $m"
-	sh -c "$script" &
-	shpid=$!
-	wait "$shpid"
-	check_job "$W" "$from" "$script" "$shpid"
+	run_job "$W" "$job & exec /bin/true @M@"
+	check_job "$shpid"
 	# sh itself: its exec of true is a record of its own.
 	wait_recs "$W" "$from" "$m" '.process.pid == $p and
 	    any(.events[]; . == "exit")' --argjson p "$shpid"
@@ -84,35 +103,27 @@ check_job() {
 	    --arg t "$TRUE_EXE" --arg m "$m"
 }
 
-# The live case: the subshell P is forked and execs in one record.
+# The live case: the subshell P is forked and execs in one record.  "; :"
+# so that dash forks the subshell rather than becoming it.
 @test "watch-inherit: a subshell's job forked before the subshell execs true has sh's image, not true's" {
-	from=$(watch_lines "$W")
-	# "; :" so that dash forks the subshell rather than becoming it.
-	script="( $job & exec /bin/true $m ); :"
-	sh -c "$script" &
-	shpid=$!
-	wait "$shpid"
+	run_job "$W" "( $job & exec /bin/true @M@ ); :"
 	wait_recs "$W" "$from" "$m" '.process.ppid == $p and
 	    .process.exe == $t' --argjson p "$shpid" --arg t "$TRUE_EXE"
 	sub=$REC
 	assert_jq "$sub" '.events == ["fork", "exec", "exit"]'
 	assert_jq "$sub" '.process.args == ["/bin/true", $m]' --arg m "$m"
-	check_job "$W" "$from" "$script" "$shpid" "$(jq .process.pid <<<"$sub")"
+	check_job "$shpid" "$(jq .process.pid <<<"$sub")"
 }
 
-# The proc connector reads exe and args from /proc at exec: a process as
-# short-lived as the subshell's true may have none.  The job's image comes
-# from the cache all the same.
+# The proc connector reads exe and args from /proc at exec: a process
+# gone by then has none (the subshell's true may well).  sh stays a
+# second, so that its image is known; the job's comes from the cache.
 @test "watch-inherit: the proc connector backend too" {
 	I="$BATS_TEST_TMPDIR/netlink"
 	watch_start "$I" --backend netlink
 	ready "$I"
-	from=$(watch_lines "$I")
-	script="( $job & exec /bin/true $m ); :"
-	sh -c "$script" &
-	shpid=$!
-	wait "$shpid"
-	check_job "$I" "$from" "$script" "$shpid"
+	run_job "$I" "( $job & exec /bin/true @M@ ); sleep 1"
+	check_job "$shpid"
 	watch_stop "$I"
 	schema_ok "$I/out"
 	I=
