@@ -4,10 +4,17 @@
  * as of the last event handed out.
  *
  *  - fork: a fresh entry for the child, with the parent's context (exe,
- *    filename, args, cwd, cgroup, creds, ...: fork shares the image),
- *    then what the raw event knows;
- *  - exec: the image changes: exe, filename, args and env are dropped and
- *    replaced by what the raw event knows, the rest is overlaid;
+ *    args, cwd, cgroup, creds, ...: fork shares the image), then what the
+ *    raw event knows;
+ *  - exec: the image changes: exe, args and env are dropped and replaced
+ *    by what the raw event knows, the rest is overlaid;
+ *  - history: a record is applied at its first raw event's place in time
+ *    order, so a parent's fork+exec record is applied before the records
+ *    of the children it forked between the two.  Those must inherit the
+ *    image the parent had at their fork, not the exec's: an exec keeps
+ *    the image it replaces (one level, see history_push()), and a fork
+ *    takes the image its parent had at the fork's time, or leaves it
+ *    unknown when that is not known;
  *  - exit: exit fields set, the entry is collected grace_ns later so that
  *    a lookup right after the exit still answers;
  *  - pid reuse: a fork on a pid, or any event whose start time differs
@@ -73,9 +80,133 @@ static const struct field_range plain_fields[] = {
 /* What a fork does not inherit: it is the child's own. */
 #define QP_OWN	(QP_EXIT | QP_START | QP_STATE | QP_NTHREADS | QP_TID | \
 	QP_PPID)
-/* What an exec replaces wholesale (the new image). */
-#define QP_IMAGE	(QP_EXE | QP_FILENAME | QP_ARGS | QP_ENV)
-#define QPT_IMAGE	(QPT_EXE | QPT_EXE_DELETED | QPT_ARGS | QPT_ENV)
+
+/*
+ * The image: what an exec installs, one line per field (a string, its
+ * QP_ and QPT_ bits, the plain fields that go with it).  An exec replaces
+ * the image; `keep`: the field is the process's rather than the
+ * program's (cwd) and survives an exec that does not say.
+ */
+struct image_field {
+	uint64_t	bit;		/* QP_* */
+	uint32_t	tbits;		/* QPT_* about it */
+	int		keep;
+	size_t		str;		/* offset of the string */
+	size_t		len;		/* of its size_t length, or NOLEN */
+	size_t		off, end;	/* plain fields that go with it */
+};
+
+#define NOLEN		SIZE_MAX
+#define QP_OFF(f)	offsetof(struct quark_process, f)
+#define IMG_STR(bit, tbits, keep, s) \
+	{ bit, tbits, keep, QP_OFF(s), NOLEN, 0, 0 }
+#define IMG_MEM(bit, tbits, keep, s, first, last) \
+	{ bit, tbits, keep, QP_OFF(s), QP_OFF(first), QP_OFF(first), \
+	QP_FIELD_END(last) }
+
+static const struct image_field image_fields[] = {
+	IMG_STR(QP_EXE,	QPT_EXE | QPT_EXE_DELETED, 0,	exe),
+	IMG_STR(QP_FILENAME, 0,		0,	filename),
+	IMG_MEM(QP_ARGS, QPT_ARGS,	0,	args,	args_len, argc),
+	IMG_MEM(QP_ENV,	QPT_ENV,	0,	env,	env_len, envc),
+	IMG_STR(QP_CWD,	QPT_CWD,	1,	cwd),
+};
+
+#define IMG_ALL		0	/* every image field */
+#define IMG_EXEC	1	/* those an exec replaces */
+
+#define IMG_FOREACH(f, which) \
+	for ((f) = image_fields; (f) < image_fields + nitems(image_fields); \
+	    (f)++) if ((which) == IMG_EXEC && (f)->keep) continue; else
+
+static char **
+img_str(struct quark_process *p, const struct image_field *f)
+{
+	return ((char **)(void *)((char *)p + f->str));
+}
+
+/* dst's field f becomes src's, or unknown (src NULL); shallow. */
+static void
+field_view(struct quark_process *dst, const struct quark_process *src,
+    const struct image_field *f)
+{
+	uint64_t	k = src != NULL ? src->known & f->bit : 0;
+
+	if (k) {
+		*img_str(dst, f) = *img_str((struct quark_process *)src, f);
+		memcpy((char *)dst + f->off, (const char *)src + f->off,
+		    f->end - f->off);
+	} else {
+		*img_str(dst, f) = NULL;
+		memset((char *)dst + f->off, 0, f->end - f->off);
+	}
+	dst->known = (dst->known & ~f->bit) | k;
+	dst->truncated = (dst->truncated & ~f->tbits) |
+	    (k ? src->truncated & f->tbits : 0);
+}
+
+/*
+ * dst's image fields (which) become src's, or unknown when src is NULL.
+ * Shallow: no string is copied or freed.
+ */
+static void
+image_view(struct quark_process *dst, const struct quark_process *src,
+    int which)
+{
+	const struct image_field	*f;
+
+	IMG_FOREACH(f, which)
+		field_view(dst, src, f);
+}
+
+/* Frees p's image fields (which): they become unknown. */
+static void
+image_drop(struct quark_process *p, int which)
+{
+	const struct image_field	*f;
+
+	IMG_FOREACH(f, which)
+		free(*img_str(p, f));
+	image_view(p, NULL, which);
+}
+
+/* dst's whole image is dropped for src's; src's becomes unknown. */
+static void
+image_move(struct quark_process *dst, struct quark_process *src)
+{
+	image_drop(dst, IMG_ALL);
+	image_view(dst, src, IMG_ALL);
+	image_view(src, NULL, IMG_ALL);
+}
+
+/*
+ * After an exec: what it did not say of the fields it keeps (cwd) is
+ * still the image's before it.  Left unknown if it cannot be copied.
+ */
+static void
+image_keep(struct quark_process *p, struct quark_process *prev)
+{
+	const struct image_field	*f;
+	char				*s, *d;
+	size_t				 n;
+
+	IMG_FOREACH(f, IMG_ALL) {
+		d = NULL;
+		if (!f->keep || (p->known & f->bit) ||
+		    (prev->known & f->bit) == 0)
+			continue;
+		if ((s = *img_str(prev, f)) != NULL) {
+			n = f->len == NOLEN ? strlen(s) :
+			    *(size_t *)(void *)((char *)prev + f->len);
+			if ((d = malloc(n + 1)) == NULL)
+				continue;
+			memcpy(d, s, n);
+			d[n] = '\0';
+		}
+		field_view(p, prev, f);
+		*img_str(p, f) = d;
+	}
+}
 
 static void
 steal(char **dst, char **src)
@@ -144,19 +275,85 @@ overlay(struct quark_process *dst, struct quark_process *src)
 		dst->entity_id = quark_entity_id(dst->pid, dst->start_ns);
 }
 
+/* The image before image_time is unknown. */
 static void
-drop_image(struct quark_process *p)
+history_forget(struct centry *e)
 {
-	free(p->exe);
-	free(p->filename);
-	free(p->args);
-	free(p->env);
-	p->exe = p->filename = p->args = p->env = NULL;
-	p->args_len = p->env_len = 0;
-	p->args_total = 0;
-	p->argc = p->envc = 0;
-	p->known &= ~QP_IMAGE;
-	p->truncated &= ~QPT_IMAGE;
+	quark_process_free(e->prev);
+	e->prev = NULL;
+	e->prev_time = e->prev_epoch = 0;
+	memset(&e->prev_ref, 0, sizeof(e->prev_ref));
+	e->image_lazy = 0;
+}
+
+/*
+ * An exec at time t: the current image becomes prev, the one that the
+ * forks applied later but older than t must still inherit.  The fields
+ * an exec replaces are unknown until the raw event's are overlaid.  One
+ * image of history is enough: two execs never share a record and
+ * records are applied in time order (a late one may find it gone, and
+ * then inherits nothing rather than a guess).
+ */
+static void
+history_push(struct cache *c, struct centry *e, uint64_t t)
+{
+	const struct image_field	*f;
+	uint64_t			 known = 0;
+
+	if (e->image_lazy) {
+		/* Fork and exec in one record: prev is where prev_ref says. */
+		e->image_lazy = 0;
+		image_drop(&e->p, IMG_EXEC);
+		goto out;
+	}
+	IMG_FOREACH(f, IMG_ALL)
+		known |= e->p.known & f->bit;
+	memset(&e->prev_ref, 0, sizeof(e->prev_ref));
+	if (known == 0 || (e->prev == NULL &&
+	    (e->prev = calloc(1, sizeof(*e->prev))) == NULL)) {
+		history_forget(e);
+		image_drop(&e->p, IMG_EXEC);
+		goto out;
+	}
+	image_move(e->prev, &e->p);
+	e->prev_time = e->image_time;
+	e->prev_epoch = e->epoch;
+out:
+	e->image_time = t;
+	e->epoch = c->epoch;
+}
+
+/*
+ * The image e had at time t, and the loss epoch it was learned in: its
+ * current one, prev, or through prev_ref another entry's; NULL when
+ * that is not known.  A chain of refs (each a fork then an exec in one
+ * record) is followed a few steps, no more.
+ */
+#define HISTORY_DEPTH	8
+
+static const struct quark_process *
+history_at(struct cache *c, struct centry *e, uint64_t t, uint64_t *epoch)
+{
+	struct centry	*src;
+	int		 depth;
+
+	for (depth = 0; depth < HISTORY_DEPTH; depth++) {
+		if (e->image_time <= t && !e->image_lazy) {
+			*epoch = e->epoch;
+			return (&e->p);
+		}
+		if (e->prev != NULL) {
+			*epoch = e->prev_epoch;
+			return (e->prev_time <= t ? e->prev : NULL);
+		}
+		if (e->prev_ref.pid == 0 ||
+		    (src = cache_get(c, e->prev_ref.pid)) == NULL ||
+		    src->serial != e->prev_ref.serial || src == e)
+			return (NULL);
+		t = e->prev_ref.time;
+		e = src;
+	}
+	return (NULL);
 }
 
 static void
@@ -192,6 +389,9 @@ entry_reset(struct cache *c, struct centry *e)
 	e->p.pid = pid;
 	e->exited = 0;
 	e->epoch = c->epoch;
+	e->serial = ++c->serial;
+	history_forget(e);
+	e->image_time = 0;
 }
 
 static struct centry *
@@ -203,6 +403,7 @@ entry_new(struct cache *c, pid_t pid)
 		return (NULL);
 	e->p.pid = pid;
 	e->epoch = c->epoch;
+	e->serial = ++c->serial;
 	RB_INSERT(cache_tree, &c->tree, e);
 	c->size++;
 	return (e);
@@ -217,6 +418,7 @@ entry_free(struct cache *c, struct centry *e)
 	RB_REMOVE(cache_tree, &c->tree, e);
 	c->size--;
 	quark_process_clear(&e->p);
+	history_forget(e);
 	free(e);
 }
 
@@ -290,27 +492,41 @@ start_differs(const struct quark_process *a, const struct quark_process *b)
 	    quark_start_trunc(b->start_ns));
 }
 
-/* The fork's child: a fresh entry with the parent's context. */
+/*
+ * The fork's child: a fresh entry with the parent's context, and the
+ * image the parent had at the fork's time (its exec may have been applied
+ * already, in a record that began earlier): unknown if that is not known.
+ * With an exec to follow, the image is not copied, only pointed at.
+ */
 static struct centry *
 apply_fork(struct cache *c, struct centry *e, struct raw_event *raw,
     int flags)
 {
-	struct quark_process	 from;
-	struct centry		*parent;
+	const struct quark_process	*img;
+	struct quark_process		 from;
+	struct centry			*parent;
+	uint64_t			 epoch;
 
 	if (e == NULL && (e = entry_new(c, raw->pid)) == NULL)
 		return (NULL);
 	entry_reset(c, e);
 	parent = cache_get(c, raw->fork.parent_pid);
+	/* Started after the fork (a late one): another process, its pid's. */
+	if (parent != NULL && (parent->p.known & QP_START) &&
+	    parent->p.start_ns > raw->time)
+		parent = NULL;
 	if (parent != NULL && parent != e) {
-		/* Shallow view of the parent, without what exec replaces. */
+		/* Shallow view of the parent, with its image at the fork. */
 		from = parent->p;
+		epoch = parent->epoch;
+		img = history_at(c, parent, raw->time, &epoch);
+		image_view(&from, img, IMG_ALL);
 		if (flags & CACHE_EXEC_FOLLOWS) {
-			from.exe = from.filename = NULL;
-			from.args = from.env = NULL;
-			from.args_len = from.env_len = 0;
-			from.known &= ~QP_IMAGE;
-			from.truncated &= ~QPT_IMAGE;
+			image_view(&from, NULL, IMG_EXEC);
+			e->prev_ref.pid = parent->p.pid;
+			e->prev_ref.serial = parent->serial;
+			e->prev_ref.time = raw->time;
+			e->image_lazy = 1;
 		}
 		if (quark_process_copy(&e->p, &from) == -1)
 			return (NULL);
@@ -322,7 +538,7 @@ apply_fork(struct cache *c, struct centry *e, struct raw_event *raw,
 		e->p.start_ns = e->p.start_ns_raw = e->p.exit_ns = 0;
 		e->p.exit_code = e->p.exit_signal = e->p.core_dumped = 0;
 		e->p.entity_id = 0;
-		e->epoch = parent->epoch;
+		e->epoch = epoch;
 	}
 	e->p.ppid = raw->fork.parent_pid;
 	e->p.known |= QP_PPID;
@@ -350,13 +566,13 @@ cache_apply(struct cache *c, struct raw_event *raw, uint64_t now, int flags)
 			goto nomem;
 	} else if (start_differs(&e->p, &raw->task))
 		entry_reset(c, e);
-	if (raw->type == QUARK_EV_EXEC) {
-		drop_image(&e->p);
-		e->epoch = c->epoch;
-	}
+	if (raw->type == QUARK_EV_EXEC)
+		history_push(c, e, raw->time);
 	/* A process record is about the group: a thread id is not its own. */
 	raw->task.known &= ~QP_TID;
 	overlay(&e->p, &raw->task);
+	if (raw->type == QUARK_EV_EXEC && e->prev != NULL)
+		image_keep(&e->p, e->prev);
 	if (raw->type == QUARK_EV_COMM && raw->comm.comm[0] != '\0') {
 		memcpy(e->p.comm, raw->comm.comm, sizeof(e->p.comm));
 		e->p.comm[sizeof(e->p.comm) - 1] = '\0';
@@ -432,7 +648,7 @@ refresh(struct cache *c, struct centry *e, struct quark_process *p)
 			filename = e->p.filename;
 			e->p.filename = NULL;
 		}
-		drop_image(&e->p);
+		image_drop(&e->p, IMG_EXEC);
 		if (filename != NULL) {
 			e->p.filename = filename;
 			e->p.known |= QP_FILENAME;

@@ -95,6 +95,18 @@ int	agg_try(const struct quark_agg_rules *, struct qrecord *,
 	    struct raw_event *);
 
 /* cache.c */
+
+/*
+ * An image not copied: the one the entry (pid, serial) had at `time`.
+ * A fork followed by an exec in one record copies nothing of the
+ * parent's image; its children forked in between find it through this.
+ */
+struct image_ref {
+	pid_t		pid;	/* 0: none */
+	uint64_t	serial;
+	uint64_t	time;
+};
+
 struct centry {
 	RB_ENTRY(centry)	 entry;
 	TAILQ_ENTRY(centry)	 gc_entry;
@@ -102,6 +114,21 @@ struct centry {
 	uint64_t		 gc_at;	/* 0: not scheduled */
 	uint64_t		 epoch;	/* loss epoch when exe/args were learned */
 	int			 exited;
+	uint64_t		 serial;	/* this process's: unique in the cache */
+	/*
+	 * One image of history, for the forks applied after an exec that
+	 * came later than them (a record is applied at its first raw
+	 * event's time): p's image since image_time (0: not installed by an
+	 * exec seen here), prev's (image fields only) before it, since
+	 * prev_time; with prev NULL, prev_ref says where it is, if known.
+	 * image_lazy: p's image is prev_ref's, not copied, an exec follows.
+	 */
+	uint64_t		 image_time;
+	struct quark_process	*prev;
+	uint64_t		 prev_time;
+	uint64_t		 prev_epoch;
+	struct image_ref	 prev_ref;
+	int			 image_lazy;
 };
 
 RB_HEAD(cache_tree, centry);
@@ -126,6 +153,7 @@ struct cache {
 	uint64_t		gc_max;	/* CACHE_GC_MAX */
 	uint64_t		grace_ns;
 	uint64_t		epoch;	/* bumped at each loss */
+	uint64_t		serial;	/* last given to an entry */
 	uint64_t		gcs;
 	uint64_t		reconciles;
 	uint64_t		evictions;
