@@ -514,7 +514,13 @@ proc_file(pid_t pid, pid_t tid, const char *name, char *buf, size_t size)
 	return (r);
 }
 
-/* The child's start time, as /proc seeding would read it. */
+/*
+ * The child's start time, as /proc seeding would read it, and its comm:
+ * inheriting the parent's would take a name the parent may only have
+ * later (its exec aggregated into an earlier record).  A child that
+ * already exec'd or renamed itself shows its new name, and that event
+ * follows in the same record.
+ */
 static void
 enrich_fork(struct raw_event *raw)
 {
@@ -529,6 +535,10 @@ enrich_fork(struct raw_event *raw)
 		return;
 	raw->task.start_ns = p.start_ns;
 	raw->task.known |= QP_START;
+	if (p.known & QP_COMM) {
+		memcpy(raw->task.comm, p.comm, sizeof(raw->task.comm));
+		raw->task.known |= QP_COMM;
+	}
 }
 
 /* Everything /proc says about the new image; unknown if it is gone. */

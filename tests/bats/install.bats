@@ -40,11 +40,19 @@ setup() {
 	# another make, make itself prints "make[1]: Entering directory" on
 	# stdout before it reads the Makefile.
 	local mk="env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS make"
-	run sh -c "cd '$TOP' && timeout --preserve-status -s INT 4 $mk run \
-	    BUILD='$BUILD' 2>/dev/null | jq -c -e 'select(.kind != \"event\" and .kind != \"lost\")' | wc -l"
+	local out="$BATS_TEST_TMPDIR/run.out" marker="quark-make-run-$$"
+	# Something to report while it runs: markers, every 0.2 s.
+	( for i in $(seq 25); do /bin/true "$marker"; sleep 0.2; done ) &
+	run sh -c "cd '$TOP' && timeout --preserve-status -s INT 5 $mk run \
+	    BUILD='$BUILD' 2>/dev/null >'$out'"
+	wait
+	run "$BATS_TEST_DIRNAME/../schema-check" <"$out"
 	assert_success
-	assert_output "0"
-	run sh -c "cd '$TOP' && timeout --preserve-status -s INT 4 $mk run \
-	    BUILD='$BUILD' 2>/dev/null | '$BATS_TEST_DIRNAME/../schema-check'"
+	run jq -r 'select(.kind != "event" and .kind != "lost") | .kind' "$out"
 	assert_success
+	assert_output ""
+	run env M="$marker" jq -r 'select(.process.args[1]? == $ENV.M) |
+	    .process.comm' "$out"
+	assert_success
+	assert_line "true"
 }
