@@ -12,6 +12,7 @@
  * that starts after it is seen.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,6 +31,14 @@
 
 static volatile sig_atomic_t	stop_sig;
 static volatile sig_atomic_t	stats_sig;
+static volatile sig_atomic_t	reopen_sig;
+
+/* What watch does besides the queue's attributes. */
+struct wopts {
+	int		 stats;		/* --stats */
+	const char	*output;	/* --output FILE, NULL: stdout */
+	int		 fd;		/* where records go */
+};
 
 enum {
 	OPT_NO_AGGREGATE = 256,
@@ -43,6 +52,7 @@ enum {
 	OPT_ARGV_CAP,
 	OPT_GRACE,
 	OPT_BACKEND,
+	OPT_OUTPUT,
 };
 
 static const struct option watch_opts[] = {
@@ -58,6 +68,7 @@ static const struct option watch_opts[] = {
 	{ "argv-cap",		required_argument,	NULL, OPT_ARGV_CAP },
 	{ "grace",		required_argument,	NULL, OPT_GRACE },
 	{ "backend",		required_argument,	NULL, OPT_BACKEND },
+	{ "output",		required_argument,	NULL, OPT_OUTPUT },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -73,6 +84,12 @@ on_usr1(int sig)
 	stats_sig = 1;
 }
 
+static void
+on_hup(int sig)
+{
+	reopen_sig = 1;
+}
+
 /* No SA_RESTART: a signal must interrupt poll(2). */
 static void
 watch_signals(void)
@@ -86,6 +103,29 @@ watch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* --output FILE: appended to, created 0640; reopened on SIGHUP (logrotate). */
+static int
+open_output(struct wopts *w)
+{
+	int	fd;
+
+	if (w->output == NULL) {
+		w->fd = STDOUT_FILENO;
+		return (0);
+	}
+	if ((fd = open(w->output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640)) == -1) {
+		cwarn("%s", w->output);
+		return (-1);
+	}
+	if (w->fd > STDERR_FILENO)
+		close(w->fd);
+	w->fd = fd;
+	return (0);
 }
 
 /* --backend NAME; AUTO: eBPF, else the proc connector (see lib/queue.c). */
@@ -123,7 +163,7 @@ is_pow2(long long v)
 /* Returns 0, or EXIT_USAGE after complaining. */
 static int
 watch_parse(int argc, char **argv, struct quark_queue_attr *attr,
-    int *stats)
+    struct wopts *w)
 {
 	long long	v;
 	int		ch;
@@ -142,7 +182,10 @@ watch_parse(int argc, char **argv, struct quark_queue_attr *attr,
 			attr->flags |= QQ_ENV;
 			break;
 		case OPT_STATS:
-			*stats = 1;
+			w->stats = 1;
+			break;
+		case OPT_OUTPUT:
+			w->output = optarg;
 			break;
 		case OPT_HOLD:
 			if (parse_duration_ms(optarg, 60000, "hold",
@@ -236,7 +279,7 @@ print_stats(struct quark_queue *qq)
  * 1 when stdout went away (EPIPE), -1 on error.
  */
 static int
-drain(struct quark_queue *qq)
+drain(struct quark_queue *qq, int fd)
 {
 	const struct quark_event	*ev;
 
@@ -244,7 +287,7 @@ drain(struct quark_queue *qq)
 		errno = 0;
 		if ((ev = quark_queue_next(qq)) == NULL)
 			break;
-		if (ndjson_event(STDOUT_FILENO, ev) == -1) {
+		if (ndjson_event(fd, ev) == -1) {
 			if (errno == EPIPE)
 				return (1);
 			cwarn("write");
@@ -309,7 +352,7 @@ open_failed(int backend)
 }
 
 static int
-watch_loop(struct quark_queue *qq, int stats)
+watch_loop(struct quark_queue *qq, struct wopts *w)
 {
 	struct pollfd	pfd;
 	int		r, timeout, nfds;
@@ -317,8 +360,14 @@ watch_loop(struct quark_queue *qq, int stats)
 	pfd.fd = quark_queue_fd(qq);
 	pfd.events = POLLIN;
 	while (!stop_sig) {
-		if ((r = drain(qq)) != 0)
+		if ((r = drain(qq, w->fd)) != 0)
 			return (r == 1 ? 0 : 1);
+		/* A failed reopen keeps writing to the file already open. */
+		if (reopen_sig) {
+			reopen_sig = 0;
+			if (w->output != NULL)
+				open_output(w);
+		}
 		if (stats_sig) {
 			stats_sig = 0;
 			print_stats(qq);
@@ -346,7 +395,7 @@ watch_loop(struct quark_queue *qq, int stats)
 	}
 	/* Stopped by a signal: flush what is held, then leave. */
 	quark_queue_stop(qq);
-	r = drain(qq);
+	r = drain(qq, w->fd);
 	return (r == -1 ? 1 : 0);
 }
 
@@ -366,11 +415,14 @@ cmd_watch(int argc, char **argv)
 {
 	struct quark_queue_attr	 attr;
 	struct quark_queue	*qq;
-	int			 stats = 0, r;
+	struct wopts		 w = { 0, NULL, STDOUT_FILENO };
+	int			 r;
 
 	quark_queue_default_attr(&attr);
-	if ((r = watch_parse(argc, argv, &attr, &stats)) != 0)
+	if ((r = watch_parse(argc, argv, &attr, &w)) != 0)
 		return (r == -1 ? cmd_help_of(cur_cmd) : cmd_usage(cur_cmd));
+	if (open_output(&w) == -1)
+		return (1);
 	watch_signals();
 	if ((qq = quark_queue_open(&attr)) == NULL) {
 		open_failed(attr.backend);
@@ -378,9 +430,11 @@ cmd_watch(int argc, char **argv)
 	}
 	warn_features_off(qq);
 	fprintf(stderr, "quark: %s: ready\n", cur_cmd->name);
-	r = watch_loop(qq, stats);
-	if (stats)
+	r = watch_loop(qq, &w);
+	if (w.stats)
 		print_stats(qq);
 	quark_queue_close(qq);
+	if (w.fd > STDERR_FILENO)
+		close(w.fd);
 	return (r);
 }

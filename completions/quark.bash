@@ -5,7 +5,7 @@
 
 declare -gA _quark_opts=(
 	[quark]="-h -V"
-	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend"
+	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output"
 	[snapshot]="-h --threads --tree --no-kthreads --env"
 	[lookup]="-h --ancestors --env"
 	[btf]="-h --table --json --btf"
@@ -50,7 +50,7 @@ _quark()
 	case "$prev" in
 	--hold|--reorder|--grace|--max-length|--ring-size|--argv-cap)
 		return 0 ;;
-	--btf)
+	--btf|--output)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
 	--backend)

@@ -1,0 +1,70 @@
+#!/usr/bin/env bats
+# quark watch --output FILE: records appended to FILE, nothing on stdout;
+# SIGHUP reopens FILE by name, as log rotation needs.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+setup() {
+	QUARK=${QUARK:-$BATS_TEST_DIRNAME/../../build/quark}
+	CHECK="$BATS_TEST_DIRNAME/../schema-check"
+	D=$BATS_TEST_TMPDIR
+	QPID=
+}
+
+teardown() {
+	[ -z "$QPID" ] || kill -KILL "$QPID" 2>/dev/null || true
+}
+
+# wait_marker FILE MARKER: run /bin/true MARKER until its record is in
+# FILE (20 s at most).  The marker reaches grep through a file, so that
+# grep's own record does not match.
+wait_marker() {
+	local i
+
+	printf '%s\n' "\"$2\"" >"$D/pattern"
+	for (( i = 0; i < 100; i++ )); do
+		/bin/true "$2"
+		grep -q -F -f "$D/pattern" "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	fail "no record of $2 in $1"
+}
+
+@test "watch --output: records go to the file, appended, and SIGHUP reopens it" {
+	echo '{"kind":"lost","time":"2026-01-01T00:00:00.000000000Z","time_ns":1,"lost":1}' >"$D/q.ndjson"
+	"$QUARK" watch --output "$D/q.ndjson" >"$D/stdout" 2>"$D/stderr" &
+	QPID=$!
+	wait_marker "$D/q.ndjson" "quark-out-one-$$"
+	# Appended: the line that was there first is still the first.
+	run head -n 1 "$D/q.ndjson"
+	assert_output --partial '"lost":1}'
+	run stat -c %a "$D/q.ndjson"
+	# An existing file keeps its mode.
+	assert_output "$(printf '%o' $(( 0666 & ~0$(umask) )))"
+	mv "$D/q.ndjson" "$D/q.ndjson.1"
+	kill -HUP "$QPID"
+	wait_marker "$D/q.ndjson" "quark-out-two-$$"
+	run stat -c %a "$D/q.ndjson"
+	# Created by quark: 0640 less the umask.
+	assert_output "$(printf '%o' $(( 0640 & ~0$(umask) )))"
+	kill -INT "$QPID"
+	wait "$QPID"
+	QPID=
+	run grep -c -F "quark-out-two-$$" "$D/q.ndjson.1"
+	assert_output "0"
+	run "$CHECK" <"$D/q.ndjson"
+	assert_success
+	run "$CHECK" <"$D/q.ndjson.1"
+	assert_success
+	run cat "$D/stdout"
+	assert_output ""
+	run cat "$D/stderr"
+	assert_output "quark: watch: ready"
+}
+
+@test "watch --output into a directory that does not exist: one line, exit 1" {
+	run "$QUARK" watch --output /nonexistent/dir/q.ndjson
+	assert_failure 1
+	assert_output "quark: watch: /nonexistent/dir/q.ndjson: No such file or directory"
+}
