@@ -250,7 +250,7 @@ print_stats(struct quark_queue *qq)
 
 	quark_queue_stats(qq, &st);
 	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I, s:I, s:I}",
+	    " s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "kind", "stats", "backend", st.backend,
 	    "insertions", (json_int_t)st.insertions,
 	    "removals", (json_int_t)st.removals,
@@ -262,6 +262,7 @@ print_stats(struct quark_queue *qq)
 	    "reconciles", (json_int_t)st.reconciles,
 	    "reconcile_evictions", (json_int_t)st.reconcile_evictions,
 	    "bad_records", (json_int_t)st.bad_records,
+	    "cred_noops", (json_int_t)st.cred_noops,
 	    "length", (json_int_t)st.length,
 	    "peak_length", (json_int_t)st.peak_length,
 	    "cache_size", (json_int_t)st.cache_size);

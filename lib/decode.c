@@ -286,6 +286,10 @@ decode_record(const void *rec, size_t len)
 			raw->flags |= RAW_F_GROUP_DEAD;
 		break;
 	}
+	case WIRE_CRED:
+		/* The syscall returned 0: maybe without changing an id. */
+		raw->flags |= RAW_F_CRED_CALL;
+		break;
 	case WIRE_COMM: {
 		const struct wire_comm *c = rec;
 

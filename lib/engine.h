@@ -157,6 +157,7 @@ struct cache {
 	uint64_t		gcs;
 	uint64_t		reconciles;
 	uint64_t		evictions;
+	uint64_t		cred_noops;	/* set*id calls that changed nothing */
 };
 
 void		 cache_init(struct cache *, uint64_t grace_ns);
@@ -174,7 +175,11 @@ void		 cache_reconcile(struct cache *, cache_reader_fn, int qs_flags,
 		    int (*busy)(void *, pid_t), void *arg, uint64_t now);
 int		 cache_stale(const struct cache *, const struct centry *);
 
-/* event.c: -1 and errno (ENOMEM) if the cache could not be updated. */
+/*
+ * event.c: 0; 1 when the record tells nothing (it held only set*id calls
+ * that changed nothing: the cache is updated, no event is due); -1 and
+ * errno (ENOMEM) if the cache could not be updated.
+ */
 int	event_fill(struct quark_event *, struct quark_process *scratch,
 	    struct cache *, struct qrecord *, uint64_t now);
 

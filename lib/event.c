@@ -55,16 +55,46 @@ change_fill(struct quark_change *ch, const struct raw_event *raw)
 }
 
 static void
-changes_fill(struct quark_event *ev, const struct qrecord *rec)
+change_add(struct quark_event *ev, const struct raw_event *raw)
 {
-	const struct raw_event	*raw;
+	if (ev->nchanges < QUARK_MAX_CHANGES)
+		change_fill(&ev->changes[ev->nchanges++], raw);
+	else
+		ev->nchanges_dropped++;
+}
 
-	TAILQ_FOREACH(raw, &rec->raws, entry) {
-		if (ev->nchanges < QUARK_MAX_CHANGES)
-			change_fill(&ev->changes[ev->nchanges++], raw);
-		else
-			ev->nchanges_dropped++;
-	}
+/*
+ * A setuid/setgid family call that changed none of the four ids of its
+ * process.  The eBPF hooks see every successful call (GNU make calls
+ * setuid(getuid()) in each child; RAW_F_CRED_CALL), the proc connector
+ * only changes: such a call is no change, so that both backends say the
+ * same.  Only when the ids before it are known for this very process.
+ * (The connector's ids come from /proc, read after the fact: comparing
+ * them would make real changes look like none.)
+ */
+static int
+cred_noop(struct cache *c, const struct raw_event *raw)
+{
+	const uint64_t			 need = QP_CREDS | QP_FSCREDS;
+	const struct quark_process	*t = &raw->task, *p;
+	struct centry			*e;
+
+	if ((raw->type != QUARK_EV_SETUID && raw->type != QUARK_EV_SETGID) ||
+	    (raw->flags & RAW_F_CRED_CALL) == 0)
+		return (0);
+	if ((e = cache_get(c, raw->pid)) == NULL || e->exited)
+		return (0);
+	p = &e->p;
+	if ((p->known & need) != need || (t->known & need) != need)
+		return (0);
+	if ((t->known & QP_START) && (!(p->known & QP_START) ||
+	    t->start_ns != p->start_ns))
+		return (0);
+	if (raw->type == QUARK_EV_SETUID)
+		return (t->uid == p->uid && t->euid == p->euid &&
+		    t->suid == p->suid && t->fsuid == p->fsuid);
+	return (t->gid == p->gid && t->egid == p->egid &&
+	    t->sgid == p->sgid && t->fsgid == p->fsgid);
 }
 
 static const struct quark_process *
@@ -133,12 +163,18 @@ event_fill(struct quark_event *ev, struct quark_process *scratch,
 		return (0);
 	}
 	ev->kind = QUARK_EVENT_PROCESS;
-	changes_fill(ev, rec);
 	if (rec->flags & QUARK_EVF_THREAD) {
+		TAILQ_FOREACH(raw, &rec->raws, entry)
+			change_add(ev, raw);
 		thread_fill(ev, scratch, c, rec);
 		return (0);
 	}
+	/* Each change is judged against the process just before it. */
 	TAILQ_FOREACH(raw, &rec->raws, entry) {
+		if (cred_noop(c, raw))
+			c->cred_noops++;
+		else
+			change_add(ev, raw);
 		next = TAILQ_NEXT(raw, entry);
 		flags = next != NULL && next->type == QUARK_EV_EXEC ?
 		    CACHE_EXEC_FOLLOWS : 0;
@@ -149,5 +185,6 @@ event_fill(struct quark_event *ev, struct quark_process *scratch,
 		ev->flags |= QUARK_EVF_STALE;
 	ev->process = &e->p;
 	ev->parent = parent_of(c, &e->p);
-	return (0);
+	/* Only calls that changed nothing: nothing to tell. */
+	return (ev->nchanges == 0 && ev->nchanges_dropped == 0 ? 1 : 0);
 }

@@ -238,6 +238,7 @@ struct quark_stats {
 	uint64_t	reconciles;	/* /proc reconciles run */
 	uint64_t	reconcile_evictions;
 	uint64_t	bad_records;	/* malformed backend records skipped */
+	uint64_t	cred_noops;	/* set*id calls that changed no id */
 	uint64_t	length;		/* records queued now */
 	uint64_t	peak_length;
 	uint64_t	cache_size;	/* processes in the cache */

@@ -46,6 +46,12 @@
 
 #define RAW_F_THREAD	(1U << 0)	/* thread fork/exit, not the group */
 #define RAW_F_GROUP_DEAD (1U << 1)	/* EXIT: the last thread of the group */
+/*
+ * SETUID/SETGID: reported for a successful call, which may have changed
+ * nothing (eBPF syscall hooks); without it the backend reports only
+ * changes (the proc connector).
+ */
+#define RAW_F_CRED_CALL	(1U << 2)
 
 struct raw_event {
 	TAILQ_ENTRY(raw_event)	entry;	/* owned by whoever holds the event */

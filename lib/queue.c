@@ -382,6 +382,7 @@ quark_queue_next(struct quark_queue *qq)
 {
 	struct qrecord	*rec;
 	uint64_t	 now;
+	int		 r;
 
 	record_free(&qq->order, qq->cur);
 	qq->cur = NULL;
@@ -389,17 +390,24 @@ quark_queue_next(struct quark_queue *qq)
 		return (NULL);
 	now = qq->now();
 	housekeeping(qq, now);
-	if ((rec = TAILQ_FIRST(&qq->ready)) != NULL)
-		TAILQ_REMOVE(&qq->ready, rec, ready);
-	else if ((rec = order_pop_due(&qq->order, &qq->policy, now,
-	    qq->stopped != 0)) == NULL) {
-		errno = 0;
-		return (NULL);
+	for (;;) {
+		if ((rec = TAILQ_FIRST(&qq->ready)) != NULL)
+			TAILQ_REMOVE(&qq->ready, rec, ready);
+		else if ((rec = order_pop_due(&qq->order, &qq->policy, now,
+		    qq->stopped != 0)) == NULL) {
+			errno = 0;
+			return (NULL);
+		}
+		qq->cur = rec;
+		qq->stats.removals++;
+		if ((r = event_fill(&qq->event, &qq->scratch, &qq->cache, rec,
+		    now)) == -1)
+			return (NULL);
+		if (r == 0)
+			break;
+		record_free(&qq->order, qq->cur);
+		qq->cur = NULL;
 	}
-	qq->cur = rec;
-	qq->stats.removals++;
-	if (event_fill(&qq->event, &qq->scratch, &qq->cache, rec, now) == -1)
-		return (NULL);
 	if (qq->event.kind == QUARK_EVENT_LOST)
 		qq->reconcile_now = 1;
 	return (&qq->event);
@@ -470,6 +478,7 @@ quark_queue_stats(struct quark_queue *qq, struct quark_stats *st)
 	st->garbage_collections = qq->cache.gcs;
 	st->reconciles = qq->cache.reconciles;
 	st->reconcile_evictions = qq->cache.evictions;
+	st->cred_noops = qq->cache.cred_noops;
 	memset(&bst, 0, sizeof(bst));
 	if (qq->state != NULL && qq->ops->stats(qq->state, &bst) == 0) {
 		st->bad_records = bst.bad_records;

@@ -367,6 +367,8 @@ test_cred_comm(void)
 		T_EQ_INT(raw->type, cases[i].type);
 		T_EQ_INT(raw->task.uid, 1000);
 		T_EQ_INT(raw->task.sid, 12);
+		/* A successful call, maybe of no effect (event.c judges). */
+		T_CHECK(raw->flags & RAW_F_CRED_CALL);
 		raw_event_free(raw);
 	}
 	T_CASE("cred, unknown what");
