@@ -2,6 +2,9 @@
 # run.sh BUILD [SANBUILD] - run every unit test (in each build) and the bats
 # suite (and the live command suites again against SANBUILD), then print
 # one closing line "N passed, N failed, N skipped" over all of them.
+# Then the kernel matrix (tests/vm/matrix.sh on build/static, `make
+# static`) unless KERNELS is set and empty; KERNELS and SCENARIOS choose
+# its kernels and scenarios (see the Makefile).  Each of its checks counts.
 # Exit status 0 only when nothing failed and something ran.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,6 +66,20 @@ if [ -n "${2:-}" ] && [ -x "$top/$2/quark" ]; then
 	printf '== bats (%s)\n' "$2"
 	run_bats "$2" tests/bats/snapshot.bats tests/bats/lookup.bats \
 	    tests/bats/watch.bats
+fi
+
+# The kernel matrix: one TAP line per check of every guest.
+KERNELS=${KERNELS-all}
+if [ -n "$KERNELS" ]; then
+	printf '== kernel matrix (KERNELS=%s; KERNELS= skips it)\n' "$KERNELS"
+	KERNELS=$KERNELS tests/vm/matrix.sh build/static 2>&1 | tee "$log"
+	vp=$(grep -c '^ok ' "$log")
+	vf=$(grep -c '^not ok ' "$log")
+	# A matrix that ran nothing failed.
+	[ $((vp + vf)) -gt 0 ] || vf=1
+	pass=$((pass + vp)); fail=$((fail + vf))
+else
+	echo "== kernel matrix skipped (KERNELS is empty): not counted"
 fi
 echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
