@@ -20,7 +20,8 @@ static const struct cmd cmds[] = {
 	{ "watch", cmd_watch,
 	  "[-h] [--no-aggregate] [--threads] [--env] [--stats] "
 	  "[--hold MS] [--reorder MS] [--max-length N] [--ring-size BYTES] "
-	  "[--argv-cap BYTES] [--grace MS] [--backend NAME] [--output FILE]",
+	  "[--argv-cap BYTES] [--grace MS] [--backend NAME] [--output FILE] "
+	  "[--user USER]",
 	  "stream process events as NDJSON" },
 	{ "snapshot", cmd_snapshot,
 	  "[-h] [--threads] [--tree] [--no-kthreads] [--env]",

@@ -37,6 +37,7 @@ static volatile sig_atomic_t	reopen_sig;
 struct wopts {
 	int		 stats;		/* --stats */
 	const char	*output;	/* --output FILE, NULL: stdout */
+	const char	*user;		/* --user USER, NULL: stay */
 	int		 fd;		/* where records go */
 };
 
@@ -53,6 +54,7 @@ enum {
 	OPT_GRACE,
 	OPT_BACKEND,
 	OPT_OUTPUT,
+	OPT_USER,
 };
 
 static const struct option watch_opts[] = {
@@ -69,6 +71,7 @@ static const struct option watch_opts[] = {
 	{ "grace",		required_argument,	NULL, OPT_GRACE },
 	{ "backend",		required_argument,	NULL, OPT_BACKEND },
 	{ "output",		required_argument,	NULL, OPT_OUTPUT },
+	{ "user",		required_argument,	NULL, OPT_USER },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -186,6 +189,9 @@ watch_parse(int argc, char **argv, struct quark_queue_attr *attr,
 			break;
 		case OPT_OUTPUT:
 			w->output = optarg;
+			break;
+		case OPT_USER:
+			w->user = optarg;
 			break;
 		case OPT_HOLD:
 			if (parse_duration_ms(optarg, 60000, "hold",
@@ -416,7 +422,8 @@ cmd_watch(int argc, char **argv)
 {
 	struct quark_queue_attr	 attr;
 	struct quark_queue	*qq;
-	struct wopts		 w = { 0, NULL, STDOUT_FILENO };
+	struct quark_stats	 st;
+	struct wopts		 w = { 0, NULL, NULL, STDOUT_FILENO };
 	int			 r;
 
 	quark_queue_default_attr(&attr);
@@ -430,6 +437,14 @@ cmd_watch(int argc, char **argv)
 		return (1);
 	}
 	warn_features_off(qq);
+	/* Attached and seeded: what is left needs (almost) nothing. */
+	if (w.user != NULL) {
+		quark_queue_stats(qq, &st);
+		if (priv_drop(w.user, strcmp(st.backend, "ebpf") == 0) == -1) {
+			quark_queue_close(qq);
+			return (1);
+		}
+	}
 	fprintf(stderr, "quark: %s: ready\n", cur_cmd->name);
 	r = watch_loop(qq, &w);
 	if (w.stats)

@@ -26,6 +26,7 @@ complete -c quark -n '__fish_seen_subcommand_from watch' -l argv-cap -x -d 'argv
 complete -c quark -n '__fish_seen_subcommand_from watch' -l grace -x -d 'time exited processes stay cached (ms)'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l backend -x -a 'auto ebpf netlink' -d 'capture backend'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l output -r -F -d 'append records to a file, reopened on SIGHUP'
+complete -c quark -n '__fish_seen_subcommand_from watch' -l user -x -a '(__fish_complete_users)' -d 'switch to this user once attached'
 
 complete -c quark -n '__fish_seen_subcommand_from snapshot' -s h -d 'print the usage'
 complete -c quark -n '__fish_seen_subcommand_from snapshot' -l threads -d 'also print threads'
