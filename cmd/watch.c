@@ -87,7 +87,7 @@ static const struct opt watch_opt_table[] = {
 	  .off = A(backend), .choices = watch_backends },
 	{ "output", 0, OPT_STRING, "FILE", "append records to FILE, reopened on SIGHUP",
 	  .off = W(output), .defword = "standard output" },
-	{ "user", 0, OPT_STRING, "USER", "switch to USER once attached, keeping only the capabilities still needed",
+	{ "user", 0, OPT_STRING, "USER", "switch to USER once attached",
 	  .off = W(user), .defword = "no switch" },
 	{ .name = NULL }
 };
