@@ -1,7 +1,7 @@
 #!/bin/sh
 # boot.sh VMLINUZ INITRD CMDLINE CONSOLE RESULT - boot one guest under qemu
 # and wait for it to power off (or for $QUARK_VM_TIMEOUT seconds, default
-# 300).  The kernel's console goes to the file CONSOLE, the guest's framed
+# 120; a guest takes 4 to 25 s).  The kernel's console goes to the file CONSOLE, the guest's framed
 # results (tests/vm/init: the second serial port) to RESULT.  CMDLINE: the
 # extra kernel command line words.
 #
@@ -15,9 +15,9 @@ set -u
 vmlinuz=$1 initrd=$2 cmdline=$3 console=$4 result=$5
 : >"$console"
 : >"$result"
-exec timeout -k 5 "${QUARK_VM_TIMEOUT:-300}" qemu-system-x86_64 \
+exec timeout -k 5 "${QUARK_VM_TIMEOUT:-120}" qemu-system-x86_64 \
     -accel tcg,thread=single -cpu max -smp 2 -m 1024 \
     -display none -monitor none -nodefaults -no-reboot \
     -serial "file:$console" -serial "file:$result" \
     -kernel "$vmlinuz" -initrd "$initrd" \
-    -append "console=ttyS0 panic=-1 oops=panic quiet $cmdline"
+    -append "console=ttyS0 panic=-1 oops=panic $cmdline"
