@@ -18,7 +18,7 @@
 /* Exact names only: a new command never changes what an old script runs. */
 static const struct cmd cmds[] = {
 	{ "watch", cmd_watch,
-	  "[-h] [--no-aggregate] [--threads] [--env] [--stats] "
+	  "[-h] [--no-aggregate] [--sorted] [--threads] [--env] [--stats] "
 	  "[--hold MS] [--reorder MS] [--max-length N] [--ring-size BYTES] "
 	  "[--argv-cap BYTES] [--grace MS] [--backend NAME] [--output FILE]",
 	  "stream process events as NDJSON" },

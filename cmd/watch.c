@@ -26,7 +26,11 @@
 #include "ndjson.h"
 #include "cmd.h"
 
-/* Poll period while records are held, ms: well under the reorder window. */
+/*
+ * After ring data woke us while records are held, gather more for this
+ * long (ms) before looking again, well under the reorder window (25 ms):
+ * a spawn storm costs at most 100 wakeups a second, not one per record.
+ */
 #define BATCH_MS	10
 
 static volatile sig_atomic_t	stop_sig;
@@ -53,6 +57,7 @@ enum {
 	OPT_GRACE,
 	OPT_BACKEND,
 	OPT_OUTPUT,
+	OPT_SORTED,
 };
 
 static const struct option watch_opts[] = {
@@ -69,6 +74,7 @@ static const struct option watch_opts[] = {
 	{ "grace",		required_argument,	NULL, OPT_GRACE },
 	{ "backend",		required_argument,	NULL, OPT_BACKEND },
 	{ "output",		required_argument,	NULL, OPT_OUTPUT },
+	{ "sorted",		no_argument,		NULL, OPT_SORTED },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -183,6 +189,9 @@ watch_parse(int argc, char **argv, struct quark_queue_attr *attr,
 			break;
 		case OPT_STATS:
 			w->stats = 1;
+			break;
+		case OPT_SORTED:
+			attr->flags |= QQ_SORTED;
 			break;
 		case OPT_OUTPUT:
 			w->output = optarg;
@@ -352,11 +361,16 @@ open_failed(int backend)
 	}
 }
 
+/*
+ * Sleep in poll(2) until the ring has data or the queue has something
+ * due (a record, an exited process to collect), and no longer: an idle
+ * host costs no wakeup at all.
+ */
 static int
 watch_loop(struct quark_queue *qq, struct wopts *w)
 {
 	struct pollfd	pfd;
-	int		r, timeout, nfds;
+	int		r, timeout, nfds, batch = 0;
 
 	pfd.fd = quark_queue_fd(qq);
 	pfd.events = POLLIN;
@@ -374,25 +388,25 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 			print_stats(qq);
 		}
 		/*
-		 * While records are held nothing is due before the reorder
-		 * window (25 ms) anyway: do not wake per ring record, take
-		 * what arrived in batches every BATCH_MS (the ring holds
-		 * seconds of a spawn storm).  With nothing held, block on the
-		 * ring, waking at least every 100 ms for reconcile and grace.
+		 * Ring data with records held: nothing can be due before
+		 * the reorder window anyway; let more arrive for BATCH_MS
+		 * (the ring holds seconds of a spawn storm) instead of
+		 * waking per record.
 		 */
 		timeout = quark_queue_timeout_ms(qq);
-		if (timeout >= 0) {
+		nfds = pfd.fd == -1 ? 0 : 1;
+		if (batch && timeout != 0) {
 			nfds = 0;
-			if (timeout > BATCH_MS)
+			if (timeout < 0 || timeout > BATCH_MS)
 				timeout = BATCH_MS;
-		} else {
-			nfds = pfd.fd == -1 ? 0 : 1;
-			timeout = 100;
 		}
-		if (poll(&pfd, nfds, timeout) == -1 && errno != EINTR) {
+		batch = 0;
+		if ((r = poll(&pfd, nfds, timeout)) == -1 && errno != EINTR) {
 			cwarn("poll");
 			return (1);
 		}
+		if (r > 0 && nfds > 0 && quark_queue_timeout_ms(qq) >= 0)
+			batch = 1;
 	}
 	/* Stopped by a signal: flush what is held, then leave. */
 	quark_queue_stop(qq);

@@ -15,6 +15,7 @@ complete -c quark -n "not __fish_seen_subcommand_from $quark_commands" -a help -
 
 complete -c quark -n '__fish_seen_subcommand_from watch' -s h -d 'print the usage'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l no-aggregate -d 'print every raw event as its own record'
+complete -c quark -n '__fish_seen_subcommand_from watch' -l sorted -d 'print records in strict time order'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l threads -d 'also report thread creation and exit'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l env -d 'capture environments (they hold secrets)'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l stats -d 'print counters to stderr on exit and SIGUSR1'
