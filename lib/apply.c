@@ -166,8 +166,10 @@ cred_noop(struct cache *c, const struct raw_event *raw)
 }
 
 /*
- * The parent as it is now, taken at the fork, or when the process's
- * parent changed (reparenting) since the view was taken.
+ * The parent as it is now: taken at the fork, and kept (the process that
+ * forked, as it was then, even once the process is reparented); in a
+ * record without the fork, taken at its first raw event and again when
+ * the process's parent changes (reparenting).
  */
 static void
 pin_parent(struct cache *c, struct qrecord *rec, struct centry *e,
@@ -179,11 +181,11 @@ pin_parent(struct cache *c, struct qrecord *rec, struct centry *e,
 
 	if ((p->known & QP_PPID) && p->ppid != p->pid)
 		ppid = p->ppid;
-	if (raw->type != QUARK_EV_FORK && rec->parent.e == NULL &&
-	    rec->parent.snap == NULL && ppid == 0)
-		return;
-	if (raw->type != QUARK_EV_FORK && view_get(&rec->parent) != NULL &&
-	    view_pid(&rec->parent) == ppid)
+	if (raw->type == QUARK_EV_FORK)
+		rec->parent_forked = 1;
+	else if (rec->parent_forked || (view_get(&rec->parent) != NULL &&
+	    view_pid(&rec->parent) == ppid) ||
+	    (view_get(&rec->parent) == NULL && ppid == 0))
 		return;
 	if (ppid != 0 && (pe = cache_get(c, ppid)) == e)
 		pe = NULL;

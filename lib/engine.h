@@ -76,6 +76,7 @@ struct qrecord {
 						   or of its newest raw since */
 	struct pview		 proc;		/* the process after its raws */
 	struct pview		 parent;	/* its parent at the fork */
+	int			 parent_forked;	/* parent taken at the fork */
 };
 
 #define REC_HELD	1	/* may still grow: due at the hold */
