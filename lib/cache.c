@@ -9,13 +9,13 @@
  *    raw event knows;
  *  - exec: the image changes: exe, args and env are dropped and replaced
  *    by what the raw event knows, the rest is overlaid;
- *  - history: a record is applied at its first raw event's place in time
- *    order, so a parent's fork+exec record is applied before the records
- *    of the children it forked between the two.  Those must inherit the
- *    image the parent had at their fork, not the exec's: an exec keeps
- *    the image it replaces (one level, see history_push()), and a fork
- *    takes the image its parent had at the fork's time, or leaves it
- *    unknown when that is not known;
+ *  - history: raw events are applied in time order, but a late one (a
+ *    child's fork that arrives after its parent's exec was applied) and
+ *    a fork applied with its exec to follow (CACHE_EXEC_FOLLOWS) must
+ *    still inherit the image the parent had at the fork, not the exec's:
+ *    an exec keeps the image it replaces (one level, see history_push()),
+ *    and a fork takes the image its parent had at the fork's time, or
+ *    leaves it unknown when that is not known;
  *  - exit: exit fields set, the entry is collected grace_ns later so that
  *    a lookup right after the exit still answers;
  *  - pid reuse: a fork on a pid, or any event whose start time differs

@@ -226,28 +226,38 @@ trees_remove(struct order *o, struct qrecord *rec)
 	}
 }
 
-static int
-same_proc(const struct qrecord *a, const struct qrecord *b)
+/* The nearest process record (not a thread's) of rec's pid before or after. */
+static struct qrecord *
+proc_neighbour(struct order *o, struct qrecord *rec, int after)
 {
-	return (a != NULL && b != NULL && a->pid == b->pid);
+	struct qrecord	*n = rec;
+
+	do
+		n = after ? RB_NEXT(order_proc_tree, &o->procs, n) :
+		    RB_PREV(order_proc_tree, &o->procs, n);
+	while (n != NULL && n->pid == rec->pid &&
+	    (n->flags & QUARK_EVF_THREAD));
+	return (n != NULL && n->pid == rec->pid ? n : NULL);
 }
 
 /*
  * A record with a later record of its process can no longer grow in
  * time (what comes later starts there): done.  The earlier one is, too.
+ * Thread records close nothing: the process's record still takes its
+ * exit (they only wait behind it).
  */
 static void
 chain_close(struct order *o, struct qrecord *rec, uint64_t now)
 {
 	struct qrecord	*prev, *next;
 
-	if (!rec->in_proctree)
+	if (!rec->in_proctree || (rec->flags & QUARK_EVF_THREAD))
 		return;
-	prev = RB_PREV(order_proc_tree, &o->procs, rec);
-	next = RB_NEXT(order_proc_tree, &o->procs, rec);
-	if (same_proc(prev, rec) && prev->list == REC_HELD)
+	prev = proc_neighbour(o, rec, 0);
+	next = proc_neighbour(o, rec, 1);
+	if (prev != NULL && prev->list == REC_HELD)
 		list_set(o, prev, REC_DONE, now);
-	if (same_proc(next, rec) && rec->list == REC_HELD)
+	if (next != NULL && rec->list == REC_HELD)
 		list_set(o, rec, REC_DONE, now);
 }
 

@@ -220,6 +220,29 @@ test_loss(void)
 	    "@75 100:fork+exec+exit!S lost:3 102:fork+exec+exit");
 }
 
+/*
+ * A thread's record waits behind its process's held record, and does not
+ * close it: the process's exit still joins it.
+ */
+static const struct step threads[] = {
+	AT(0, R_FORK(0, 100, 1)),
+	AT(1, R_EXEC(1 * MS, 100, "/bin/a")),
+	AT(5, { RAW_T(QUARK_EV_FORK, 5 * MS, 100, 101), .flags = RAW_F_THREAD }),
+	AT(50, R_EXIT(50 * MS, 100, 0)),
+};
+
+static void
+test_threads(void)
+{
+	T_CASE("default: a thread record waits behind its process's record, "
+	    "which stays whole");
+	T_EQ_STR(script(threads, nitems(threads), QQ_THREADS, NULL, ALL),
+	    "@75 100:fork+exec+exit 100:fork!T");
+	T_CASE("sorted: the same");
+	T_EQ_STR(script(threads, nitems(threads), QQ_THREADS | QQ_SORTED,
+	    NULL, ALL), "@75 100:fork+exec+exit 100:fork!T");
+}
+
 /* Deterministic xorshift. */
 static uint64_t
 rnd(uint64_t *s)
@@ -342,6 +365,7 @@ main(void)
 	test_chain();
 	test_parent();
 	test_loss();
+	test_threads();
 	test_storm();
 	return (t_done_named("t_emit"));
 }
