@@ -2,7 +2,9 @@
 # idle.sh QUARK - quark watch's own cost on a quiet host: CPU ms per
 # second (from /proc/PID/schedstat, ns on CPU) and wakeups per second
 # (voluntary context switches: each sleep in poll(2) that ends), idle and
-# with a trickle of 4 processes a second.  Prints figures.
+# with a trickle of 4 processes a second.  Prints figures, and the
+# records per second quark printed meanwhile: on a host where other things
+# run, "quiet" is not idle, and wakeups are to be read against records.
 set -u
 quark=$1
 secs=${IDLE_SECONDS:-10}
@@ -14,12 +16,14 @@ vcsw() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
 measure() {
 	name=$1 pid=$2
 	shift 2
-	c0=$(cpu_ns "$pid") w0=$(vcsw "$pid")
+	c0=$(cpu_ns "$pid") w0=$(vcsw "$pid") r0=$(wc -l <"$out")
 	"$@"
-	c1=$(cpu_ns "$pid") w1=$(vcsw "$pid")
+	c1=$(cpu_ns "$pid") w1=$(vcsw "$pid") r1=$(wc -l <"$out")
 	echo "idle_${name}_cpu_ms_per_s $(echo "$c0 $c1 $secs" |
 	    awk '{ printf "%.3f", ($2 - $1) / 1e6 / $3 }')"
 	echo "idle_${name}_wakeups_per_s $(echo "$w0 $w1 $secs" |
+	    awk '{ printf "%.1f", ($2 - $1) / $3 }')"
+	echo "idle_${name}_records_per_s $(echo "$r0 $r1 $secs" |
 	    awk '{ printf "%.1f", ($2 - $1) / $3 }')"
 }
 
@@ -32,7 +36,9 @@ trickle() {
 	done
 }
 
-"$quark" watch >/dev/null 2>&1 &
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+"$quark" watch >"$out" 2>/dev/null &
 qpid=$!
 # Past start-up, and past the grace time of what ran before (5 s).
 sleep 7

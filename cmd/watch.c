@@ -28,9 +28,9 @@
 #include "cmd.h"
 
 /*
- * After ring data woke us while records are held, gather more for this
- * long (ms) before looking again, well under the reorder window (25 ms):
- * a spawn storm costs at most 100 wakeups a second, not one per record.
+ * While ring data flows and records are held, look this often (ms), well
+ * under the reorder window (25 ms): a spawn storm costs at most 100
+ * wakeups a second, not one per record.
  */
 #define BATCH_MS	10
 
@@ -290,7 +290,10 @@ open_failed(int backend)
 /*
  * Sleep in poll(2) until the ring has data or the queue has something
  * due (a record, an exited process to collect), and no longer: an idle
- * host costs no wakeup at all.
+ * host costs no wakeup at all.  While ring data keeps coming and records
+ * are held, gather instead: look every BATCH_MS, whatever falls due in
+ * between (at most 100 wakeups a second under any load, records up to
+ * BATCH_MS later); the first BATCH_MS without ring data ends that.
  */
 static int
 watch_loop(struct quark_queue *qq, struct wopts *w)
@@ -313,26 +316,24 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 			stats_sig = 0;
 			print_stats(qq);
 		}
-		/*
-		 * Ring data with records held: nothing can be due before
-		 * the reorder window anyway; let more arrive for BATCH_MS
-		 * (the ring holds seconds of a spawn storm) instead of
-		 * waking per record.
-		 */
 		timeout = quark_queue_timeout_ms(qq);
 		nfds = pfd.fd == -1 ? 0 : 1;
-		if (batch && timeout != 0) {
+		if (batch && timeout < 0)
+			batch = 0;
+		if (batch) {
 			nfds = 0;
-			if (timeout < 0 || timeout > BATCH_MS)
+			if (timeout != 0)
 				timeout = BATCH_MS;
 		}
-		batch = 0;
 		if ((r = poll(&pfd, nfds, timeout)) == -1 && errno != EINTR) {
 			cwarn("poll");
 			return (1);
 		}
-		if (r > 0 && nfds > 0 && quark_queue_timeout_ms(qq) >= 0)
-			batch = 1;
+		/* Gather while data comes: did some come meanwhile? */
+		if (batch)
+			batch = pfd.fd != -1 && poll(&pfd, 1, 0) > 0;
+		else
+			batch = r > 0 && nfds > 0;
 	}
 	/* Stopped by a signal: flush what is held, then leave. */
 	quark_queue_stop(qq);
