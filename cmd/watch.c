@@ -128,13 +128,17 @@ open_output(struct wopts *w)
 	return (0);
 }
 
-/* --backend NAME; AUTO: eBPF, else the proc connector (see lib/queue.c). */
+/*
+ * --backend NAME; AUTO: eBPF, else kprobes, else the proc connector (see
+ * lib/queue.c).
+ */
 static const struct {
 	const char	*name;
 	int		 id;
 } watch_backends[] = {
 	{ "auto",	QUARK_BACKEND_AUTO },
 	{ "ebpf",	QUARK_BACKEND_EBPF },
+	{ "kprobe",	QUARK_BACKEND_KPROBE },
 	{ "netlink",	QUARK_BACKEND_NETLINK },
 };
 
@@ -150,7 +154,7 @@ parse_backend(const char *arg, int *id)
 			return (0);
 		}
 	}
-	cwarnx("unknown backend '%s' (auto, ebpf or netlink)", arg);
+	cwarnx("unknown backend '%s' (auto, ebpf, kprobe or netlink)", arg);
 	return (-1);
 }
 
@@ -326,8 +330,23 @@ netlink_failed(void)
 static void
 open_failed(int backend)
 {
+	const char	*why = quark_queue_why();
+
 	if (backend == QUARK_BACKEND_NETLINK) {
 		netlink_failed();
+		return;
+	}
+	if (backend == QUARK_BACKEND_KPROBE) {
+		if (errno == EPERM || errno == EACCES)
+			cwarnx("kprobes need root (CAP_SYS_ADMIN); try sudo");
+		else
+			cwarnx("cannot capture with kprobes: %s", *why != '\0' ?
+			    why + strlen("kprobe: ") : strerror(errno));
+		return;
+	}
+	if (backend == QUARK_BACKEND_AUTO && errno != EPERM &&
+	    errno != EACCES && *why != '\0') {
+		cwarnx("no backend could start: %s", why);
 		return;
 	}
 	switch (errno) {
@@ -400,6 +419,15 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 	return (r == -1 ? 1 : 0);
 }
 
+static const char *
+backend_name(struct quark_queue *qq)
+{
+	static struct quark_stats	st;
+
+	quark_queue_stats(qq, &st);
+	return (st.backend);
+}
+
 /* Say what the backend could not switch on: never hide a blind spot. */
 static void
 warn_features_off(struct quark_queue *qq)
@@ -429,6 +457,9 @@ cmd_watch(int argc, char **argv)
 		open_failed(attr.backend);
 		return (1);
 	}
+	if (attr.backend == QUARK_BACKEND_AUTO && *quark_queue_why() != '\0')
+		cwarnx("using the %s backend (%s)", backend_name(qq),
+		    quark_queue_why());
 	warn_features_off(qq);
 	fprintf(stderr, "quark: %s: ready\n", cur_cmd->name);
 	r = watch_loop(qq, &w);

@@ -252,6 +252,14 @@ struct quark_backend_ops {
 extern const struct quark_backend_ops quark_backend_ebpf;	/* ring.c */
 extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
 extern const struct quark_backend_ops quark_backend_netlink;	/* netlink.c */
+extern const struct quark_backend_ops quark_backend_kprobe;	/* kprobe.c */
+
+/*
+ * queue.c: a backend's open says why it failed, in words for users
+ * ("no /sys/kernel/tracing/kprobe_events (...)"); see quark_queue_why().
+ */
+void	queue_set_why(struct quark_queue *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* queue.c: backends hand every raw event (ownership included) here. */
 void	queue_submit(struct quark_queue *, struct raw_event *);
