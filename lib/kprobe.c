@@ -54,23 +54,13 @@
 #include "kprobe.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
-#define GROUP		"quark"
-#define LINE_MAX_KP	4000	/* tracefs takes lines under 4096 bytes */
-#define ARGSTR_MAX	63	/* and fetch-args of at most 63 bytes */
+#define GROUP		KP_GROUP
+#define LINE_BYTES	4096
 /* Records read from one ring in one poll, at most: the rest waits. */
 #define RING_BATCH	4096
 /* An exec still missing parts this long after its first is handed out. */
 #define EXEC_WAIT_NS	(200 * NS_PER_MS)
 
-#if defined(__x86_64__)
-#define ARG1	"%di"
-#define ARG2	"%si"
-#elif defined(__aarch64__)
-#define ARG1	"%x0"
-#define ARG2	"%x1"
-#else
-#error "kprobe.c: unknown architecture (fetch-arg register names)"
-#endif
 
 /* One tracefs event quark reads. */
 struct kevent {
@@ -121,385 +111,6 @@ perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
 {
 	return ((int)syscall(__NR_perf_event_open, attr, pid, cpu, group,
 	    flags));
-}
-
-/* Offsets from BTF ------------------------------------------------------ */
-
-struct offs {
-	const struct btf	*btf;
-	int			 missing;	/* a required one was absent */
-	char			 what[96];	/* the first missing */
-};
-
-/* Byte offset of type.member (a.b path), or -1 when absent. */
-static long
-off_of(struct offs *o, const char *type, const char *member, int required)
-{
-	struct btfinfo_want	w;
-	struct btfinfo_found	f;
-
-	memset(&w, 0, sizeof(w));
-	w.kind = BTFINFO_FIELD;
-	snprintf(w.type, sizeof(w.type), "%s", type);
-	snprintf(w.member, sizeof(w.member), "%s", member);
-	if (btfinfo_find(o->btf, &w, &f) == -1 || !f.present ||
-	    f.bitfield != 0 || f.bit_offset % 8 != 0) {
-		if (required && !o->missing) {
-			o->missing = 1;
-			snprintf(o->what, sizeof(o->what), "%s.%s", type,
-			    member);
-		}
-		return (-1);
-	}
-	return ((long)(f.bit_offset / 8));
-}
-
-static long
-size_of(struct offs *o, const char *type)
-{
-	struct btfinfo_want	w;
-	struct btfinfo_found	f;
-
-	memset(&w, 0, sizeof(w));
-	w.kind = BTFINFO_TYPE;
-	w.type_kind = BTF_KIND_STRUCT;
-	snprintf(w.type, sizeof(w.type), "%s", type);
-	if (btfinfo_find(o->btf, &w, &f) == -1 || !f.present)
-		return (-1);
-	return ((long)f.size);
-}
-
-static long
-enum_of(struct offs *o, const char *type, const char *name, long dflt)
-{
-	struct btfinfo_want	w;
-	struct btfinfo_found	f;
-
-	memset(&w, 0, sizeof(w));
-	w.kind = BTFINFO_ENUMVAL;
-	w.type_kind = BTF_KIND_ENUM;
-	snprintf(w.type, sizeof(w.type), "%s", type);
-	snprintf(w.member, sizeof(w.member), "%s", name);
-	if (btfinfo_find(o->btf, &w, &f) == -1 || !f.present)
-		return (dflt);
-	return ((long)f.value);
-}
-
-/* Probe lines ------------------------------------------------------------ */
-
-struct line {
-	char	s[LINE_MAX_KP + 64];
-	size_t	len;
-	int	over;
-};
-
-/* "+OFF(inner)" into out; OFF < 0 (absent) makes "" (the arg is left out). */
-static void
-deref(char *out, size_t n, long off, const char *inner)
-{
-	int	r;
-
-	if (off == LONG_MIN || *inner == '\0') {
-		*out = '\0';
-		return;
-	}
-	r = snprintf(out, n, "%+ld(%s)", off, inner);
-	if (r < 0 || (size_t)r >= n)
-		*out = '\0';	/* too deep to write: left out */
-}
-
-#define X(e)	char e[512]
-
-static void
-arg(struct line *l, int fid, const char *expr, const char *type)
-{
-	char	name[32];
-	int	n;
-
-	if (*expr == '\0')
-		return;		/* a member this kernel lacks */
-	/*
-	 * tracefs takes at most MAX_ARGSTR_LEN (63) bytes of "expr:type":
-	 * a longer one (a walk's deeper levels) is left out, and what it
-	 * would feed stays unknown.
-	 */
-	if (strlen(expr) + 1 + strlen(type) > ARGSTR_MAX)
-		return;
-	kp_field_name(fid, name, sizeof(name));
-	n = snprintf(l->s + l->len, sizeof(l->s) - l->len, " %s=%s:%s", name,
-	    expr, type);
-	if (n < 0 || l->len + n >= LINE_MAX_KP)
-		l->over = 1;
-	else
-		l->len += n;
-}
-
-/* An offset for deref(): LONG_MIN when absent. */
-static long
-O(struct offs *o, const char *type, const char *member)
-{
-	long	v = off_of(o, type, member, 0);
-
-	return (v < 0 ? LONG_MIN : v);
-}
-
-/* Required: marks o->missing when absent. */
-static long
-R(struct offs *o, const char *type, const char *member)
-{
-	long	v = off_of(o, type, member, 1);
-
-	return (v < 0 ? LONG_MIN : v);
-}
-
-/* Sum of two offsets, LONG_MIN when either is absent. */
-static long
-add(long a, long b)
-{
-	return (a == LONG_MIN || b == LONG_MIN ? LONG_MIN : a + b);
-}
-
-/* The task fields of task expression t (struct task_struct *). */
-static void
-task_args(struct line *l, struct offs *o, const char *t)
-{
-	static const struct { int fid; const char *m; } ids[] = {
-		{ F_UID, "uid" }, { F_GID, "gid" }, { F_EUID, "euid" },
-		{ F_EGID, "egid" }, { F_SUID, "suid" }, { F_SGID, "sgid" },
-		{ F_FSUID, "fsuid" }, { F_FSGID, "fsgid" },
-	};
-	static const char *const caps[] = { "cap_inheritable",
-	    "cap_permitted", "cap_effective", "cap_bset", "cap_ambient" };
-	static const struct { int fid; const char *ptr, *type; } ns[] = {
-		{ F_NSMNT, "mnt_ns", "mnt_namespace" },
-		{ F_NSNET, "net_ns", "net" },
-		{ F_NSUTS, "uts_ns", "uts_namespace" },
-		{ F_NSIPC, "ipc_ns", "ipc_namespace" },
-		{ F_NSCG, "cgroup_ns", "cgroup_namespace" },
-	};
-	X(e); X(c); X(s); X(a); X(b); X(tty);
-	long	upid, pids, nr;
-	size_t	i;
-
-	deref(e, sizeof(e), R(o, "task_struct", "pid"), t);
-	arg(l, F_PID, e, "s32");
-	deref(e, sizeof(e), R(o, "task_struct", "tgid"), t);
-	arg(l, F_TGID, e, "s32");
-	deref(a, sizeof(a), R(o, "task_struct", "real_parent"), t);
-	deref(e, sizeof(e), R(o, "task_struct", "tgid"), a);
-	arg(l, F_PPID, e, "s32");
-	deref(a, sizeof(a), R(o, "task_struct", "group_leader"), t);
-	deref(e, sizeof(e), O(o, "task_struct", "start_boottime"), a);
-	arg(l, F_START, e, "u64");
-	deref(e, sizeof(e), O(o, "task_struct", "flags"), t);
-	arg(l, F_PFLAGS, e, "u32");
-	deref(e, sizeof(e), R(o, "task_struct", "comm"), t);
-	arg(l, F_COMM, e, "string");
-	deref(c, sizeof(c), R(o, "task_struct", "cred"), t);
-	for (i = 0; i < nitems(ids); i++) {
-		deref(e, sizeof(e), R(o, "cred", ids[i].m), c);
-		arg(l, ids[i].fid, e, "u32");
-	}
-	for (i = 0; i < nitems(caps); i++) {
-		deref(e, sizeof(e), O(o, "cred", caps[i]), c);
-		arg(l, F_CAP0 + (int)i, e, "u64");
-	}
-	deref(a, sizeof(a), O(o, "cred", "user_ns"), c);
-	deref(e, sizeof(e), O(o, "user_namespace", "ns.inum"), a);
-	arg(l, F_USERNS, e, "u32");
-	deref(e, sizeof(e), O(o, "task_struct", "loginuid"), t);
-	arg(l, F_LOGINUID, e, "u32");
-	/* signal->pids[PIDTYPE_PGID]->numbers[0].nr, and the SID's. */
-	deref(s, sizeof(s), O(o, "task_struct", "signal"), t);
-	pids = O(o, "signal_struct", "pids");
-	nr = add(O(o, "pid", "numbers"), O(o, "upid", "nr"));
-	deref(a, sizeof(a), add(pids, 8 * enum_of(o, "pid_type",
-	    "PIDTYPE_PGID", 2)), s);
-	deref(e, sizeof(e), nr, a);
-	arg(l, F_PGID, e, "s32");
-	deref(a, sizeof(a), add(pids, 8 * enum_of(o, "pid_type",
-	    "PIDTYPE_SID", 3)), s);
-	deref(e, sizeof(e), nr, a);
-	arg(l, F_SID, e, "s32");
-	deref(tty, sizeof(tty), O(o, "signal_struct", "tty"), s);
-	arg(l, F_TTY, tty, "u64");
-	deref(a, sizeof(a), O(o, "tty_struct", "driver"), tty);
-	deref(e, sizeof(e), O(o, "tty_driver", "major"), a);
-	arg(l, F_TTYMAJ, e, "s32");
-	deref(e, sizeof(e), O(o, "tty_driver", "minor_start"), a);
-	arg(l, F_TTYMIN, e, "s32");
-	deref(e, sizeof(e), O(o, "tty_struct", "index"), tty);
-	arg(l, F_TTYIDX, e, "s32");
-	deref(b, sizeof(b), O(o, "task_struct", "nsproxy"), t);
-	for (i = 0; i < nitems(ns); i++) {
-		deref(a, sizeof(a), O(o, "nsproxy", ns[i].ptr), b);
-		deref(e, sizeof(e), O(o, ns[i].type, "ns.inum"), a);
-		arg(l, ns[i].fid, e, "u32");
-	}
-	/* task_active_pid_ns(): thread_pid->numbers[level].ns */
-	deref(b, sizeof(b), O(o, "task_struct", "thread_pid"), t);
-	deref(e, sizeof(e), O(o, "pid", "level"), b);
-	arg(l, F_PIDLVL, e, "u32");
-	if ((upid = size_of(o, "upid")) > 0) {
-		for (i = 0; i < KP_PIDNS_LEVELS; i++) {
-			deref(a, sizeof(a), add(add(O(o, "pid", "numbers"),
-			    (long)i * upid), O(o, "upid", "ns")), b);
-			deref(e, sizeof(e), O(o, "pid_namespace", "ns.inum"),
-			    a);
-			arg(l, F_PIDNS0 + (int)i, e, "u32");
-		}
-	}
-}
-
-/* A path walk from dentry expression d in vfsmount expression v. */
-static void
-walk_args(struct line *l, struct offs *o, int base, const char *d,
-    const char *v)
-{
-	X(p); X(q); X(e); X(par);
-	long	parent = R(o, "dentry", "d_parent");
-	long	name = R(o, "dentry", "d_name.name");
-	long	mnt = R(o, "mount", "mnt");
-	long	mroot = R(o, "vfsmount", "mnt_root");
-	long	mparent = R(o, "mount", "mnt_parent");
-	long	mpoint = R(o, "mount", "mnt_mountpoint");
-	char	tmp[512];
-	int	i;
-
-	snprintf(p, sizeof(p), "%s", d);
-	for (i = 0; i <= WALK_DEPTH; i++) {
-		arg(l, base + W_P + i, p, "u64");
-		if (i < WALK_DEPTH) {
-			deref(tmp, sizeof(tmp), name, p);
-			deref(e, sizeof(e), 0, tmp);
-			arg(l, base + W_N + i, e, "string");
-		}
-		deref(tmp, sizeof(tmp), parent, p);
-		snprintf(p, sizeof(p), "%s", tmp);
-	}
-	deref(e, sizeof(e), mroot, v);
-	arg(l, base + W_MR, e, "u64");
-	arg(l, base + W_MNT, v, "u64");
-	deref(par, sizeof(par), add(mparent, mnt == LONG_MIN ? LONG_MIN :
-	    -mnt), v);
-	arg(l, base + W_PAR, par, "u64");
-	deref(q, sizeof(q), add(mpoint, mnt == LONG_MIN ? LONG_MIN : -mnt), v);
-	for (i = 0; i <= WALK_MDEPTH; i++) {
-		arg(l, base + W_Q + i, q, "u64");
-		if (i < WALK_MDEPTH) {
-			deref(tmp, sizeof(tmp), name, q);
-			deref(e, sizeof(e), 0, tmp);
-			arg(l, base + W_QN + i, e, "string");
-		}
-		deref(tmp, sizeof(tmp), parent, q);
-		snprintf(q, sizeof(q), "%s", tmp);
-	}
-	deref(e, sizeof(e), add(mnt, mroot), par);
-	arg(l, base + W_PMR, e, "u64");
-	deref(e, sizeof(e), mparent, par);
-	arg(l, base + W_PPAR, e, "u64");
-}
-
-/* The probe of kind k: "p:quark/NAME FUNC args..." into l. */
-static const char *
-probe_line(struct line *l, struct offs *o, int k, const char *name)
-{
-	X(a); X(b); X(e);
-	const char	*func;
-	int		 i, at;
-
-	l->len = 0;
-	l->over = 0;
-	switch (k) {
-	case KP_FORK:
-		func = "wake_up_new_task";
-		break;
-	case KP_EXECB:
-		func = "finalize_exec";
-		break;
-	case KP_EXIT:
-		func = "taskstats_exit";
-		break;
-	case KP_CREDS:
-		func = "commit_creds";
-		break;
-	default:
-		func = "proc_exec_connector";
-		break;
-	}
-	l->len = snprintf(l->s, sizeof(l->s), "p:%s/%s %s", GROUP, name, func);
-	switch (k) {
-	case KP_FORK:
-		task_args(l, o, ARG1);
-		break;
-	case KP_EXIT:
-		task_args(l, o, ARG1);
-		deref(e, sizeof(e), R(o, "task_struct", "exit_code"), ARG1);
-		arg(l, F_ECODE, e, "s32");
-		deref(a, sizeof(a), R(o, "task_struct", "signal"), ARG1);
-		deref(e, sizeof(e), R(o, "signal_struct", "flags"), a);
-		arg(l, F_SFLAGS, e, "u32");
-		deref(e, sizeof(e), R(o, "signal_struct", "group_exit_code"),
-		    a);
-		arg(l, F_GCODE, e, "s32");
-		deref(a, sizeof(a), R(o, "task_struct", "group_leader"), ARG1);
-		deref(e, sizeof(e), R(o, "task_struct", "exit_code"), a);
-		arg(l, F_LCODE, e, "s32");
-		arg(l, F_DEAD, ARG2, "u8");
-		break;
-	case KP_CREDS:
-		for (i = F_UID; i <= F_FSGID; i++) {
-			kp_field_name(i, b, sizeof(b));
-			deref(e, sizeof(e), R(o, "cred", b), ARG1);
-			arg(l, i, e, "u32");
-		}
-		for (i = 0; i < 5; i++) {
-			static const char *const caps[] = { "cap_inheritable",
-			    "cap_permitted", "cap_effective", "cap_bset",
-			    "cap_ambient" };
-			deref(e, sizeof(e), O(o, "cred", caps[i]), ARG1);
-			arg(l, F_CAP0 + i, e, "u64");
-		}
-		break;
-	case KP_EXECB:
-		deref(a, sizeof(a), R(o, "linux_binprm", "filename"), ARG1);
-		deref(e, sizeof(e), 0, a);
-		arg(l, F_FILENAME, e, "string");
-		deref(e, sizeof(e), R(o, "linux_binprm", "argc"), ARG1);
-		arg(l, F_ARGC, e, "s32");
-		deref(b, sizeof(b), R(o, "linux_binprm", "file"), ARG1);
-		deref(a, sizeof(a), R(o, "file", "f_path.dentry"), b);
-		deref(e, sizeof(e), O(o, "dentry", "d_hash.pprev"), a);
-		arg(l, F_XDEL, e, "u64");
-		deref(e, sizeof(e), R(o, "file", "f_path.mnt"), b);
-		walk_args(l, o, F_XWALK, a, e);
-		break;
-	case KP_EXEC:
-		task_args(l, o, ARG1);
-		deref(a, sizeof(a), R(o, "task_struct", "mm"), ARG1);
-		deref(e, sizeof(e), R(o, "mm_struct", "arg_start"), a);
-		arg(l, F_ASTART, e, "u64");
-		deref(e, sizeof(e), R(o, "mm_struct", "arg_end"), a);
-		arg(l, F_AEND, e, "u64");
-		break;
-	case KP_CWD:
-		deref(b, sizeof(b), R(o, "task_struct", "fs"), ARG1);
-		deref(a, sizeof(a), R(o, "fs_struct", "pwd.dentry"), b);
-		deref(e, sizeof(e), R(o, "fs_struct", "pwd.mnt"), b);
-		walk_args(l, o, F_CWALK, a, e);
-		break;
-	default:	/* argv: argv[at + i] through the pointers on the stack */
-		at = (k - KP_ARGV0) * KP_ARGV_PER;
-		deref(a, sizeof(a), R(o, "task_struct", "mm"), ARG1);
-		deref(b, sizeof(b), R(o, "mm_struct", "start_stack"), a);
-		for (i = 0; i < KP_ARGV_PER && *b != '\0'; i++) {
-			snprintf(a, sizeof(a), "+u0(+u%d(%s))",
-			    8 + 8 * (at + i), b);
-			arg(l, F_ARGV0 + i, a, "ustring");
-		}
-		break;
-	}
-	return (func);
 }
 
 /* tracefs ------------------------------------------------------------------ */
@@ -655,39 +266,31 @@ format_load(struct kprobe *st, struct kevent *ev, const char *dir)
 }
 
 static int
-kprobe_add(struct kprobe *st, struct offs *o, int kind, char *why,
+kprobe_add(struct kprobe *st, const struct btf *btf, int kind, char *why,
     size_t whylen)
 {
 	struct kevent	*ev = &st->ev[st->nev];
-	struct line	*l;
-	const char	*func;
-	char		 dir[96];
+	char		*line, dir[96], func[64];
 
-	if ((l = malloc(sizeof(*l))) == NULL)
+	if ((line = malloc(LINE_BYTES)) == NULL)
 		return (-1);
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
 	snprintf(ev->name, sizeof(ev->name), "%s_%d", kind_names[kind],
 	    (int)getpid());
-	o->missing = 0;
-	func = probe_line(l, o, kind, ev->name);
-	if (o->missing || l->over) {
-		snprintf(why, whylen, "%s: %s", func, o->missing ?
-		    "no such member in the kernel's BTF: " : "probe too long");
-		if (o->missing)
-			strlcat(why, o->what, whylen);
-		free(l);
-		errno = o->missing ? ENOENT : E2BIG;
+	if (kp_probe_line(btf, kind, ev->name, line, LINE_BYTES, why,
+	    whylen) == -1) {
+		free(line);
 		return (-1);
 	}
-	strlcat(l->s, "\n", sizeof(l->s));
-	if (tracefs_write(st, "kprobe_events", l->s) == -1) {
+	snprintf(func, sizeof(func), "%s", why);
+	if (tracefs_write(st, "kprobe_events", line) == -1) {
 		snprintf(why, whylen, "creating a kprobe on %s: %s", func,
 		    strerror(errno));
-		free(l);
+		free(line);
 		return (-1);
 	}
-	free(l);
+	free(line);
 	ev->created = 1;
 	st->nev++;
 	snprintf(dir, sizeof(dir), "%s/%s", GROUP, ev->name);
@@ -696,6 +299,7 @@ kprobe_add(struct kprobe *st, struct offs *o, int kind, char *why,
 		    strerror(errno));
 		return (-1);
 	}
+	why[0] = '\0';
 	return (0);
 }
 
@@ -1148,7 +752,6 @@ kprobe_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 {
 	struct kprobe	*st;
 	struct btf	*btf = NULL;
-	struct offs	 o;
 	struct stat	 sb;
 	char		 path[128], why[256], err[160];
 	long		 mnt_off;
@@ -1179,9 +782,7 @@ kprobe_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		    "offsets: %s", err);
 		goto fail;
 	}
-	o.btf = btf;
-	o.missing = 0;
-	if ((mnt_off = off_of(&o, "mount", "mnt", 1)) < 0) {
+	if ((mnt_off = kp_btf_off(btf, "mount", "mnt")) < 0) {
 		errno = ENOENT;
 		snprintf(why, sizeof(why), "no struct mount in the BTF");
 		goto fail;
@@ -1191,12 +792,12 @@ kprobe_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		goto fail;
 	stale_remove(st);
 	for (i = 0; i < nitems(required_kinds); i++)
-		if (kprobe_add(st, &o, required_kinds[i], why,
+		if (kprobe_add(st, btf, required_kinds[i], why,
 		    sizeof(why)) == -1)
 			goto fail;
 	/* Credential changes: commit_creds and the syscall tracepoints. */
 	nreq = st->nev;
-	if (kprobe_add(st, &o, KP_CREDS, why, sizeof(why)) == -1 ||
+	if (kprobe_add(st, btf, KP_CREDS, why, sizeof(why)) == -1 ||
 	    tracepoints_add(st) == -1) {
 		snprintf(st->off, sizeof(st->off), "credential changes: %s",
 		    why[0] != '\0' ? why : "no syscalls:sys_exit_set* "

@@ -156,6 +156,22 @@ struct raw_event *kp_decoder_next(struct kp_decoder *);
 size_t	kp_decoder_pending(const struct kp_decoder *);
 size_t	kp_decoder_creds(const struct kp_decoder *);
 
+#define KP_GROUP	"quark"		/* quark's kprobe group in tracefs */
+
+struct btf;
+/*
+ * The kprobe_events line of probe `kind` (KP_FORK .. KP_CREDS) named
+ * KP_GROUP/name, with offsets from btf, into buf: 0, and the probed
+ * function's name in why; -1 and errno ENOENT (a required member is not in
+ * the BTF) or E2BIG (the line is too long for tracefs), with the reason.
+ * A fetch-arg whose member is optional and absent, or that is too long
+ * for tracefs (the deep levels of a walk), is left out.
+ */
+int	kp_probe_line(const struct btf *, int kind, const char *name,
+	    char *buf, size_t len, char *why, size_t whylen);
+/* Byte offset of type.member (a.b, renames handled), -1 when absent. */
+long	kp_btf_off(const struct btf *, const char *type, const char *member);
+
 /* The path of a walk (see WALK_DEPTH): malloc'd, or NULL when unknown. */
 char	*kp_walk_path(const struct kp_sample *, int base, uint32_t mnt_off);
 
