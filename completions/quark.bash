@@ -54,7 +54,7 @@ _quark()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
 	--backend)
-		COMPREPLY=($(compgen -W "auto ebpf netlink" -- "$cur"))
+		COMPREPLY=($(compgen -W "auto ebpf kprobe netlink" -- "$cur"))
 		return 0 ;;
 	esac
 

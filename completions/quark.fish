@@ -24,7 +24,7 @@ complete -c quark -n '__fish_seen_subcommand_from watch' -l max-length -x -d 'bo
 complete -c quark -n '__fish_seen_subcommand_from watch' -l ring-size -x -d 'BPF ring buffer size (bytes)'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l argv-cap -x -d 'argv bytes captured per exec'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l grace -x -d 'time exited processes stay cached (ms)'
-complete -c quark -n '__fish_seen_subcommand_from watch' -l backend -x -a 'auto ebpf netlink' -d 'capture backend'
+complete -c quark -n '__fish_seen_subcommand_from watch' -l backend -x -a 'auto ebpf kprobe netlink' -d 'capture backend'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l output -r -F -d 'append records to a file, reopened on SIGHUP'
 
 complete -c quark -n '__fish_seen_subcommand_from snapshot' -s h -d 'print the usage'
