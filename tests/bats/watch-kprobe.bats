@@ -26,7 +26,7 @@ setup() {
 @test "watch --backend kprobe: an unknown backend name is still a usage error" {
 	run "$QUARK" watch --backend kprobes
 	assert_failure 2
-	assert_line "quark: watch: unknown backend 'kprobes' (auto, ebpf, kprobe or netlink)"
+	assert_line --index 0 "quark: watch: unknown backend 'kprobes' (one of: auto, ebpf, kprobe, netlink)"
 }
 
 @test "watch auto, bpf(2) refused by seccomp: passes eBPF and kprobes by, each with its reason" {
