@@ -275,6 +275,10 @@ open_failed(int backend)
 		cwarnx("no backend could start: %s", why);
 		return;
 	}
+	if (backend == QUARK_BACKEND_EBPF && *why != '\0') {
+		cwarnx("cannot capture with eBPF: %s", why + strlen("ebpf: "));
+		return;
+	}
 	switch (errno) {
 	case EPERM:
 	case EACCES:

@@ -34,7 +34,7 @@ setup() {
 	run sh -c 'timeout --preserve-status -s INT 3 "$1" "$2" watch --stats 2>&1 >/dev/null' \
 	    sh "$H/nobpf" "$QUARK"
 	assert_success
-	assert_line "quark: watch: using the netlink backend (ebpf: Operation not permitted; kprobe: no $T/kprobe_events (a kernel without CONFIG_KPROBE_EVENTS))"
+	assert_line "quark: watch: using the netlink backend (ebpf: bpf(2) refused although privileged (a seccomp filter or a security policy forbids BPF): Operation not permitted; kprobe: no $T/kprobe_events (a kernel without CONFIG_KPROBE_EVENTS))"
 	assert_line "quark: watch: ready"
 }
 
@@ -57,6 +57,12 @@ setup() {
 		    sh "$H/nobpf" "$QUARK"
 		assert_output --partial "kprobes unusable"
 	fi
+}
+
+@test "watch --backend ebpf, bpf(2) refused by seccomp: says so, not that root is needed" {
+	run "$H/nobpf" "$QUARK" watch --backend ebpf
+	assert_failure 1
+	assert_output "quark: watch: cannot capture with eBPF: bpf(2) refused although privileged (a seccomp filter or a security policy forbids BPF): Operation not permitted"
 }
 
 @test "watch auto with BPF allowed: nothing said about a fallback" {
