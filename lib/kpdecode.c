@@ -69,6 +69,7 @@ struct kexec {
 
 struct kp_decoder {
 	int			 threads;
+	uint32_t		 parts;		/* those of a complete exec */
 	uint32_t		 argv_cap;
 	uint32_t		 mnt_off;
 	struct kcred_tree	 creds;
@@ -86,6 +87,7 @@ kp_decoder_new(int threads, uint32_t argv_cap, uint32_t mnt_off)
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return (NULL);
 	d->threads = threads;
+	d->parts = KP_EXEC_PARTS;
 	d->argv_cap = argv_cap;
 	d->mnt_off = mnt_off;
 	RB_INIT(&d->creds);
@@ -137,6 +139,12 @@ kp_decoder_free(struct kp_decoder *d)
 		raw_event_free(raw);
 	}
 	free(d);
+}
+
+void
+kp_decoder_parts(struct kp_decoder *d, uint32_t parts)
+{
+	d->parts = parts & KP_EXEC_PARTS;
 }
 
 size_t
@@ -571,6 +579,11 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 				p->truncated |= QPT_EXE_DELETED;
 		}
 		break;
+	case KP_EXECTP:
+		/* Not the pid itself: a thread that exec'd, now the leader. */
+		if (kp_u64(s, F_OLDPID, &v) && (pid_t)v != s->pid)
+			x->raw->exec.old_pid = (pid_t)v;
+		break;
 	case KP_EXEC:
 		task_decode(p, s);
 		if (cred_keep(d, s, s->tid) == -1)
@@ -595,7 +608,7 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 		}
 		break;
 	}
-	if ((x->parts & KP_EXEC_PARTS) == KP_EXEC_PARTS)
+	if ((x->parts & d->parts) == d->parts)
 		return (exec_done(d, x));
 	return (0);
 }

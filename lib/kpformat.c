@@ -49,7 +49,7 @@ static const char *const task_names[] = {
 	[F_ECODE] = "ecode", [F_SFLAGS] = "sflags", [F_GCODE] = "gcode",
 	[F_LCODE] = "lcode", [F_DEAD] = "dead", [F_FILENAME] = "filename",
 	[F_ARGC] = "argc", [F_XDEL] = "xdel", [F_ASTART] = "astart",
-	[F_AEND] = "aend", [F_RET] = "ret",
+	[F_AEND] = "aend", [F_OLDPID] = "old_pid", [F_RET] = "ret",
 };
 
 static const char *const walk_names[W_COUNT] = {

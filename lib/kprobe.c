@@ -8,6 +8,7 @@
  * KIND_PID so that two quarks never share one):
  *   wake_up_new_task(child)		fork: the child, complete
  *   finalize_exec(bprm)		exec: filename, argc, exe path
+ *   sched:sched_process_exec		exec: old_pid (a thread exec'd)
  *   proc_exec_connector(task) x4	exec: the task; cwd; argv (2 probes)
  *   taskstats_exit(task, group_dead)	exit: wait(2) status, group_dead
  *   commit_creds(new)			each thread's committed credentials
@@ -315,6 +316,22 @@ static const struct {
 	{ "sys_exit_setfsgid", KP_SETFSGID },
 	{ "sys_exit_setsid", KP_SETSID },
 };
+
+/* sched:sched_process_exec, for old_pid: optional. */
+static int
+exec_tracepoint_add(struct kprobe *st)
+{
+	struct kevent	*ev = &st->ev[st->nev];
+
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = KP_EXECTP;
+	snprintf(ev->name, sizeof(ev->name), "sched_process_exec");
+	if (format_load(st, ev, "sched/sched_process_exec") == -1 ||
+	    ev->fmt.slot[F_OLDPID] < 0)
+		return (-1);
+	st->nev++;
+	return (0);
+}
 
 static int
 tracepoints_add(struct kprobe *st)
@@ -742,6 +759,22 @@ kprobe_close(void *state)
 	free(st);
 }
 
+/* A feature off, and why, for stats' features_off ("a; b"). */
+static void __attribute__((format(printf, 2, 3)))
+off_add(struct kprobe *st, const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	n = strlen(st->off);
+
+	if (n > 0 && n + 2 < sizeof(st->off)) {
+		memcpy(st->off + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(st->off + n, sizeof(st->off) - n, fmt, ap);
+	va_end(ap);
+}
+
 /* Probes that must all be there, then those that may be missing. */
 static const int required_kinds[] = { KP_FORK, KP_EXECB, KP_EXEC, KP_CWD,
     KP_ARGV0, KP_ARGV0 + 1, KP_EXIT };
@@ -795,13 +828,19 @@ kprobe_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		if (kprobe_add(st, btf, required_kinds[i], why,
 		    sizeof(why)) == -1)
 			goto fail;
+	/* The old pid of a thread's exec: the exec tracepoint. */
+	if (exec_tracepoint_add(st) == -1) {
+		kp_decoder_parts(st->dec, KP_EXEC_PARTS & ~(1U << KP_EXECTP));
+		off_add(st, "the old pid of an exec by a thread: no "
+		    "sched:sched_process_exec tracepoint");
+	}
 	/* Credential changes: commit_creds and the syscall tracepoints. */
 	nreq = st->nev;
 	if (kprobe_add(st, btf, KP_CREDS, why, sizeof(why)) == -1 ||
 	    tracepoints_add(st) == -1) {
-		snprintf(st->off, sizeof(st->off), "credential changes: %s",
-		    why[0] != '\0' ? why : "no syscalls:sys_exit_set* "
-		    "tracepoints (CONFIG_FTRACE_SYSCALLS)");
+		off_add(st, "credential changes: %s", why[0] != '\0' ? why :
+		    "no syscalls:sys_exit_set* tracepoints "
+		    "(CONFIG_FTRACE_SYSCALLS)");
 		events_remove(st, nreq);
 		why[0] = '\0';
 	}

@@ -55,7 +55,7 @@ enum kp_fid {
 	F_PIDLVL, F_PIDNS0,
 	F_ECODE = F_PIDNS0 + KP_PIDNS_LEVELS, F_SFLAGS, F_GCODE, F_LCODE,
 	F_DEAD,
-	F_FILENAME, F_ARGC, F_XDEL, F_ASTART, F_AEND,
+	F_FILENAME, F_ARGC, F_XDEL, F_ASTART, F_AEND, F_OLDPID,
 	F_ARGV0,
 	F_XWALK = F_ARGV0 + KP_ARGV_PER,	/* the exe's walk */
 	F_CWALK = F_XWALK + W_COUNT,		/* the cwd's walk */
@@ -68,6 +68,7 @@ enum kp_kind {
 	KP_NONE,
 	KP_FORK,	/* kprobe wake_up_new_task(child) */
 	KP_EXECB,	/* kprobe finalize_exec(bprm): filename, argc, exe */
+	KP_EXECTP,	/* sched:sched_process_exec tracepoint: old_pid */
 	KP_EXEC,	/* kprobe proc_exec_connector(task): the task */
 	KP_CWD,		/* the same: cwd walk */
 	KP_ARGV0,	/* the same: argv strings, KP_ARGV_PROBES of them */
@@ -148,6 +149,11 @@ int	kp_decode(struct kp_decoder *, const struct kp_sample *);
 /* PERF_RECORD_COMM outside exec: comm holds up to len bytes. */
 int	kp_decode_comm(struct kp_decoder *, pid_t pid, pid_t tid,
 	    const char *comm, size_t len, uint64_t time);
+/*
+ * The exec parts the backend reads (1 << KP_*, default KP_EXEC_PARTS):
+ * an exec is complete when it has them all.
+ */
+void	kp_decoder_parts(struct kp_decoder *, uint32_t);
 /* Hands out the execs begun before `older_than` still missing parts. */
 void	kp_decoder_expire(struct kp_decoder *, uint64_t older_than);
 /* The next ready raw event, or NULL. */

@@ -390,17 +390,23 @@ test_exit(void)
 	kp_decoder_free(d);
 }
 
-/* The five parts of an exec, fed in order; `skip` is left out. */
+/* The exec parts the decoder expects in exec_feed() (0: all). */
+static uint32_t feed_parts;
+
+/* The parts of an exec, fed in order; `skip` is left out. */
 static struct kp_decoder *
 exec_feed(int skip, uint32_t cap, const char *const *argv, int argc)
 {
-	static struct build	b[5];
-	static struct kp_format	fmt[5];
+	static struct build	b[KP_ARGV0 + KP_ARGV_PROBES - KP_EXECB];
+	static struct kp_format	fmt[KP_ARGV0 + KP_ARGV_PROBES - KP_EXECB];
 	const char *const	exe[] = { "busybox", "bin" };
 	const char *const	cwd[] = { "c", "b", "a", "tmp" };
 	struct kp_decoder	*d = kp_decoder_new(0, cap, MNT_OFF);
 	struct kp_sample	 s;
 	int			 k, i;
+
+	if (feed_parts != 0)
+		kp_decoder_parts(d, feed_parts);
 
 	for (k = KP_EXECB; k < KP_ARGV0 + KP_ARGV_PROBES; k++) {
 		i = k - KP_EXECB;
@@ -411,6 +417,12 @@ exec_feed(int skip, uint32_t cap, const char *const *argv, int argc)
 			b_field(&b[i], F_ARGC, 4, argc);
 			b_field(&b[i], F_XDEL, 8, 0xabc);
 			b_walk(&b[i], F_XWALK, exe, 2, NULL, 0, 1, 1);
+			break;
+		case KP_EXECTP:
+			/* Thread 401 exec'd: it is the leader, 400, now. */
+			b_fstr(&b[i], F_FILENAME, "./true");
+			b_field(&b[i], F_PID, 4, 400);
+			b_field(&b[i], F_OLDPID, 4, 401);
 			break;
 		case KP_EXEC:
 			b_task(&b[i], 400, 400, 0, "true");
@@ -459,6 +471,23 @@ test_exec(void)
 		T_EQ_INT(raw->task.args_total, 18);
 		T_EQ_INT(raw->task.truncated, 0);	/* no QPT_ARGS */
 		T_EQ_STR(raw->task.comm, "true");
+		T_EQ_INT(raw->exec.old_pid, 401);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+
+	T_CASE("exec waits for the tracepoint's part");
+	d = exec_feed(KP_EXECTP, 4096, argv, 3);
+	T_EQ_INT(kp_decoder_pending(d), 1);
+	kp_decoder_free(d);
+	T_CASE("exec without the tracepoint, where there is none");
+	feed_parts = KP_EXEC_PARTS & ~(1U << KP_EXECTP);
+	d = exec_feed(KP_EXECTP, 4096, argv, 3);
+	feed_parts = 0;
+	T_EQ_INT(kp_decoder_pending(d), 0);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_EQ_INT(raw->exec.old_pid, 0);		/* unknown */
+		T_EQ_STR(raw->task.cwd, "/tmp/a/b/c");
 		raw_event_free(raw);
 	}
 	kp_decoder_free(d);
