@@ -17,8 +17,7 @@
  * finalize_exec runs when the new image is set up and the credentials
  * committed; proc_exec_connector right after the sched_process_exec
  * tracepoint (it needs CONFIG_PROC_EVENTS, as every distribution kernel
- * has).  Neither exists before... both exist on every kernel quark
- * supports (5.10 on).
+ * has); both exist on every kernel quark supports (5.10 on).
  *
  * Probes are removed at close; quark killed by SIGKILL leaves them, and
  * the next start removes those whose quark is gone (a KIND_PID name whose
