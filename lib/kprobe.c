@@ -339,6 +339,10 @@ tracepoints_add(struct kprobe *st)
 	char		 dir[96];
 	size_t		 i;
 
+	if (st->nev + nitems(cred_tps) > nitems(st->ev)) {
+		errno = E2BIG;
+		return (-1);
+	}
 	for (i = 0; i < nitems(cred_tps); i++) {
 		ev = &st->ev[st->nev];
 		memset(ev, 0, sizeof(*ev));
@@ -502,8 +506,12 @@ ring_read(struct kprobe *st, struct ring *r, uint64_t *last, int *more)
 		first = r->size - at < sizeof(h) ? r->size - at : sizeof(h);
 		memcpy(&h, r->data + at, first);
 		memcpy((uint8_t *)&h + first, r->data, sizeof(h) - first);
-		if (h.size < sizeof(h) || h.size > head - tail)
-			break;		/* cannot be: drop the ring's rest */
+		if (h.size < sizeof(h) || h.size > head - tail) {
+			/* Cannot be: drop the ring's rest, say it. */
+			st->bad_records++;
+			tail = head;
+			break;
+		}
 		if (st->nbuf == st->capbuf) {
 			st->capbuf = st->capbuf ? st->capbuf * 2 : 1024;
 			if ((nb = realloc(st->buf, st->capbuf *
