@@ -90,6 +90,8 @@ static const struct opt watch_opt_table[] = {
 	  .off = A(backend), .choices = watch_backends },
 	{ "output", 0, OPT_STRING, "FILE", "append records to FILE, reopened on SIGHUP",
 	  .off = W(output), .defword = "standard output" },
+	{ "btf", 0, OPT_STRING, "FILE", "read the kprobe offsets from this kernel BTF",
+	  .off = A(btf_path), .defword = "/sys/kernel/btf/vmlinux" },
 	{ .name = NULL }
 };
 
