@@ -39,6 +39,7 @@ struct wopts {
 	struct quark_queue_attr	 attr;
 	int			 stats;		/* --stats */
 	const char		*output;	/* --output FILE, NULL: stdout */
+	const char		*user;		/* --user USER, NULL: stay */
 	int			 fd;		/* where records go */
 };
 
@@ -90,6 +91,8 @@ static const struct opt watch_opt_table[] = {
 	  .off = A(backend), .choices = watch_backends },
 	{ "output", 0, OPT_STRING, "FILE", "append records to FILE, reopened on SIGHUP",
 	  .off = W(output), .defword = "standard output" },
+	{ "user", 0, OPT_STRING, "USER", "switch to USER once attached",
+	  .off = W(user), .defword = "no switch" },
 	{ "btf", 0, OPT_STRING, "FILE", "read the kprobe offsets from this kernel BTF",
 	  .off = A(btf_path), .defword = "/sys/kernel/btf/vmlinux" },
 	{ .name = NULL }
@@ -375,6 +378,7 @@ int
 cmd_watch(int argc, char **argv)
 {
 	struct quark_queue	*qq;
+	struct quark_stats	 st;
 	struct wopts		 w;
 	int			 r;
 
@@ -395,6 +399,14 @@ cmd_watch(int argc, char **argv)
 		cwarnx("using the %s backend (%s)", backend_name(qq),
 		    quark_queue_why());
 	warn_features_off(qq);
+	/* Attached and seeded: what is left needs (almost) nothing. */
+	if (w.user != NULL) {
+		quark_queue_stats(qq, &st);
+		if (priv_drop(w.user, strcmp(st.backend, "ebpf") == 0) == -1) {
+			quark_queue_close(qq);
+			return (1);
+		}
+	}
 	fprintf(stderr, "quark: %s: ready\n", cur_cmd->name);
 	r = watch_loop(qq, &w);
 	if (w.stats)
