@@ -835,6 +835,8 @@ kprobe_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		if (kprobe_add(st, btf, required_kinds[i], why,
 		    sizeof(why)) == -1)
 			goto fail;
+	if (attr->flags & QQ_ENV)
+		off_add(st, "environments: not with the kprobe backend");
 	/* The old pid of a thread's exec: the exec tracepoint. */
 	if (exec_tracepoint_add(st) == -1) {
 		kp_decoder_parts(st->dec, KP_EXEC_PARTS & ~(1U << KP_EXECTP));
