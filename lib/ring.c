@@ -103,6 +103,9 @@ syscall_tp_check(void)
 
 	if (stat(SYSCALL_TP, &st) == 0)
 		return (NULL);
+	/* tracefs is root's (0700): mounted, but not ours to read. */
+	if (errno == EACCES)
+		return ("tracefs is not readable (CAP_DAC_READ_SEARCH)");
 	if (stat(TRACEFS "/events", &st) == -1 &&
 	    mount("nodev", TRACEFS, "tracefs", 0, NULL) == -1)
 		return ("tracefs not mounted and cannot be mounted");
@@ -311,6 +314,14 @@ ebpf_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		if ((errno == EACCES || errno == EINVAL || errno == E2BIG) &&
 		    may_load_bpf())
 			errno = EOPNOTSUPP;
+		/*
+		 * EPERM with the privileges: a policy against bpf(2) (a
+		 * seccomp filter, as container runtimes install, or an LSM).
+		 */
+		if (errno == EPERM && may_load_bpf())
+			queue_set_why(qq, "bpf(2) refused although privileged "
+			    "(a seccomp filter or a security policy forbids "
+			    "BPF): %s", strerror(errno));
 		goto fail;
 	}
 	if (attach(st) == -1)
