@@ -415,7 +415,7 @@ static int
 rings_open(struct kprobe *st, uint32_t ring_bytes)
 {
 	long	page = sysconf(_SC_PAGESIZE);
-	size_t	per, pages = 16;
+	size_t	per, pages = 4;	/* 16 KiB: an exec sample is up to 8 KiB */
 	int	cpu, i, r;
 
 	if ((st->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF)) <= 0)
