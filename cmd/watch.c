@@ -355,11 +355,16 @@ open_failed(int backend)
 static int
 watch_loop(struct quark_queue *qq, struct wopts *w)
 {
-	struct pollfd	pfd;
+	struct pollfd	pfd[2];
 	int		r, timeout, nfds;
 
-	pfd.fd = quark_queue_fd(qq);
-	pfd.events = POLLIN;
+	/*
+	 * pfd[0]: host changes (a clock step), always watched so that the
+	 * queue dates them right; pfd[1]: the ring, while nothing is held.
+	 */
+	pfd[0].fd = quark_queue_notify_fd(qq);
+	pfd[1].fd = quark_queue_fd(qq);
+	pfd[0].events = pfd[1].events = POLLIN;
 	while (!stop_sig) {
 		if ((r = drain(qq, w->fd)) != 0)
 			return (r == 1 ? 0 : 1);
@@ -382,14 +387,14 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 		 */
 		timeout = quark_queue_timeout_ms(qq);
 		if (timeout >= 0) {
-			nfds = 0;
+			nfds = 1;
 			if (timeout > BATCH_MS)
 				timeout = BATCH_MS;
 		} else {
-			nfds = pfd.fd == -1 ? 0 : 1;
+			nfds = 2;
 			timeout = 100;
 		}
-		if (poll(&pfd, nfds, timeout) == -1 && errno != EINTR) {
+		if (poll(pfd, nfds, timeout) == -1 && errno != EINTR) {
 			cwarn("poll");
 			return (1);
 		}

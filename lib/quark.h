@@ -264,6 +264,16 @@ const struct quark_event *quark_queue_next(struct quark_queue *);
 /* Pollable fd (POLLIN) that becomes ready when the backend has data. */
 int	quark_queue_fd(struct quark_queue *);
 /*
+ * Pollable fd (POLLIN) that becomes ready when the host changed under the
+ * queue: the wall clock was set.  quark_queue_next() takes note (once per
+ * drain: the first call after one that returned NULL) and dates the
+ * change to that moment; poll this fd all the time, also while records
+ * are held, so that the moment is right to the wake-up's latency.  -1
+ * when the kernel gives no such fd (the change is then noticed at the
+ * next drain).
+ */
+int	quark_queue_notify_fd(struct quark_queue *);
+/*
  * Milliseconds until a held record becomes due or an exited process is to
  * be collected (0: call quark_queue_next() now); -1 when nothing is held.
  */
@@ -312,7 +322,20 @@ void			 quark_scrape_close(struct quark_scrape *);
 
 /* Clocks and identity. */
 uint64_t	quark_boot_now(void);		/* CLOCK_BOOTTIME ns */
-uint64_t	quark_boot_to_wall(uint64_t);	/* boot ns -> realtime ns */
+/*
+ * boot ns -> realtime ns, with the offset between the two clocks that was
+ * in effect at that boot instant (as far as known: the offset measured at
+ * the library's start for any earlier instant).  A queue notices a set of
+ * the wall clock (see quark_queue_notify_fd()) and keeps past offsets.
+ */
+uint64_t	quark_boot_to_wall(uint64_t);
+/*
+ * A start time (tick-truncated boot ns) -> realtime ns, with the offset
+ * rounded down to the millisecond: the same in every run and command
+ * (the offset's measurement noise would show in the ns digits), and at
+ * most a tick and a millisecond before the real start.
+ */
+uint64_t	quark_start_to_wall(uint64_t);
 uint64_t	quark_ticks_to_ns(uint64_t);	/* /proc clock ticks -> ns */
 uint64_t	quark_start_trunc(uint64_t);	/* boot ns -> tick-truncated */
 /* Stable id from boot id + pid + start time (tick resolution). */

@@ -290,6 +290,30 @@ struct raw_event	*decode_record(const void *rec, size_t len);
 
 /* clock.c */
 int	clock_init(void);	/* boot id, tick length, boot->wall offset */
+/*
+ * A wall clock offset: realtime = boottime + off (ns), +-err, in effect
+ * from boot time `from` on.  The last CLOCK_OFFSETS are kept.
+ */
+#define CLOCK_OFFSETS	8
+struct clock_offset {
+	uint64_t	from;
+	int64_t		off;
+	int64_t		err;
+};
+void	clock_measure(struct clock_offset *);	/* now; from = boot now */
+/* 1 when o differs from the current offset and became it, else 0. */
+int	clock_note_offset(const struct clock_offset *);
+int	clock_remeasure(void);	/* measure and note: 1 if it changed */
+void	clock_reset(void);	/* tests: forget every offset */
+/*
+ * A timerfd (CLOCK_REALTIME, TFD_TIMER_CANCEL_ON_SET) that becomes
+ * readable when the wall clock is set; -1 and errno if none.
+ * clock_watch_check() reads it (non-blocking) and re-measures the offset
+ * when the clock was set: 1 when the offset changed.  With fd -1 it
+ * re-measures unconditionally.
+ */
+int	clock_watch_open(void);
+int	clock_watch_check(int fd);
 
 /* procfs.c: pure parsers over a buffer (unit tested with odd inputs). */
 int	procfs_parse_stat(const char *buf, size_t len, struct quark_process *);

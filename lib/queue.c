@@ -9,11 +9,19 @@
  *   3. collects exited processes past their grace time, reconciles the
  *      cache with /proc if a loss happened or reconcile_ns passed;
  *   4. hands out the head record if it is due (see order.c).
+ *
+ * Host changes: at the first call of each drain (after a call that
+ * returned NULL), before taking raw events, the queue asks whether the
+ * wall clock was set since (a timerfd in the notify fd's epoll set: one
+ * epoll_wait(0) per drain, see clock.c) and dates the change to then.
  */
+#include <sys/epoll.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bsd/string.h>
 
@@ -39,6 +47,9 @@ struct quark_queue {
 	int				 reconcile_now;
 	int				 stopped;	/* 1 stopping, 2 drained */
 	struct quark_stats		 stats;
+	int				 notify_fd;	/* epoll: clock_fd */
+	int				 clock_fd;	/* timerfd, or -1 */
+	int				 drained;	/* last next() gave NULL */
 };
 
 /* AUTO is not a backend but the policy below. */
@@ -146,6 +157,57 @@ fail:
 	return (-1);
 }
 
+/*
+ * The notify fd: an epoll set of the clock's timerfd.  Without epoll or a
+ * timerfd the queue still notices a step, by measuring the offset again
+ * at every drain (3 vDSO clock reads), only not woken by it.
+ */
+static void
+notify_open(struct quark_queue *qq)
+{
+	struct epoll_event	ev;
+
+	if ((qq->clock_fd = clock_watch_open()) == -1)
+		return;
+	if ((qq->notify_fd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = qq->clock_fd;
+	if (epoll_ctl(qq->notify_fd, EPOLL_CTL_ADD, qq->clock_fd, &ev) == -1) {
+		close(qq->notify_fd);
+		qq->notify_fd = -1;
+	}
+}
+
+static void
+notify_close(struct quark_queue *qq)
+{
+	if (qq->notify_fd != -1)
+		close(qq->notify_fd);
+	if (qq->clock_fd != -1)
+		close(qq->clock_fd);
+	qq->notify_fd = qq->clock_fd = -1;
+}
+
+/* What changed on the host since the last drain. */
+static void
+notify_check(struct quark_queue *qq)
+{
+	struct epoll_event	ev[2];
+	int			n, i;
+
+	if (qq->notify_fd == -1) {
+		clock_watch_check(qq->clock_fd);
+		return;
+	}
+	if ((n = epoll_wait(qq->notify_fd, ev, nitems(ev), 0)) <= 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (ev[i].data.fd == qq->clock_fd)
+			clock_watch_check(qq->clock_fd);
+}
+
 static int
 attr_valid(const struct quark_queue_attr *attr)
 {
@@ -222,6 +284,8 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	}
 	if ((qq = calloc(1, sizeof(*qq))) == NULL)
 		return (NULL);
+	qq->notify_fd = qq->clock_fd = -1;
+	qq->drained = 1;
 	qq->attr = *attr;
 	qq->rules = attr->agg != NULL ? attr->agg : &quark_agg_default;
 	qq->now = quark_boot_now;
@@ -235,6 +299,7 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	cache_init(&qq->cache, attr->grace_ns);
 	TAILQ_INIT(&qq->ready);
 	clock_init();
+	notify_open(qq);
 	/* Capture first, then /proc: nothing falls between the two. */
 	if (backend_open(qq, attr->backend) == -1)
 		goto fail;
@@ -257,6 +322,7 @@ quark_queue_close(struct quark_queue *qq)
 		return;
 	if (qq->state != NULL)
 		qq->ops->close(qq->state);
+	notify_close(qq);
 	record_free(&qq->order, qq->cur);
 	while ((rec = TAILQ_FIRST(&qq->ready)) != NULL) {
 		TAILQ_REMOVE(&qq->ready, rec, ready);
@@ -386,8 +452,14 @@ quark_queue_next(struct quark_queue *qq)
 
 	record_free(&qq->order, qq->cur);
 	qq->cur = NULL;
-	if (queue_poll(qq) == -1)
+	if (qq->drained) {
+		qq->drained = 0;
+		notify_check(qq);
+	}
+	if (queue_poll(qq) == -1) {
+		qq->drained = 1;
 		return (NULL);
+	}
 	now = qq->now();
 	housekeeping(qq, now);
 	for (;;) {
@@ -395,14 +467,17 @@ quark_queue_next(struct quark_queue *qq)
 			TAILQ_REMOVE(&qq->ready, rec, ready);
 		else if ((rec = order_pop_due(&qq->order, &qq->policy, now,
 		    qq->stopped != 0)) == NULL) {
+			qq->drained = 1;
 			errno = 0;
 			return (NULL);
 		}
 		qq->cur = rec;
 		qq->stats.removals++;
 		if ((r = event_fill(&qq->event, &qq->scratch, &qq->cache, rec,
-		    now)) == -1)
+		    now)) == -1) {
+			qq->drained = 1;
 			return (NULL);
+		}
 		if (r == 0)
 			break;
 		record_free(&qq->order, qq->cur);
@@ -417,6 +492,12 @@ int
 quark_queue_fd(struct quark_queue *qq)
 {
 	return (qq->ops->fd(qq->state));
+}
+
+int
+quark_queue_notify_fd(struct quark_queue *qq)
+{
+	return (qq->notify_fd);
 }
 
 static int

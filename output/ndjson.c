@@ -171,16 +171,29 @@ o_argv(struct obj *ob, const char *key, const char *buf, size_t len)
 		o_altered(ob, key);
 }
 
-/* A time that cannot be printed (year > 9999) is left out, and marked. */
+/* A wall time that cannot be printed (year > 9999) is left out, and marked. */
+static void
+o_wall(struct obj *ob, const char *key, uint64_t wall_ns)
+{
+	char	buf[NDJSON_TIME_LEN];
+
+	if (ndjson_format_time(wall_ns, buf, sizeof(buf)) == -1)
+		o_altered(ob, key);
+	else
+		o_set(ob, key, json_string_nocheck(buf));
+}
+
 static void
 o_time(struct obj *ob, const char *key, uint64_t boot_ns)
 {
-	json_t	*t;
+	o_wall(ob, key, quark_boot_to_wall(boot_ns));
+}
 
-	if ((t = ndjson_time(boot_ns)) == NULL)
-		o_altered(ob, key);
-	else
-		o_set(ob, key, t);
+/* A start time: tick-granular, the same in every run (quark.h). */
+static void
+o_start_time(struct obj *ob, const struct quark_process *p)
+{
+	o_wall(ob, "start_time", quark_start_to_wall(p->start_ns));
 }
 
 static void
@@ -406,7 +419,7 @@ ndjson_process(const struct quark_process *p)
 	}
 	o_tty(&ob, p);
 	if (p->known & QP_START) {
-		o_time(&ob, "start_time", p->start_ns);
+		o_start_time(&ob, p);
 		if (p->start_ns_raw != 0)
 			o_u64(&ob, "start_boottime_ns", p->start_ns_raw);
 	}
@@ -445,7 +458,7 @@ ndjson_parent(const struct quark_process *p)
 		o_int(&ob, "argc", p->argc);
 	}
 	if (p->known & QP_START)
-		o_time(&ob, "start_time", p->start_ns);
+		o_start_time(&ob, p);
 	if (p->known & QP_CREDS) {
 		o_int(&ob, "uid", p->uid);
 		o_int(&ob, "euid", p->euid);
