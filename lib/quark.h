@@ -50,6 +50,11 @@
 #define QP_TID		(1ULL << 18)	/* thread id for thread records */
 #define QP_LOGINUID	(1ULL << 19)	/* loginuid (audit), if readable */
 #define QP_FILENAME	(1ULL << 20)	/* filename; never from /proc */
+/*
+ * container: every cgroup hierarchy was looked at (the unified one, and
+ * on v1 and hybrid hosts the v1 controllers'): id "" means in none.
+ */
+#define QP_CONTAINER	(1ULL << 21)
 
 /* Why a value is not what the kernel had (set by the library). */
 #define QPT_EXE		(1U << 0)	/* exe path truncated */
@@ -58,6 +63,16 @@
 #define QPT_CGROUP	(1U << 3)	/* cgroup path truncated */
 #define QPT_ENV		(1U << 4)	/* environment truncated at the cap */
 #define QPT_EXE_DELETED	(1U << 5)	/* the exe was unlinked ("(deleted)") */
+
+/*
+ * A container, as its cgroups name it (lib/container.c has the layouts).
+ * id "" and runtime NULL: in no container.
+ */
+struct quark_container {
+	char		id[65];		/* hex id, machine or container name */
+	const char	*runtime;	/* static: "docker", "containerd", "cri-o",
+					   "podman", "systemd-nspawn", "lxc", "ecs" */
+};
 
 /* Namespace inode slots; ns_known has bit (1 << slot) when known. */
 enum quark_ns {
@@ -110,6 +125,7 @@ struct quark_process {
 	char		*filename;
 	char		*cwd;		/* QP_CWD */
 	char		*cgroup;	/* QP_CGROUP: unified (v2) path */
+	struct quark_container container;	/* QP_CONTAINER */
 	char		*args;		/* QP_ARGS */
 	size_t		 args_len;	/* bytes held in args */
 	uint64_t	 args_total;	/* bytes the kernel had (>= args_len) */
@@ -341,11 +357,7 @@ uint64_t	quark_start_trunc(uint64_t);	/* boot ns -> tick-truncated */
 /* Stable id from boot id + pid + start time (tick resolution). */
 uint64_t	quark_entity_id(pid_t, uint64_t start_ns);
 
-/* Container detection from a cgroup path. */
-struct quark_container {
-	char		id[65];		/* lowercase hex (or name for nspawn) */
-	const char	*runtime;	/* "docker", "containerd", "cri-o", ... */
-};
+/* Container detection from a cgroup path (struct quark_container above). */
 /* 1 and fills *c when the path names a container, 0 when not. */
 int	quark_container_parse(const char *cgroup, struct quark_container *c);
 

@@ -330,6 +330,17 @@ uint32_t procfs_count_strings(const char *buf, size_t len);
 /* stat's tty_nr -> major, minor. */
 void	procfs_tty_nr(int64_t tty_nr, uint32_t *major, uint32_t *minor);
 
+/*
+ * container.c: the container that /proc/PID/cgroup's lines name (the
+ * unified one first, then each v1 hierarchy's), or that the kernel's v2
+ * or v1 path names (either may be NULL).  1 and *c filled, or 0 and *c
+ * zeroed.
+ */
+int	container_from_proc(const char *buf, size_t len,
+	    struct quark_container *);
+int	container_from_paths(const char *v2, const char *v1,
+	    struct quark_container *);
+
 /* scrape.c: where /proc is ("/proc"); tests point it at a fake tree. */
 void	scrape_set_proc_root(const char *);
 

@@ -262,20 +262,15 @@ o_tty(struct obj *ob, const struct quark_process *p)
 static void
 o_container(struct obj *ob, const struct quark_process *p)
 {
-	struct quark_container	c;
+	struct quark_container	c = p->container;
 	struct obj		t;
 	int			altered = 0;
 
-	if (!(p->known & QP_CGROUP) || p->cgroup == NULL)
+	if (!(p->known & QP_CONTAINER) || c.id[0] == '\0')
 		return;
-	memset(&c, 0, sizeof(c));
-	if (quark_container_parse(p->cgroup, &c) != 1)
-		return;
+	c.id[sizeof(c.id) - 1] = '\0';
 	o_init(&t);
-	if (c.id[0] != '\0') {
-		c.id[sizeof(c.id) - 1] = '\0';
-		o_set(&t, "id", jstr(c.id, strlen(c.id), &altered));
-	}
+	o_set(&t, "id", jstr(c.id, strlen(c.id), &altered));
 	o_cstr(&t, "runtime", c.runtime);
 	o_set(ob, "container", o_finish(&t));
 	if (altered)
@@ -428,8 +423,8 @@ ndjson_process(const struct quark_process *p)
 		o_cstr(&ob, "cgroup", p->cgroup);
 		if (p->truncated & QPT_CGROUP)
 			o_bool(&ob, "cgroup_truncated", 1);
-		o_container(&ob, p);
 	}
+	o_container(&ob, p);
 	o_ns_cap(&ob, p);
 	if (p->known & QP_ENV) {
 		o_argv(&ob, "env", p->env, p->env_len);
