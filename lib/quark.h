@@ -281,7 +281,8 @@ const struct quark_event *quark_queue_next(struct quark_queue *);
 int	quark_queue_fd(struct quark_queue *);
 /*
  * Pollable fd (POLLIN) that becomes ready when the host changed under the
- * queue: the wall clock was set.  quark_queue_next() takes note (once per
+ * queue: the wall clock was set, or the user and group databases
+ * (/etc/passwd, /etc/group) changed.  quark_queue_next() takes note (once per
  * drain: the first call after one that returned NULL) and dates the
  * change to that moment; poll this fd all the time, also while records
  * are held, so that the moment is right to the wake-up's latency.  -1

@@ -16,7 +16,8 @@
  *   procfs.c    /proc file parsers (pure functions, unit tested)
  *   process.c   struct quark_process helpers
  *   clock.c     boot/wall clocks, ticks, entity ids
- *   container.c cgroup path -> container id/runtime
+ *   container.c cgroup paths -> container id/runtime
+ *   names.c     uid/gid -> names as of a moment (names.h)
  *   probe.c     what the kernel offers (shared by `quark btf` and ring.c)
  */
 #ifndef QUARK_INT_H

@@ -12,8 +12,9 @@
  *
  * Host changes: at the first call of each drain (after a call that
  * returned NULL), before taking raw events, the queue asks whether the
- * wall clock was set since (a timerfd in the notify fd's epoll set: one
- * epoll_wait(0) per drain, see clock.c) and dates the change to then.
+ * wall clock was set or the user databases changed since (a timerfd and
+ * an inotify fd in the notify fd's epoll set: one epoll_wait(0) per
+ * drain, see clock.c and names.c) and dates the change to then.
  */
 #include <sys/epoll.h>
 
@@ -26,6 +27,7 @@
 #include <bsd/string.h>
 
 #include "engine.h"
+#include "names.h"
 
 struct quark_queue {
 	struct quark_queue_attr		 attr;
@@ -47,8 +49,9 @@ struct quark_queue {
 	int				 reconcile_now;
 	int				 stopped;	/* 1 stopping, 2 drained */
 	struct quark_stats		 stats;
-	int				 notify_fd;	/* epoll: clock_fd */
+	int				 notify_fd;	/* epoll: the two below */
 	int				 clock_fd;	/* timerfd, or -1 */
+	int				 names_fd;	/* inotify, or -1 */
 	int				 drained;	/* last next() gave NULL */
 };
 
@@ -158,26 +161,35 @@ fail:
 }
 
 /*
- * The notify fd: an epoll set of the clock's timerfd.  Without epoll or a
- * timerfd the queue still notices a step, by measuring the offset again
- * at every drain (3 vDSO clock reads), only not woken by it.
+ * The notify fd: an epoll set of the clock's timerfd and the user
+ * databases' inotify fd.  Without one of them the queue still notices
+ * the change, by measuring the clock offset again (3 vDSO clock reads)
+ * or stat(2)ing the databases at every drain, only not woken by it.
  */
 static void
-notify_open(struct quark_queue *qq)
+notify_add(struct quark_queue *qq, int fd)
 {
 	struct epoll_event	ev;
 
-	if ((qq->clock_fd = clock_watch_open()) == -1)
-		return;
-	if ((qq->notify_fd = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
-	ev.data.fd = qq->clock_fd;
-	if (epoll_ctl(qq->notify_fd, EPOLL_CTL_ADD, qq->clock_fd, &ev) == -1) {
+	ev.data.fd = fd;
+	if (fd != -1 && qq->notify_fd != -1 &&
+	    epoll_ctl(qq->notify_fd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		close(qq->notify_fd);
 		qq->notify_fd = -1;
 	}
+}
+
+static void
+notify_open(struct quark_queue *qq)
+{
+	qq->clock_fd = clock_watch_open();
+	qq->names_fd = names_watch_open(quark_boot_now());
+	if ((qq->notify_fd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return;
+	notify_add(qq, qq->clock_fd);
+	notify_add(qq, qq->names_fd);
 }
 
 static void
@@ -187,7 +199,9 @@ notify_close(struct quark_queue *qq)
 		close(qq->notify_fd);
 	if (qq->clock_fd != -1)
 		close(qq->clock_fd);
-	qq->notify_fd = qq->clock_fd = -1;
+	if (qq->names_fd != -1)
+		close(qq->names_fd);
+	qq->notify_fd = qq->clock_fd = qq->names_fd = -1;
 }
 
 /* What changed on the host since the last drain. */
@@ -197,15 +211,19 @@ notify_check(struct quark_queue *qq)
 	struct epoll_event	ev[2];
 	int			n, i;
 
-	if (qq->notify_fd == -1) {
+	if (qq->notify_fd == -1 || qq->clock_fd == -1)
 		clock_watch_check(qq->clock_fd);
+	if (qq->notify_fd == -1 || qq->names_fd == -1)
+		names_watch_check(qq->names_fd, quark_boot_now());
+	if (qq->notify_fd == -1 ||
+	    (n = epoll_wait(qq->notify_fd, ev, nitems(ev), 0)) <= 0)
 		return;
-	}
-	if ((n = epoll_wait(qq->notify_fd, ev, nitems(ev), 0)) <= 0)
-		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (ev[i].data.fd == qq->clock_fd)
 			clock_watch_check(qq->clock_fd);
+		else if (ev[i].data.fd == qq->names_fd)
+			names_watch_check(qq->names_fd, quark_boot_now());
+	}
 }
 
 static int
@@ -284,7 +302,7 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	}
 	if ((qq = calloc(1, sizeof(*qq))) == NULL)
 		return (NULL);
-	qq->notify_fd = qq->clock_fd = -1;
+	qq->notify_fd = qq->clock_fd = qq->names_fd = -1;
 	qq->drained = 1;
 	qq->attr = *attr;
 	qq->rules = attr->agg != NULL ? attr->agg : &quark_agg_default;

@@ -309,8 +309,9 @@ o_ns_cap(struct obj *ob, const struct quark_process *p)
 	}
 }
 
+/* at: the moment the record describes (boot ns), for the names. */
 static void
-o_creds(struct obj *ob, const struct quark_process *p)
+o_creds(struct obj *ob, const struct quark_process *p, uint64_t at)
 {
 	if (p->known & QP_CREDS) {
 		o_int(ob, "uid", p->uid);
@@ -326,10 +327,10 @@ o_creds(struct obj *ob, const struct quark_process *p)
 	}
 	/* Names from the host's databases are sanitized like any string. */
 	if (p->known & QP_CREDS) {
-		o_cstr(ob, "user", names_user(p->uid));
-		o_cstr(ob, "group", names_group(p->gid));
-		o_cstr(ob, "euser", names_user(p->euid));
-		o_cstr(ob, "egroup", names_group(p->egid));
+		o_cstr(ob, "user", names_user_at(p->uid, at));
+		o_cstr(ob, "group", names_group_at(p->gid, at));
+		o_cstr(ob, "euser", names_user_at(p->euid, at));
+		o_cstr(ob, "egroup", names_group_at(p->egid, at));
 	}
 	/* (u32)-1: no login session (AUDIT_UID_UNSET). */
 	if ((p->known & QP_LOGINUID) && p->loginuid != UINT32_MAX)
@@ -403,11 +404,17 @@ o_image(struct obj *ob, const struct quark_process *p)
 json_t *
 ndjson_process(const struct quark_process *p)
 {
+	return (ndjson_process_at(p, quark_boot_now()));
+}
+
+json_t *
+ndjson_process_at(const struct quark_process *p, uint64_t at)
+{
 	struct obj	ob;
 
 	o_init(&ob);
 	o_image(&ob, p);
-	o_creds(&ob, p);
+	o_creds(&ob, p, at);
 	if (p->known & QP_PGID_SID) {
 		o_int(&ob, "pgid", p->pgid);
 		o_int(&ob, "sid", p->sid);
@@ -466,11 +473,12 @@ ndjson_snapshot_json(const struct quark_process *p,
     const struct quark_process *parent)
 {
 	struct obj	ob;
+	uint64_t	now = quark_boot_now();
 
 	o_init(&ob);
 	o_set(&ob, "kind", json_string_nocheck("snapshot"));
-	o_time(&ob, "time", quark_boot_now());
-	o_set(&ob, "process", ndjson_process(p));
+	o_time(&ob, "time", now);
+	o_set(&ob, "process", ndjson_process_at(p, now));
 	if (parent != NULL)
 		o_set(&ob, "parent", ndjson_parent(parent));
 	return (o_finish(&ob));
@@ -553,6 +561,20 @@ o_changes(struct obj *ob, const struct quark_event *ev)
 		o_set(ob, "changes", changes);
 }
 
+/*
+ * The moment a record's process object describes: its last change (the
+ * process is as after all of them).
+ */
+static uint64_t
+event_moment(const struct quark_event *ev)
+{
+	uint32_t	n = ev->nchanges;
+
+	if (n > QUARK_MAX_CHANGES)
+		n = QUARK_MAX_CHANGES;
+	return (n > 0 ? ev->changes[n - 1].time : ev->time);
+}
+
 json_t *
 ndjson_event_json(const struct quark_event *ev)
 {
@@ -579,7 +601,8 @@ ndjson_event_json(const struct quark_event *ev)
 	if (ev->nchanges_dropped != 0)
 		o_int(&ob, "changes_dropped", ev->nchanges_dropped);
 	if (ev->process != NULL)
-		o_set(&ob, "process", ndjson_process(ev->process));
+		o_set(&ob, "process", ndjson_process_at(ev->process,
+		    event_moment(ev)));
 	if (ev->parent != NULL)
 		o_set(&ob, "parent", ndjson_parent(ev->parent));
 	return (o_finish(&ob));
