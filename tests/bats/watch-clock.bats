@@ -5,10 +5,10 @@
 # the clock).
 #
 # The clock is stepped twice per test (+-1 h, then back), by
-# tests/helpers/clockstep, which steps it back itself and keeps it
-# stepped for about 0.1 s: other programs on the host see the stepped
-# clock meanwhile.  teardown_file steps it back should the helper have
-# been killed in between.
+# tests/helpers/clockstep, which steps it back itself as soon as the test
+# is done on the stepped clock (about 0.1 s; 5 s at most): other programs
+# on the host see the stepped clock meanwhile.  teardown_file steps it
+# back should the helper have been killed in between.
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
@@ -70,24 +70,61 @@ times_in() {
 	    $(( $2 - tick - 1000000 )) "$3"
 }
 
+# now_ns: the wall clock, as `date` tells it.
+now_ns() {
+	date +%s%N
+}
+
+# wait_fast DIR STRING: wait_recs for one marker, polling every 20 ms
+# (the clock is stepped meanwhile: keep that short).
+wait_fast() {
+	local i
+
+	for (( i = 0; i < 1000; i++ )); do
+		REC=$(find_recs "$1" "$from" "$2" "$HAS_M" --arg m "$2" | tail -n 1)
+		[ -z "$REC" ] || return 0
+		sleep 0.02
+	done
+	fail "no record of $2"
+}
+
 # step_and_check SECONDS: a marker run right before the step (its record
-# still held when the clock steps) and one run on the stepped clock.
+# still held when the clock steps, at least on an idle host), then the
+# clock stepped and, once quark has noticed (a probe marker's record has
+# the stepped wall time; the probes that did not are the wake-up's
+# latency), one run on the stepped clock.  Each record's times must lie
+# between `date`s taken around its run.
 step_and_check() {
 	local ma="quark-clock-a-$$-$RANDOM$RANDOM" mb="quark-clock-b-$$-$RANDOM$RANDOM"
-	local t a b
+	local hold="$BATS_TEST_TMPDIR/hold" held="$BATS_TEST_TMPDIR/held"
+	local t0 t1 t2 t3 p0 p1 mp a b i hp rc=0
 
-	run -0 "$QUARK_HELPERS/clockstep" "$1" 100 /bin/true "$ma" -- \
-	    /bin/true "$mb"
-	mapfile -t t <<<"$output"
-	[ "${#t[@]}" -eq 4 ]
+	mkfifo "$hold"
+	t0=$(now_ns); /bin/true "$ma"; t1=$(now_ns)
+	"$QUARK_HELPERS/clockstep" "$1" 5000 <"$hold" >"$held" &
+	hp=$!
+	exec 5>"$hold"
+	until grep -q stepped "$held"; do sleep 0.005; done
+	for (( i = 0; i < 10; i++ )); do
+		mp="quark-clock-p$i-$$-$RANDOM$RANDOM"
+		p0=$(now_ns); /bin/true "$mp"; p1=$(now_ns)
+		wait_fast "$W" "$mp"
+		between probe "$(jq -r .time <<<"$REC")" "$p0" "$p1" \
+		    2>/dev/null && break
+	done
+	t2=$(now_ns); /bin/true "$mb"; t3=$(now_ns)
+	exec 5>&-
+	wait "$hp" || rc=$?
+	echo "# stepped $1 s; $i probe(s) before quark had noticed" >&3
+	[ "$rc" -eq 0 ] || fail "clockstep exited $rc: $(cat "$held")"
 	wait_recs "$W" "$from" "$ma" "$HAS_M" --arg m "$ma"
 	a=$REC
 	wait_recs "$W" "$from" "$mb" "$HAS_M" --arg m "$mb"
 	b=$REC
 	assert_jq "$a" '.events == ["fork", "exec", "exit"]'
 	assert_jq "$b" '.events == ["fork", "exec", "exit"]'
-	times_in "$a" "${t[0]}" "${t[1]}"
-	times_in "$b" "${t[2]}" "${t[3]}"
+	times_in "$a" "$t0" "$t1"
+	times_in "$b" "$t2" "$t3"
 }
 
 @test "watch: after the clock steps 1 h forward, records have the wall time of their moment" {
