@@ -98,7 +98,9 @@ in_container() {
 
 @test "eBPF: a process in a container named only by v1 hierarchies has it" {
 	in_container /bin/sh -c 'sleep 0.3' "$m"
-	wait_recs "$W" 0 "$m" "$HAS_M" --arg m "$m"
+	# The record of the exec in the container (not the joining shell's).
+	wait_recs "$W" 0 "$m" "$HAS_M and .process.args[0] == \"/bin/sh\"" \
+	    --arg m "$m"
 	assert_jq "$REC" '.process.container == {"id": $id, "runtime": "docker"}' \
 	    --arg id "$CID"
 	# Outside it: no container.
@@ -109,7 +111,8 @@ in_container() {
 
 @test "proc connector: a process in a container named only by v1 hierarchies has it" {
 	in_container /bin/sh -c 'sleep 0.3' "$m"
-	wait_recs "$N" 0 "$m" "$HAS_M and (.events | index(\"exec\"))" --arg m "$m"
+	wait_recs "$N" 0 "$m" "$HAS_M and .process.args[0] == \"/bin/sh\"" \
+	    --arg m "$m"
 	assert_jq "$REC" '.process.container == {"id": $id, "runtime": "docker"}' \
 	    --arg id "$CID"
 }
