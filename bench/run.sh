@@ -9,6 +9,9 @@ st=0
 echo "== engine: synthetic raw events through order + aggregate + cache"
 "$build/bench/bench_engine" "${BENCH_PROCS:-1000000}" || st=1
 
+echo "== clock: noticing a step of the wall clock"
+"$build/bench/bench_clock" || st=1
+
 echo "== watch: spawn storm (bare, quark, execsnoop+exitsnoop)"
 bench/storm.sh "$build" || st=1
 
