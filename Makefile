@@ -139,11 +139,14 @@ run:
 
 # The unit tests run as the user; the bats suites and the matrix load BPF
 # and watch processes: as root (sudo when not root).
+# -s: no "Nothing to be done" between the test lines (V=1 shows all).
+SUBMAKE	 = $(SUBMAKE) $(if $(filter 1,$(V)),,-s)
+
 check: deps $(if $(strip $(KERNELS)),vm-deps)
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 tests
-	$(Q)$(MAKE) --no-print-directory tests
-	$(if $(strip $(KERNELS)),$(Q)$(MAKE) --no-print-directory static)
+	$(Q)$(SUBMAKE) all
+	$(Q)$(SUBMAKE) BUILD=build/san SANITIZE=1 tests
+	$(Q)$(SUBMAKE) tests
+	$(if $(strip $(KERNELS)),$(Q)$(SUBMAKE) static)
 	$(Q)[ -z "$(ASROOT)" ] || echo "the tests load BPF and watch every process: running them with sudo" >&2
 	$(Q)$(ASROOT) env KERNELS='$(strip $(KERNELS))' \
 	    SCENARIOS='$(SCENARIOS)' tests/run.sh $(BUILD) build/san
@@ -151,7 +154,7 @@ check: deps $(if $(strip $(KERNELS)),vm-deps)
 # Every scenario of tests/vm/scenarios on every kernel of tests/vm/kernels,
 # each in a qemu guest (tests/vm/matrix.sh).  qemu needs no root.
 check-kernels: deps vm-deps
-	$(Q)$(MAKE) --no-print-directory static
+	$(Q)$(SUBMAKE) static
 	$(Q)KERNELS='$(strip $(KERNELS))' SCENARIOS='$(SCENARIOS)' \
 	    tests/vm/matrix.sh $(STATIC)
 
@@ -159,7 +162,7 @@ check-kernels: deps vm-deps
 # libc).  glibc's warnings about NSS in static programs are expected: the
 # guest has no user database, and quark leaves user names out then.
 static:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(STATIC) \
+	$(Q)$(SUBMAKE) BUILD=$(STATIC) \
 	    LDFLAGS='-static -Wl,--no-warnings' all helpers
 
 helpers: $(HELPERS)
@@ -194,6 +197,10 @@ $(LIBOUT): $(OUT_OBJ)
 $(QUARK): $(CMD_OBJ) $(LIBOUT) $(LIBQUARK)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBOUT) $(LIBQUARK) $(LDLIBS)
+
+# Not intermediate: make would delete them after the first build (before
+# their .d files exist) and compile them all again on the next run.
+.SECONDARY: $(TESTS:=.o) $(BENCHES:=.o)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBOUT) $(LIBQUARK)
 	$(call msg,LD,$@)
