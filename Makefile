@@ -140,7 +140,7 @@ run:
 # The unit tests run as the user; the bats suites and the matrix load BPF
 # and watch processes: as root (sudo when not root).
 # -s: no "Nothing to be done" between the test lines (V=1 shows all).
-SUBMAKE	 = $(SUBMAKE) $(if $(filter 1,$(V)),,-s)
+SUBMAKE	 = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s)
 
 check: deps $(if $(strip $(KERNELS)),vm-deps)
 	$(Q)$(SUBMAKE) all
