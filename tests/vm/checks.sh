@@ -79,9 +79,14 @@ check_btf_nobtf() {
 	    verdict "$1" reason | grep -q '/sys/kernel/btf/vmlinux'
 }
 check_btf_lockdown() {
-	why="verdict: $(verdict "$1" backend): $(verdict "$1" reason); want netlink because of the lockdown"
+	why="verdict: $(verdict "$1" backend): $(verdict "$1" reason); want netlink: eBPF unusable, the kernel refuses quark's BPF programs"
 	[ "$(verdict "$1" backend)" = netlink ] &&
-	    verdict "$1" reason | grep -qi 'lockdown'
+	    verdict "$1" reason | grep -q '^eBPF unusable (the kernel refuses quark.s BPF programs'
+}
+# The guest really ran under lockdown=confidentiality.
+check_lockdown_on() {
+	why="/sys/kernel/security/lockdown: $(cat "$1/lockdown" 2>/dev/null)"
+	grep -q '\[confidentiality\]' "$1/lockdown" 2>/dev/null
 }
 
 # The backend watch used, from its --stats line.
@@ -94,12 +99,16 @@ backend_is() {
 check_backend_ebpf() { backend_is "$1" ebpf; }
 check_backend_netlink() { backend_is "$1" netlink; }
 
-# watch said on stderr which backend it fell back to, and why: the
-# verdict's reason.
+# watch said on stderr which backend it fell back to, and why eBPF was
+# not used, in words that quark btf's verdict gives too (one decision, not
+# two): "quark: watch: using the netlink backend (ebpf: WHY; ...)".
 check_fallback_said() {
-	why="stderr does not say watch fell back to the proc connector and why: $(grep -v '^{' "$1/watch.err" | paste -sd ' ' -)"
-	grep -v '^{' "$1/watch.err" | grep -i 'netlink\|proc connector' |
-	    grep -qi 'lockdown\|BTF'
+	_l=$(grep '^quark: watch: .*netlink' "$1/watch.err" | head -n 1)
+	_e=$(printf '%s\n' "$_l" | sed -n 's/.*(ebpf: \([^;]*\).*/\1/p')
+	why="stderr does not say which backend watch fell back to and why not eBPF: $(grep -v '^{' "$1/watch.err" | paste -sd ' ' -)"
+	[ -n "$_e" ] || return 1
+	why="watch's reason (ebpf: $_e) is not quark btf's: $(verdict "$1" reason)"
+	verdict "$1" reason | grep -qF -- "$_e"
 }
 
 # eBPF: every record exact (argv, exe, filename, cwd, comm, events, exit
