@@ -66,6 +66,15 @@ clock_init(void)
 	return (0);
 }
 
+void
+clock_set_fixed(int64_t wall_off, const char *boot_id)
+{
+	clock_init();
+	clk.wall_off = wall_off;
+	memset(clk.boot_id, 0, sizeof(clk.boot_id));
+	strncpy((char *)clk.boot_id, boot_id, sizeof(clk.boot_id) - 1);
+}
+
 uint64_t
 quark_boot_now(void)
 {

@@ -290,6 +290,11 @@ struct raw_event	*decode_record(const void *rec, size_t len);
 
 /* clock.c */
 int	clock_init(void);	/* boot id, tick length, boot->wall offset */
+/*
+ * For tests: a fixed boot->wall offset (ns) and boot id, so that times
+ * and entity ids come out the same on every host (golden outputs).
+ */
+void	clock_set_fixed(int64_t wall_off, const char *boot_id);
 
 /* procfs.c: pure parsers over a buffer (unit tested with odd inputs). */
 int	procfs_parse_stat(const char *buf, size_t len, struct quark_process *);
