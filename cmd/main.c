@@ -13,6 +13,7 @@
 #include <bsd/stdlib.h>
 
 #include "quark.h"
+#include "output.h"
 #include "cmd.h"
 
 /* Exact names only: a new command never changes what an old script runs. */
@@ -37,6 +38,7 @@ static const struct cmd cmds[] = {
 };
 
 const struct cmd *cur_cmd;
+const struct output *cur_output;
 
 const struct cmd *
 cmd_find(const char *name)
@@ -189,6 +191,7 @@ main(int argc, char **argv)
 	};
 
 	output_init();
+	cur_output = outputs[0];
 	/* '+': stop at the command name; its options are its own. */
 	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (ch) {
