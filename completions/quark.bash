@@ -9,7 +9,7 @@ declare -gA _quark_opts=(
 	[snapshot]="-h --threads --tree --no-kthreads --env"
 	[lookup]="-h --ancestors --env"
 	[btf]="-h --table --json --btf"
-	[help]=""
+	[help]="-h"
 )
 _quark_commands="watch snapshot lookup btf help"
 
