@@ -56,6 +56,14 @@ void	cwarnx(const char *, ...) __attribute__((format(printf, 1, 2)));
  */
 int	parse_num(const char *s, long long min, long long max,
 	    const char *what, long long *out);
+/*
+ * Become USER (a name, or a numeric uid): its uid, its gid and its
+ * supplementary groups, keeping of the capabilities only those a running
+ * watch still needs (see privdrop.c); ebpf: the eBPF backend is in use.
+ * Returns 0, or -1 after saying why (the process may then be half
+ * switched: the caller must exit).
+ */
+int	priv_drop(const char *user, int ebpf);
 /* Ignore SIGPIPE so that a closed stdout is EPIPE, a normal end. */
 void	output_init(void);
 

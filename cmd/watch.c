@@ -38,6 +38,7 @@ struct wopts {
 	struct quark_queue_attr	 attr;
 	int			 stats;		/* --stats */
 	const char		*output;	/* --output FILE, NULL: stdout */
+	const char		*user;		/* --user USER, NULL: stay */
 	int			 fd;		/* where records go */
 };
 
@@ -85,6 +86,8 @@ static const struct opt watch_opt_table[] = {
 	  .off = A(backend), .choices = watch_backends },
 	{ "output", 0, OPT_STRING, "FILE", "append records to FILE, reopened on SIGHUP",
 	  .off = W(output), .defword = "standard output" },
+	{ "user", 0, OPT_STRING, "USER", "switch to USER once attached",
+	  .off = W(user), .defword = "no switch" },
 	{ .name = NULL }
 };
 
@@ -316,6 +319,7 @@ int
 cmd_watch(int argc, char **argv)
 {
 	struct quark_queue	*qq;
+	struct quark_stats	 st;
 	struct wopts		 w;
 	int			 r;
 
@@ -333,6 +337,14 @@ cmd_watch(int argc, char **argv)
 		return (1);
 	}
 	warn_features_off(qq);
+	/* Attached and seeded: what is left needs (almost) nothing. */
+	if (w.user != NULL) {
+		quark_queue_stats(qq, &st);
+		if (priv_drop(w.user, strcmp(st.backend, "ebpf") == 0) == -1) {
+			quark_queue_close(qq);
+			return (1);
+		}
+	}
 	fprintf(stderr, "quark: %s: ready\n", cur_cmd->name);
 	r = watch_loop(qq, &w);
 	if (w.stats)

@@ -26,6 +26,7 @@ complete -c quark -n '__fish_seen_subcommand_from watch' -l argv-cap -x -d 'capt
 complete -c quark -n '__fish_seen_subcommand_from watch' -l grace -x -d 'keep exited processes cached for MS'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l backend -x -a 'auto ebpf netlink' -d 'the capture backend'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l output -r -F -d 'append records to FILE, reopened on SIGHUP'
+complete -c quark -n '__fish_seen_subcommand_from watch' -l user -x -a '(__fish_complete_users)' -d 'switch to USER once attached'
 
 complete -c quark -n '__fish_seen_subcommand_from snapshot' -s h -d 'print this help and exit'
 complete -c quark -n '__fish_seen_subcommand_from snapshot' -l threads -d 'also print one record per thread'
