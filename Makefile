@@ -119,7 +119,7 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # Only the BPF backend includes the skeleton.
-$(BUILD)/lib/ring.o $(BUILD)/lib/btfmember.o: $(SKEL)
+$(BUILD)/lib/ebpf.o $(BUILD)/lib/btfmember.o: $(SKEL)
 
 
 $(LIBQUARK): $(LIB_OBJ)

@@ -2,10 +2,12 @@
  * quark_int.h - libquark internals shared between lib/ stages.
  *
  * Stage per file:
- *   ring.c      BPF backend: load, attach, consume the ring, lost counters
+ *   ebpf.c      eBPF backend: load, attach, consume the ring, lost counters
  *   decode.c    wire record -> raw_event, bounds-checked (only reader of wire.h)
  *   fake.c      fake backend replaying attr->fake (tests, bench)
- *   netlink.c   proc connector backend, the fallback (see netlink.h)
+ *   netlink.c   proc connector backend, the fallback: the socket
+ *   netlink_decode.c  proc connector message -> raw event (see netlink.h)
+ *   enrich.c    /proc enrichment of thin raw events (netlink)
  *   raw_event.c raw_event allocation, copy, free
  *   order.c     time ordering queue, hold/watermark policy
  *   agg.c       aggregation rule table
@@ -14,10 +16,10 @@
  *   queue.c     the public queue API, backend table
  *   scrape.c    /proc reader (seeding, snapshot, lookup, reconcile)
  *   procfs.c    /proc file parsers (pure functions, unit tested)
- *   process.c   struct quark_process helpers
+ *   process.c   struct quark_process helpers, the wait status decoder
  *   clock.c     boot/wall clocks, ticks, entity ids
  *   container.c cgroup path -> container id/runtime
- *   probe.c     what the kernel offers (shared by `quark btf` and ring.c)
+ *   probe.c     what the kernel offers (shared by `quark btf` and ebpf.c)
  */
 #ifndef QUARK_INT_H
 #define QUARK_INT_H
@@ -88,6 +90,9 @@ struct raw_event {
 };
 
 TAILQ_HEAD(raw_event_list, raw_event);
+
+/* process.c: wait(2) status -> exit_code, exit_signal, core_dumped. */
+void	process_wait_status(uint32_t status, struct quark_process *);
 
 /* raw_event.c */
 struct raw_event	*raw_event_alloc(uint32_t type);
@@ -249,7 +254,7 @@ struct quark_backend_ops {
 	void	(*close)(void *state);	/* accepts a half-open state */
 };
 
-extern const struct quark_backend_ops quark_backend_ebpf;	/* ring.c */
+extern const struct quark_backend_ops quark_backend_ebpf;	/* ebpf.c */
 extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
 extern const struct quark_backend_ops quark_backend_netlink;	/* netlink.c */
 
@@ -313,5 +318,34 @@ void	procfs_tty_nr(int64_t tty_nr, uint32_t *major, uint32_t *minor);
 
 /* scrape.c: where /proc is ("/proc"); tests point it at a fake tree. */
 void	scrape_set_proc_root(const char *);
+/*
+ * scrape.c: some files of process pid (of its thread tid unless tid is 0
+ * or pid) parsed into *p, through one openat(2)-pinned directory fd:
+ * SCRAPE_STAT (/proc/PID/stat: start time, comm, ppid, state, ...),
+ * SCRAPE_STATUS (ids, thread count).  0, or -1 with errno: ESRCH when the
+ * process is gone, EINVAL when stat does not parse.
+ */
+#define SCRAPE_STAT	(1U << 0)
+#define SCRAPE_STATUS	(1U << 1)
+int	scrape_read_files(pid_t pid, pid_t tid, unsigned which,
+	    struct quark_process *);
+
+/*
+ * enrich.c: what /proc says that a thin event (pids only: the proc
+ * connector's) lacks, read right after the event.  A process gone by then
+ * keeps the fields unknown: never the parent's, never made up.
+ */
+/* FORK: the child's start time (tick-truncated, as seeding reads it), comm. */
+void	enrich_fork(struct raw_event *);
+/* EXEC: the whole new image (exe, args, cwd, creds, ...); qs: QS_ENV. */
+void	enrich_exec(struct raw_event *, int qs);
+/*
+ * SETUID/SETGID: the saved and fs ids, from /proc/PID/task/TID/status,
+ * used only when its real and effective ids are the event's.  -1 when
+ * they are not (gone, or changed again): the event is to be skipped.
+ */
+int	enrich_ids(struct raw_event *);
+/* Threads of tgid not yet reaped (the zombie leader included); 0: gone. */
+int	enrich_group_threads(pid_t tgid);
 
 #endif /* QUARK_INT_H */

@@ -33,7 +33,7 @@ static const struct {
  * Optional features: on when `by` is available.  bpf/quark.bpf.c attaches
  * the credential hooks as "tracepoint/syscalls/sys_exit_*": libbpf finds
  * those through a mounted tracefs, so that one needs tracefs too; the
- * loader (lib/ring.c) mounts it when it is mountable.
+ * loader (lib/ebpf.c) mounts it when it is mountable.
  */
 static const struct {
 	const char	*name;

@@ -375,7 +375,7 @@ t_verdict(void)
 		{ "no syscall hooks", 1, PROBE_SYSCALL_TP, PROBE_ABSENT,
 		  PROBE_RAW_SYSCALLS, PROBE_ABSENT,
 		  "ebpf", "tp_btf", "tracepoints+fentry+kprobe", 0, 1, 1 },
-		/* The loader mounts a mountable tracefs (lib/ring.c). */
+		/* The loader mounts a mountable tracefs (lib/ebpf.c). */
 		{ "tracefs not mounted", 1, PROBE_TRACEFS, PROBE_MOUNTABLE,
 		  -1, 0,
 		  "ebpf", "tp_btf", "tracepoints+fentry+kprobe", 1, 1, 1 },

@@ -1,5 +1,5 @@
 /*
- * ring.c - the eBPF backend: load, attach, consume the ring, lost counters.
+ * ebpf.c - the eBPF backend: load, attach, consume the ring, lost counters.
  *
  * Life cycle (libbpf skeleton): open -> rodata and map sizes -> load ->
  * attach each program (links owned by this process: nothing is pinned, so
