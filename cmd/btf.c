@@ -1,10 +1,10 @@
 /*
  * btf.c - `quark btf`: what this kernel offers quark, before anything is
- * loaded.
+ * attached (probe.c loads quark's BPF object once, and unloads it).
  *
  * Three kinds of lines: every kernel member (and type, enumerator) the
  * BPF side reads, from btfinfo_wanted(); every facility probe.c probes;
- * one verdict.  NDJSON unless stdout is a terminal (or --table).  With
+ * one verdict, from the backend ladder watch's AUTO choice walks too.  NDJSON unless stdout is a terminal (or --table).  With
  * --btf FILE only the members, against that file.
  */
 #include <errno.h>
@@ -20,7 +20,8 @@
 #include <bpf/libbpf.h>
 #include <jansson.h>
 
-#include "quark_int.h"
+#include "quark.h"
+#include "probe.h"
 #include "json.h"
 #include "cmd.h"
 

@@ -304,13 +304,18 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 	return (r == -1 ? 1 : 0);
 }
 
-/* Say what the backend could not switch on: never hide a blind spot. */
+/*
+ * Say which backend AUTO fell back to and why, and what the backend could
+ * not switch on: never hide a blind spot.
+ */
 static void
 warn_features_off(struct quark_queue *qq)
 {
 	struct quark_stats	st;
 
 	quark_queue_stats(qq, &st);
+	if (st.fallback[0] != '\0')
+		cwarnx("backend %s: %s", st.backend, st.fallback);
 	if (st.features_off[0] != '\0')
 		cwarnx("capture without %s", st.features_off);
 }

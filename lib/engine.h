@@ -184,9 +184,12 @@ int	event_fill(struct quark_event *, struct quark_process *scratch,
 	    struct cache *, struct qrecord *, uint64_t now);
 
 /*
- * queue.c: the backends QUARK_BACKEND_AUTO tries, in order (NULL: the
- * default, eBPF then the proc connector).  For tests; call before open.
+ * queue.c, for tests; call before open.  queue_set_auto(): the ops AUTO
+ * opens for each rung of the ladder, in ladder order (NULL: each rung's
+ * own backend).  queue_set_probe(): what AUTO's walk is told about the
+ * kernel (NULL: probe_kernel_ladder()).
  */
 void	queue_set_auto(const struct quark_backend_ops *const *, size_t);
+void	queue_set_probe(void (*)(struct quark_probe *));
 
 #endif /* QUARK_ENGINE_H */

@@ -244,6 +244,12 @@ struct quark_stats {
 	uint64_t	cache_size;	/* processes in the cache */
 	char		backend[16];	/* name of the backend in use */
 	/*
+	 * QUARK_BACKEND_AUTO: why the first backend of the ladder (eBPF) is
+	 * not the one in use ("eBPF unusable (...); falling back to the proc
+	 * connector"); "" when it is, or when a backend was named.
+	 */
+	char		fallback[256];
+	/*
 	 * Optional capture the backend could not switch on, and why
 	 * ("credential changes: tracefs not mounted ..."); "" when all is on.
 	 */

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "quark.h"
+#include "probe.h"
 
 #ifndef nitems
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -99,137 +100,6 @@ struct raw_event	*raw_event_alloc(uint32_t type);
 void			 raw_event_free(struct raw_event *);
 struct raw_event	*raw_event_dup(const struct raw_event *);
 
-struct btf;
-
-/* Facilities in report order; probe.c has a name for each. */
-enum probe_facility {
-	PROBE_BTF, PROBE_BPF_SYSCALL, PROBE_RINGBUF, PROBE_RAW_TP,
-	PROBE_TP_BTF, PROBE_SCHED_TP, PROBE_TASK_RENAME, PROBE_SYSCALL_TP,
-	PROBE_RAW_SYSCALLS, PROBE_FENTRY, PROBE_KPROBE, PROBE_BPF_LSM,
-	PROBE_PERF_TP, PROBE_PROC_CONNECTOR, PROBE_TRACEFS, PROBE_CAP_BPF,
-	PROBE_CAP_PERFMON, PROBE_CAP_SYS_ADMIN,
-	PROBE_COUNT
-};
-
-enum probe_state {
-	PROBE_ABSENT,		/* the kernel lacks it */
-	PROBE_OK,		/* present and usable by us */
-	PROBE_UNUSABLE,		/* present, but refused to us */
-	PROBE_UNKNOWN,		/* could not tell (e.g. unprivileged) */
-	PROBE_MOUNTABLE,	/* tracefs: not mounted, but can be */
-	PROBE_STATE_COUNT
-};
-
-/* Kernel facilities, probed without loading quark's programs (probe.c). */
-struct quark_probe {
-	int	btf;		/* /sys/kernel/btf/vmlinux readable and parses */
-	int	bpf_syscall;	/* bpf(2) usable by us */
-	int	ringbuf;	/* BPF_MAP_TYPE_RINGBUF */
-	int	raw_tp;		/* raw tracepoints */
-	int	tp_btf;		/* BTF-enabled tracepoints */
-	int	fentry;		/* fentry/fexit actually loads */
-	int	kprobe;		/* kprobes (kprobe_events in tracefs, or PMU) */
-	int	bpf_lsm;
-	int	perf_tp;	/* perf_event_open on tracepoints */
-	int	proc_connector;	/* netlink proc connector */
-	int	tracefs;	/* tracefs mounted (or mounted by us) */
-	int	syscall_tp;	/* syscalls:sys_exit_* tracepoints exist */
-	int	cap_bpf, cap_perfmon, cap_sys_admin;
-	char	tracefs_path[64];
-	char	btf_path[256];
-	/* Added with `quark btf`: */
-	int	sched_tp;	/* sched_process_{fork,exec,exit} tracepoints */
-	int	task_rename;	/* task_rename tracepoint */
-	int	raw_syscalls;	/* raw_syscalls:sys_exit (btf_trace_sys_exit) */
-	int	privileged;	/* CAP_BPF+CAP_PERFMON, or CAP_SYS_ADMIN */
-	uint8_t	state[PROBE_COUNT];	/* enum probe_state, per facility */
-	char	why[PROBE_COUNT][128];	/* the reason, one line, never "" */
-};
-/*
- * Fills *p; never fails as a whole: each int member says usable (1) or
- * not (0), state[] and why[] say more.  Probing loads trivial programs
- * (never attached) and, when tracefs is not mounted, mounts it in a
- * child's private mount namespace: nothing is left behind.
- */
-int	probe_kernel(struct quark_probe *);
-/* The same with a kernel BTF already loaded (NULL: load it). */
-int	probe_kernel_btf(struct quark_probe *, const struct btf *);
-const char *probe_name(int);		/* enum probe_facility -> "ringbuf" */
-const char *probe_state_name(int);	/* enum probe_state -> "absent" */
-
-/* What `quark watch` would do with what probe_kernel() found. */
-enum probe_feature {
-	FEAT_CREDS,		/* credential changes: setuid & co. */
-	FEAT_COMM,		/* comm changes: task_rename */
-	FEAT_FENTRY,		/* fentry/fexit extras */
-	FEAT_KPROBE,		/* kprobe extras */
-	FEAT_COUNT
-};
-
-struct probe_verdict {
-	const char	*backend;	/* "ebpf", "netlink" or "none" */
-	const char	*hooks;		/* "tp_btf", "raw_tp", or NULL */
-	const char	*mode;		/* "tracepoint-only", ... or NULL */
-	char		 why[256];	/* why this backend (or none) */
-	int		 on[FEAT_COUNT];
-	char		 feat_why[FEAT_COUNT][160];
-};
-void	probe_verdict(const struct quark_probe *, struct probe_verdict *);
-const char *probe_feature_name(int);	/* enum probe_feature -> name */
-
-/*
- * btfinfo.c, btfmember.c: BTF files and the kernel members quark reads.
- * Errors: NULL or -1, errno set, and a reason for users in err[errlen].
- */
-enum btfinfo_kind {
-	BTFINFO_FIELD,		/* a member of a struct or union */
-	BTFINFO_TYPE,		/* a type's existence or size */
-	BTFINFO_ENUMVAL,	/* an enumerator */
-};
-
-#define BTFINFO_F_BPF		(1U << 0)	/* a CO-RE relocation says so */
-#define BTFINFO_F_REQUIRED	(1U << 1)	/* btfmember.c's required list */
-
-/* One thing the BPF side reads from the kernel. */
-struct btfinfo_want {
-	int		kind;		/* enum btfinfo_kind */
-	int		type_kind;	/* BTF_KIND_* of the root type */
-	unsigned	flags;		/* BTFINFO_F_* */
-	char		type[64];	/* root type, ___flavor stripped */
-	char		member[128];	/* FIELD: a.b path, ENUMVAL: name */
-};
-
-/* What the kernel's BTF says about it. */
-struct btfinfo_found {
-	int		present;
-	char		matched[128];	/* the path as the kernel names it */
-	uint32_t	bit_offset;	/* FIELD: bits from the root start */
-	uint32_t	bitfield;	/* FIELD: width in bits, 0 if not one */
-	uint32_t	size;		/* FIELD: member bytes; TYPE: type bytes */
-	int64_t		value;		/* ENUMVAL */
-};
-
-void	 btfinfo_err(char *, size_t, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
-/* Raw BTF, or an ELF file with a .BTF section. */
-struct btf *btfinfo_load(const char *path, char *err, size_t errlen);
-struct btf *btfinfo_load_mem(const void *, size_t, char *err, size_t errlen);
-/* Section `name` of an ELF image: 1 found, 0 absent, -1 not ELF. */
-int	 btfinfo_elf_section(const void *, size_t, const char *name,
-	    const void **data, size_t *size);
-/*
- * The CO-RE relocations of a BPF object (ELF image), as a sorted list
- * without duplicates; *out is malloc'd, caller frees.
- */
-int	 btfinfo_relocs(const void *elf, size_t, struct btfinfo_want **out,
-	    size_t *n, char *err, size_t errlen);
-/* The relocations of the embedded BPF object + the required list. */
-int	 btfinfo_wanted(struct btfinfo_want **out, size_t *n, char *err,
-	    size_t errlen);
-/* Look one up in a kernel's BTF.  0, or -1 if the want is malformed. */
-int	 btfinfo_find(const struct btf *, const struct btfinfo_want *,
-	    struct btfinfo_found *);
-
 /* Backends: one ops table each, chosen in queue.c. */
 struct quark_backend_stats {
 	uint64_t	lost;		/* raw events the kernel side dropped */
@@ -255,6 +125,13 @@ struct quark_backend_ops {
 };
 
 extern const struct quark_backend_ops quark_backend_ebpf;	/* ebpf.c */
+/*
+ * ebpf.c: load quark's BPF object once, attach nothing, unload it (for
+ * probe.c's PROBE_BPF_OBJECT).  0, or -1 and errno (EOPNOTSUPP: the
+ * kernel refuses the programs though we are privileged); why gets a line
+ * for users either way (the verifier's last word when it refused).
+ */
+int	ebpf_object_check(char *why, size_t len);
 extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
 extern const struct quark_backend_ops quark_backend_netlink;	/* netlink.c */
 

@@ -41,6 +41,12 @@ struct quark_queue {
 	struct quark_stats		 stats;
 };
 
+static void
+auto_probe_default(struct quark_probe *p)
+{
+	probe_kernel_ladder(p);
+}
+
 /* AUTO is not a backend but the policy below. */
 static const struct quark_backend_ops *const backends[] = {
 	[QUARK_BACKEND_AUTO] = NULL,
@@ -50,27 +56,31 @@ static const struct quark_backend_ops *const backends[] = {
 };
 
 /*
- * AUTO tries these in order.  A failure that means "not allowed" ends the
- * walk: falling back would hide that the user needs root (and the proc
- * connector needs root too).  Any other failure means the kernel cannot
- * do it (no BTF, BPF refused, too old), and the next backend is tried.
- * When all fail, the errno reported is the "not allowed" one that ended
- * the walk, else the first backend's.
+ * AUTO walks the backend ladder of verdict.c (probe_ladder(): eBPF, then
+ * the proc connector), the same walk that writes `quark btf`'s verdict: a
+ * rung the probe says cannot work is passed over without opening it, a
+ * "not allowed" ends the walk (falling back would hide that root is
+ * needed, and the proc connector needs root too), and any other failure
+ * to open goes on to the next rung.  When all fail, the errno reported is
+ * the "not allowed" one that ended the walk, else the first rung's.
+ *
+ * Tests replace the probe (auto_probe) and each rung's ops (auto_ops[]).
  */
-static const struct quark_backend_ops *const auto_default[] = {
-	&quark_backend_ebpf,
-	&quark_backend_netlink,
-};
-static const int auto_final_errno[] = { EPERM, EACCES };
-
-static const struct quark_backend_ops *const *auto_order = auto_default;
-static size_t auto_n = nitems(auto_default);
+static void	(*auto_probe)(struct quark_probe *) = auto_probe_default;
+static const struct quark_backend_ops *const *auto_ops;
+static size_t	auto_nops;
 
 void
-queue_set_auto(const struct quark_backend_ops *const *order, size_t n)
+queue_set_auto(const struct quark_backend_ops *const *ops, size_t n)
 {
-	auto_order = order != NULL ? order : auto_default;
-	auto_n = order != NULL ? n : nitems(auto_default);
+	auto_ops = ops;
+	auto_nops = ops != NULL ? n : 0;
+}
+
+void
+queue_set_probe(void (*probe)(struct quark_probe *))
+{
+	auto_probe = probe != NULL ? probe : auto_probe_default;
 }
 
 void
@@ -171,38 +181,52 @@ backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops)
 	return (0);
 }
 
+/* One rung of AUTO's walk: its backend's ops (or the test's). */
 static int
-final_errno(int e)
+auto_try(void *arg, size_t rung, int backend)
 {
-	size_t	i;
+	struct quark_queue	*qq = arg;
 
-	for (i = 0; i < nitems(auto_final_errno); i++)
-		if (auto_final_errno[i] == e)
-			return (1);
-	return (0);
+	if (auto_ops != NULL) {
+		if (rung >= auto_nops) {
+			errno = ENOSYS;
+			return (-1);
+		}
+		return (backend_try(qq, auto_ops[rung]));
+	}
+	if (backend <= QUARK_BACKEND_AUTO || (size_t)backend >= nitems(backends) ||
+	    backends[backend] == NULL) {
+		errno = ENOSYS;
+		return (-1);
+	}
+	return (backend_try(qq, backends[backend]));
 }
 
-/* Opens backend id, or for AUTO the first of auto_order that opens. */
+/*
+ * Opens backend id, or for AUTO the first rung of the ladder that opens;
+ * why AUTO passed over the first rung goes to stats.fallback.
+ */
 static int
 backend_open(struct quark_queue *qq, int id)
 {
-	size_t	i;
-	int	first = ENOSYS;	/* no backend to try */
+	struct quark_probe	*p;
+	struct probe_choice	 c;
+	int			 r;
 
 	if (id != QUARK_BACKEND_AUTO)
 		return (backend_try(qq, backends[id]));
-	for (i = 0; i < auto_n; i++) {
-		if (backend_try(qq, auto_order[i]) == 0)
-			return (0);
-		if (i == 0)
-			first = errno;
-		if (final_errno(errno)) {
-			first = errno;
-			break;
-		}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return (-1);
+	auto_probe(p);
+	r = probe_ladder(p, auto_try, qq, &c);
+	free(p);
+	if (r == -1) {
+		errno = c.err;
+		return (-1);
 	}
-	errno = first;
-	return (-1);
+	if (c.rung > 0)
+		strlcpy(qq->stats.fallback, c.why, sizeof(qq->stats.fallback));
+	return (0);
 }
 
 struct quark_queue *

@@ -1,15 +1,21 @@
 /*
- * verdict.c - what `quark watch` would do with what probe_kernel() found.
+ * verdict.c - the backend ladder, and what `quark watch` would do with
+ * what probe.c found.
  *
- * Policy as data: the facilities the eBPF backend cannot do without,
- * and for each optional feature the facilities that can carry it.  The
- * eBPF loader can read the same tables (probe_verdict()), so the report
- * and what is loaded need not disagree.
+ * Policy as data: the ladder (which backends, in which order, and what
+ * each needs), the facilities the eBPF backend cannot do without, and
+ * for each optional feature the facilities that can carry it.  One
+ * function, probe_ladder(), walks the ladder for watch's AUTO choice
+ * (lib/queue.c, opening each rung) and for `quark btf`'s verdict (taking
+ * the probe's word), so the two cannot disagree while the probe tells
+ * the truth; PROBE_BPF_OBJECT (quark's object loaded once) makes it tell
+ * the truth about what the kernel lets the real programs do.
  *
- * When eBPF cannot work for a reason other than privilege, `quark watch`
- * falls back to the netlink proc connector (lib/queue.c): the verdict
- * says "netlink" when the connector probed usable.
+ * When eBPF cannot work for a reason other than privilege, watch falls
+ * back to the netlink proc connector: the verdict says "netlink" when the
+ * connector probed usable.  A kprobe backend is one more row.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,33 +62,142 @@ probe_feature_name(int f)
 	return (f >= 0 && f < FEAT_COUNT ? features[f].name : "?");
 }
 
+enum { RUNG_OK, RUNG_NEXT, RUNG_STOP };
+
+/* eBPF: privileges, the needs above, a hook type, and the object loads. */
 static int
-backend(const struct quark_probe *p, struct probe_verdict *v)
+ebpf_usable(const struct quark_probe *p, char *why, size_t len, int *err)
 {
 	size_t	i;
 
 	if (!p->privileged) {
-		snprintf(v->why, sizeof(v->why), "loading BPF needs root "
+		snprintf(why, len, "loading BPF needs root "
 		    "(CAP_BPF and CAP_PERFMON); try sudo");
-		return (0);
+		*err = EPERM;
+		return (RUNG_STOP);
 	}
 	for (i = 0; i < nitems(ebpf_needs); i++) {
 		if (p->state[ebpf_needs[i].f] != PROBE_OK) {
-			snprintf(v->why, sizeof(v->why), "needs %s: %s",
+			snprintf(why, len, "needs %s: %s",
 			    ebpf_needs[i].what, p->why[ebpf_needs[i].f]);
-			return (0);
+			*err = ebpf_needs[i].f == PROBE_BTF ? ENOENT : ENOSYS;
+			return (RUNG_NEXT);
 		}
 	}
-	if (p->state[PROBE_TP_BTF] == PROBE_OK)
-		v->hooks = "tp_btf";
-	else if (p->state[PROBE_RAW_TP] == PROBE_OK)
-		v->hooks = "raw_tp";
-	else {
-		snprintf(v->why, sizeof(v->why), "needs tp_btf or raw "
-		    "tracepoint programs: %s", p->why[PROBE_RAW_TP]);
+	if (p->state[PROBE_TP_BTF] != PROBE_OK &&
+	    p->state[PROBE_RAW_TP] != PROBE_OK) {
+		snprintf(why, len, "needs tp_btf or raw tracepoint programs: "
+		    "%s", p->why[PROBE_RAW_TP]);
+		*err = ENOSYS;
+		return (RUNG_NEXT);
+	}
+	/* Unknown: not probed (AUTO), the backend's own load will tell. */
+	if (p->state[PROBE_BPF_OBJECT] != PROBE_OK &&
+	    p->state[PROBE_BPF_OBJECT] != PROBE_UNKNOWN) {
+		snprintf(why, len, "the kernel refuses quark's BPF programs: "
+		    "%s", p->why[PROBE_BPF_OBJECT]);
+		*err = EOPNOTSUPP;
+		return (RUNG_NEXT);
+	}
+	snprintf(why, len, "BTF, bpf(2), ring buffer and sched tracepoints "
+	    "available; attaching with %s", p->state[PROBE_TP_BTF] ==
+	    PROBE_OK ? "tp_btf" : "raw_tp");
+	return (RUNG_OK);
+}
+
+static int
+netlink_usable(const struct quark_probe *p, char *why, size_t len, int *err)
+{
+	if (p->state[PROBE_PROC_CONNECTOR] == PROBE_OK) {
+		snprintf(why, len, "the proc connector is usable");
+		return (RUNG_OK);
+	}
+	snprintf(why, len, "%s", p->why[PROBE_PROC_CONNECTOR]);
+	*err = p->state[PROBE_PROC_CONNECTOR] == PROBE_ABSENT ?
+	    EPROTONOSUPPORT : EPERM;
+	return (RUNG_NEXT);
+}
+
+/*
+ * The ladder, first choice first.  `label` names the rung in the reasons
+ * ("eBPF unusable (...); falling back to the proc connector").
+ */
+static const struct rung {
+	int		 backend;	/* enum quark_backend_id */
+	const char	*name;
+	const char	*label;
+	int		(*usable)(const struct quark_probe *, char *, size_t,
+			    int *);
+} ladder[] = {
+	{ QUARK_BACKEND_EBPF,	 "ebpf",	"eBPF",	ebpf_usable },
+	{ QUARK_BACKEND_NETLINK, "netlink",	"the proc connector",
+	  netlink_usable },
+};
+
+size_t
+probe_ladder_len(void)
+{
+	return (nitems(ladder));
+}
+
+int
+probe_ladder_backend(size_t rung)
+{
+	return (rung < nitems(ladder) ? ladder[rung].backend : -1);
+}
+
+int
+probe_ladder(const struct quark_probe *p,
+    int (*try)(void *, size_t, int), void *arg, struct probe_choice *c)
+{
+	char	why[PROBE_LADDER_MAX][192], first_why[192];
+	size_t	i, k, off;
+	int	r, err, first_err = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->backend = -1;
+	c->name = "none";
+	first_why[0] = '\0';
+	for (i = 0; i < nitems(ladder) && i < PROBE_LADDER_MAX; i++) {
+		err = 0;
+		r = ladder[i].usable(p, why[i], sizeof(why[i]), &err);
+		if (r == RUNG_OK && try != NULL &&
+		    try(arg, i, ladder[i].backend) == -1) {
+			err = errno;
+			snprintf(why[i], sizeof(why[i]), "%s", strerror(err));
+			r = err == EPERM || err == EACCES ? RUNG_STOP :
+			    RUNG_NEXT;
+		}
+		if (i == 0) {
+			first_err = err;
+			snprintf(first_why, sizeof(first_why), "%s", why[0]);
+		}
+		if (r == RUNG_STOP) {
+			c->err = err;
+			snprintf(c->why, sizeof(c->why), "%s", why[i]);
+			return (-1);
+		}
+		if (r == RUNG_NEXT)
+			continue;
+		c->backend = ladder[i].backend;
+		c->name = ladder[i].name;
+		c->rung = i;
+		if (i == 0) {
+			snprintf(c->why, sizeof(c->why), "%s", why[0]);
+			return (0);
+		}
+		for (k = 0, off = 0; k < i && off < sizeof(c->why); k++)
+			off += (size_t)snprintf(c->why + off,
+			    sizeof(c->why) - off, "%s unusable (%.180s); ",
+			    ladder[k].label, why[k]);
+		if (off < sizeof(c->why))
+			snprintf(c->why + off, sizeof(c->why) - off,
+			    "falling back to %s", ladder[i].label);
 		return (0);
 	}
-	return (1);
+	c->err = first_err != 0 ? first_err : ENOSYS;
+	snprintf(c->why, sizeof(c->why), "%s", first_why);
+	return (-1);
 }
 
 /* What the proc connector carries, per feature; NULL: not with it. */
@@ -92,15 +207,10 @@ static const char *const netlink_features[FEAT_COUNT] = {
 };
 
 static void
-netlink_verdict(const struct quark_probe *p, struct probe_verdict *v)
+netlink_verdict(struct probe_verdict *v)
 {
-	char	ebpf_why[sizeof(v->why)];
 	int	i;
 
-	strlcpy(ebpf_why, v->why, sizeof(ebpf_why));
-	v->backend = "netlink";
-	snprintf(v->why, sizeof(v->why), "eBPF unusable (%.180s); falling "
-	    "back to the proc connector", ebpf_why);
 	for (i = 0; i < FEAT_COUNT; i++) {
 		v->on[i] = netlink_features[i] != NULL;
 		snprintf(v->feat_why[i], sizeof(v->feat_why[i]), "%s",
@@ -109,28 +219,12 @@ netlink_verdict(const struct quark_probe *p, struct probe_verdict *v)
 	}
 }
 
-void
-probe_verdict(const struct quark_probe *p, struct probe_verdict *v)
+static void
+ebpf_verdict(const struct quark_probe *p, struct probe_verdict *v)
 {
 	int	i, f;
 
-	memset(v, 0, sizeof(*v));
-	v->backend = "none";
-	if (!backend(p, v)) {
-		/* Not root: no fallback either (lib/queue.c's AUTO policy). */
-		if (p->privileged &&
-		    p->state[PROBE_PROC_CONNECTOR] == PROBE_OK) {
-			netlink_verdict(p, v);
-			return;
-		}
-		for (i = 0; i < FEAT_COUNT; i++)
-			snprintf(v->feat_why[i], sizeof(v->feat_why[i]),
-			    "no capture backend");
-		return;
-	}
-	v->backend = "ebpf";
-	snprintf(v->why, sizeof(v->why), "BTF, bpf(2), ring buffer and "
-	    "sched tracepoints available; attaching with %s", v->hooks);
+	v->hooks = p->state[PROBE_TP_BTF] == PROBE_OK ? "tp_btf" : "raw_tp";
 	for (i = 0; i < FEAT_COUNT; i++) {
 		f = features[i].by;
 		if (p->state[f] != PROBE_OK)
@@ -151,12 +245,33 @@ probe_verdict(const struct quark_probe *p, struct probe_verdict *v)
 			    " (quark watch mounts tracefs)" : "");
 		}
 	}
-	if (v->on[FEAT_FENTRY] && v->on[FEAT_KPROBE])
-		v->mode = "tracepoints+fentry+kprobe";
-	else if (v->on[FEAT_FENTRY])
-		v->mode = "tracepoints+fentry";
-	else if (v->on[FEAT_KPROBE])
-		v->mode = "tracepoints+kprobe";
-	else
-		v->mode = "tracepoint-only";
+	/* What watch loads: tracepoint programs, never fentry or kprobes. */
+	v->mode = "tracepoint-only";
+}
+
+void
+probe_verdict(const struct quark_probe *p, struct probe_verdict *v)
+{
+	struct probe_choice	c;
+	int			i;
+
+	memset(v, 0, sizeof(*v));
+	v->backend = "none";
+	if (probe_ladder(p, NULL, NULL, &c) == -1) {
+		snprintf(v->why, sizeof(v->why), "%s", c.why);
+		for (i = 0; i < FEAT_COUNT; i++)
+			snprintf(v->feat_why[i], sizeof(v->feat_why[i]),
+			    "no capture backend");
+		return;
+	}
+	v->backend = c.name;
+	snprintf(v->why, sizeof(v->why), "%s", c.why);
+	switch (c.backend) {
+	case QUARK_BACKEND_EBPF:
+		ebpf_verdict(p, v);
+		break;
+	case QUARK_BACKEND_NETLINK:
+		netlink_verdict(v);
+		break;
+	}
 }

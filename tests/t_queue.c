@@ -122,6 +122,131 @@ static const struct quark_backend_ops auto_second = {
 	"second", auto_open1, auto_poll, auto_fd, auto_stats, auto_close
 };
 
+/* A kernel where everything works; cases change one facility. */
+static struct quark_probe	probe_case;
+
+static void
+probe_all_ok(struct quark_probe *p)
+{
+	int	i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < PROBE_COUNT; i++) {
+		p->state[i] = PROBE_OK;
+		snprintf(p->why[i], sizeof(p->why[i]), "why %d", i);
+	}
+	p->privileged = 1;
+}
+
+static void
+probe_injected(struct quark_probe *p)
+{
+	*p = probe_case;
+}
+
+/*
+ * `quark btf`'s verdict and watch's AUTO choice, under injected probe
+ * failures: the same backend, and AUTO's fallback reason is the
+ * verdict's.  The backends open whenever they are tried: the probe alone
+ * decides.  Then a backend that fails although the probe let it through:
+ * AUTO falls back and says why.
+ */
+static void
+test_auto_verdict(void)
+{
+	static const struct quark_backend_ops *const order[] = {
+		&auto_first, &auto_second
+	};
+	static const struct {
+		const char	*name;
+		int		 priv, f1, s1, f2, s2;
+		const char	*want;		/* the verdict's backend */
+	} c[] = {
+		{ "everything works", 1, -1, 0, -1, 0, "ebpf" },
+		{ "not root", 0, -1, 0, -1, 0, "none" },
+		{ "no BTF", 1, PROBE_BTF, PROBE_ABSENT, -1, 0, "netlink" },
+		{ "no ring buffer", 1, PROBE_RINGBUF, PROBE_ABSENT, -1, 0,
+		  "netlink" },
+		{ "no sched tracepoints", 1, PROBE_SCHED_TP, PROBE_ABSENT,
+		  -1, 0, "netlink" },
+		{ "no hook programs", 1, PROBE_TP_BTF, PROBE_ABSENT,
+		  PROBE_RAW_TP, PROBE_UNUSABLE, "netlink" },
+		{ "raw_tp only", 1, PROBE_TP_BTF, PROBE_UNUSABLE, -1, 0,
+		  "ebpf" },
+		{ "lockdown: the object is refused", 1, PROBE_BPF_OBJECT,
+		  PROBE_UNUSABLE, -1, 0, "netlink" },
+		{ "object not probed", 1, PROBE_BPF_OBJECT, PROBE_UNKNOWN,
+		  -1, 0, "ebpf" },
+		{ "no BTF, no connector", 1, PROBE_BTF, PROBE_ABSENT,
+		  PROBE_PROC_CONNECTOR, PROBE_ABSENT, "none" },
+		{ "refused object, refused connector", 1, PROBE_BPF_OBJECT,
+		  PROBE_UNUSABLE, PROBE_PROC_CONNECTOR, PROBE_UNUSABLE,
+		  "none" },
+	};
+	struct quark_queue_attr	 a;
+	struct quark_queue	*qq;
+	struct quark_stats	 st;
+	struct probe_verdict	 v;
+	const char		*got;
+	size_t			 i;
+
+	queue_set_auto(order, nitems(order));
+	queue_set_probe(probe_injected);
+	for (i = 0; i < nitems(c); i++) {
+		T_CASE(c[i].name);
+		probe_all_ok(&probe_case);
+		probe_case.privileged = c[i].priv;
+		if (c[i].f1 != -1)
+			probe_case.state[c[i].f1] = c[i].s1;
+		if (c[i].f2 != -1)
+			probe_case.state[c[i].f2] = c[i].s2;
+		probe_verdict(&probe_case, &v);
+		T_EQ_STR(v.backend, c[i].want);
+		quark_queue_default_attr(&a);
+		a.flags = QQ_NO_SCRAPE;
+		auto_errno[0] = auto_errno[1] = 0;
+		auto_tried[0] = auto_tried[1] = 0;
+		qq = quark_queue_open(&a);
+		got = "none";
+		if (qq != NULL) {
+			quark_queue_stats(qq, &st);
+			got = strcmp(st.backend, "first") == 0 ? "ebpf" :
+			    strcmp(st.backend, "second") == 0 ? "netlink" : "?";
+		}
+		T_EQ_STR(got, v.backend);
+		/* A rung the probe rules out is never opened. */
+		T_EQ_INT(auto_tried[0], strcmp(v.backend, "ebpf") == 0);
+		if (qq != NULL && strcmp(got, "netlink") == 0)
+			T_EQ_STR(st.fallback, v.why);
+		if (qq != NULL && strcmp(got, "ebpf") == 0)
+			T_EQ_STR(st.fallback, "");
+		if (qq == NULL && !c[i].priv)
+			T_EQ_INT(errno, EPERM);
+		quark_queue_close(qq);
+	}
+
+	T_CASE("the probe lets eBPF through, its open fails: fall back, say why");
+	probe_all_ok(&probe_case);
+	auto_errno[0] = EOPNOTSUPP;
+	auto_errno[1] = 0;
+	auto_tried[0] = auto_tried[1] = 0;
+	quark_queue_default_attr(&a);
+	a.flags = QQ_NO_SCRAPE;
+	qq = quark_queue_open(&a);
+	if (T_CHECK(qq != NULL)) {
+		quark_queue_stats(qq, &st);
+		T_EQ_STR(st.backend, "second");
+		T_CHECK(strstr(st.fallback, "eBPF unusable") != NULL);
+		T_CHECK(strstr(st.fallback, strerror(EOPNOTSUPP)) != NULL);
+		T_CHECK(strstr(st.fallback, "falling back to the proc "
+		    "connector") != NULL);
+	}
+	quark_queue_close(qq);
+	auto_errno[0] = 0;
+	queue_set_auto(NULL, 0);
+	queue_set_probe(NULL);
+}
+
 /*
  * AUTO: the next backend is tried unless the failure means "not allowed"
  * (EPERM, EACCES); stats name the one in use.
@@ -154,6 +279,7 @@ test_auto(void)
 	size_t			 i;
 
 	queue_set_auto(order, nitems(order));
+	queue_set_probe(probe_all_ok);
 	for (i = 0; i < nitems(c); i++) {
 		T_CASE(c[i].name);
 		quark_queue_default_attr(&a);
@@ -178,6 +304,7 @@ test_auto(void)
 		quark_queue_close(qq);
 	}
 	queue_set_auto(NULL, 0);
+	queue_set_probe(NULL);
 	T_CASE("an explicit backend is never replaced");
 	quark_queue_default_attr(&a);
 	a.flags = QQ_NO_SCRAPE;
@@ -368,6 +495,7 @@ main(void)
 	test_default_attr();
 	test_open_errors();
 	test_auto();
+	test_auto_verdict();
 	test_lost_records();
 	test_stats();
 	test_close_held();
