@@ -206,6 +206,7 @@ replay(const struct raw_event *v, size_t n, const struct output *out,
     int fd, uint64_t *ns, uint64_t *nev, uint64_t *bytes)
 {
 	struct quark_queue_attr		 attr;
+	struct queue_test		 t = { NULL, v, n };
 	struct quark_queue		*qq;
 	const struct quark_event	*ev;
 	uint64_t			 t0;
@@ -214,9 +215,7 @@ replay(const struct raw_event *v, size_t n, const struct output *out,
 	quark_queue_default_attr(&attr);
 	attr.backend = QUARK_BACKEND_FAKE;
 	attr.flags = QQ_NO_SCRAPE | QQ_ENV;
-	attr.fake = v;
-	attr.nfake = n;
-	if ((qq = quark_queue_open(&attr)) == NULL) {
+	if ((qq = queue_open_test(&attr, &t)) == NULL) {
 		perror("quark_queue_open");
 		return (-1);
 	}

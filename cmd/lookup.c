@@ -1,7 +1,8 @@
 /*
  * lookup.c - `quark lookup [--ancestors] [--env] PID ...`: one record (in
- * the output format, NDJSON by default) per pid, read from /proc; with --ancestors each is followed by its
- * parent, grandparent, ... up to pid 1 (or the top of its pid namespace).
+ * the output format, NDJSON by default) per pid, read from /proc; with
+ * --ancestors each is followed by its parent, grandparent, ... up to pid 1
+ * (or the top of its pid namespace).
  *
  * Every pid is parsed before anything is printed, so a usage error never
  * leaves half an output.  A pid that does not exist is reported and makes

@@ -21,7 +21,7 @@ struct nl_event {
 	uint32_t	real;		/* UID/GID: ruid or rgid */
 	uint32_t	eff;		/* UID/GID: euid or egid */
 	uint32_t	status;		/* EXIT: wait(2) status (task->exit_code) */
-	uint32_t	exit_signal;	/* EXIT: signal sent to the parent */
+	uint32_t	parent_signal;	/* EXIT: to the parent (SIGCHLD) */
 	uint32_t	err;		/* NONE (an ack): the error, 0 if none */
 	uint32_t	ack;		/* NONE: the cn_msg ack number */
 	char		comm[QUARK_COMM_LEN];	/* COMM: the new name */

@@ -93,7 +93,7 @@ nl_fill(struct nl_event *ev, const unsigned char *d, size_t len)
 		break;
 	case PROC_EVENT_EXIT:
 		ev->status = word(d, len, 2);
-		ev->exit_signal = word(d, len, 3);
+		ev->parent_signal = word(d, len, 3);
 		ev->parent_pid = (pid_t)word(d, len, 4);
 		ev->parent_tgid = (pid_t)word(d, len, 5);
 		break;

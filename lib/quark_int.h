@@ -4,7 +4,7 @@
  * Stage per file:
  *   ebpf.c      eBPF backend: load, attach, consume the ring, lost counters
  *   decode.c    wire record -> raw_event, bounds-checked (only reader of wire.h)
- *   fake.c      fake backend replaying attr->fake (tests, bench)
+ *   fake.c      fake backend replaying a script (tests, bench)
  *   netlink.c   proc connector backend, the fallback: the socket
  *   netlink_decode.c  proc connector message -> raw event (see netlink.h)
  *   enrich.c    /proc enrichment of thin raw events (netlink)
@@ -135,6 +135,24 @@ int	ebpf_object_check(char *why, size_t len);
 extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
 extern const struct quark_backend_ops quark_backend_netlink;	/* netlink.c */
 
+/*
+ * queue.c: the test entry point.  quark_queue_open() with what the public
+ * attributes do not carry: a replacement aggregation table, and the fake
+ * backend's script (QUARK_BACKEND_FAKE, which quark_queue_open() refuses
+ * with EINVAL: it is no backend for users).  t may be NULL.  The script
+ * must outlive the queue.
+ */
+#define QUARK_BACKEND_FAKE	2
+struct queue_test {
+	const struct quark_agg_rules	*agg;	/* NULL: the default table */
+	const struct raw_event		*fake;	/* raw events, arrival order */
+	size_t				 nfake;
+};
+struct quark_queue *queue_open_test(const struct quark_queue_attr *,
+	    const struct queue_test *t);
+/* The test attributes the queue was opened with (zeroes if none). */
+const struct queue_test *queue_test_of(const struct quark_queue *);
+
 /* queue.c: backends hand every raw event (ownership included) here. */
 void	queue_submit(struct quark_queue *, struct raw_event *);
 
@@ -143,8 +161,9 @@ void	queue_submit(struct quark_queue *, struct raw_event *);
  * raw event of kind b join a record holding one of kind a that precedes it
  * in time (so merge[b][a] is asked for the ones that follow it); NULL means
  * "never".  A merge function returns 0 when it took the event, -1 when it
- * declines (the event then starts a record of its own).  attr->agg may
- * point to a replacement table; agg_append() is the default merge.
+ * declines (the event then starts a record of its own).  A test may
+ * open a queue with a replacement table (struct queue_test);
+ * agg_append() is the default merge.
  */
 struct qrecord;
 typedef int (*quark_agg_fn)(struct qrecord *, struct raw_event *);

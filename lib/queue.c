@@ -39,6 +39,7 @@ struct quark_queue {
 	int				 reconcile_now;
 	int				 stopped;	/* 1 stopping, 2 drained */
 	struct quark_stats		 stats;
+	struct queue_test		 test;	/* queue_open_test() */
 };
 
 static void
@@ -232,6 +233,23 @@ backend_open(struct quark_queue *qq, int id)
 struct quark_queue *
 quark_queue_open(const struct quark_queue_attr *attr)
 {
+	if (attr != NULL && attr->backend == QUARK_BACKEND_FAKE) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	return (queue_open_test(attr, NULL));
+}
+
+const struct queue_test *
+queue_test_of(const struct quark_queue *qq)
+{
+	return (&qq->test);
+}
+
+struct quark_queue *
+queue_open_test(const struct quark_queue_attr *attr,
+    const struct queue_test *t)
+{
 	struct quark_queue	*qq;
 	struct quark_queue_attr	 def;
 	int			 saved;
@@ -240,14 +258,17 @@ quark_queue_open(const struct quark_queue_attr *attr)
 		quark_queue_default_attr(&def);
 		attr = &def;
 	}
-	if (!attr_valid(attr)) {
+	if (!attr_valid(attr) || (t != NULL && t->nfake > 0 &&
+	    t->fake == NULL)) {
 		errno = EINVAL;
 		return (NULL);
 	}
 	if ((qq = calloc(1, sizeof(*qq))) == NULL)
 		return (NULL);
 	qq->attr = *attr;
-	qq->rules = attr->agg != NULL ? attr->agg : &quark_agg_default;
+	if (t != NULL)
+		qq->test = *t;
+	qq->rules = qq->test.agg != NULL ? qq->test.agg : &quark_agg_default;
 	qq->now = quark_boot_now;
 	qq->reader = quark_process_read;
 	qq->budget = QUEUE_POLL_BUDGET;

@@ -1,6 +1,7 @@
 /*
  * scrape.c - the /proc reader shared by start-up seeding, reconcile,
- * `quark snapshot` and `quark lookup`.
+ * `quark snapshot`, `quark lookup` and the enrichment of thin events
+ * (enrich.c, through scrape_read_files()).
  *
  * Every file of a process is opened with openat(2) relative to one
  * directory fd on /proc/PID.  That fd pins the process's struct pid: if the

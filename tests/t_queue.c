@@ -28,7 +28,6 @@ test_default_attr(void)
 	T_EQ_INT(a.reconcile_ns, 30 * NS_PER_SEC);
 	T_EQ_INT(a.ring_bytes, 8 << 20);
 	T_EQ_INT(a.argv_cap, 32 << 10);
-	T_CHECK(a.agg == NULL && a.fake == NULL && a.nfake == 0);
 }
 
 static void
@@ -46,17 +45,22 @@ test_open_errors(void)
 	a.backend = QUARK_BACKEND_FAKE;
 	a.max_length = 0;
 	errno = 0;
-	T_CHECK(quark_queue_open(&a) == NULL);
+	T_CHECK(queue_open_test(&a, NULL) == NULL);
 	T_EQ_INT(errno, EINVAL);
 	a.max_length = 10;
 	a.hold_min_ns = a.hold_max_ns + 1;
 	errno = 0;
-	T_CHECK(quark_queue_open(&a) == NULL);
+	T_CHECK(queue_open_test(&a, NULL) == NULL);
 	T_EQ_INT(errno, EINVAL);
 	quark_queue_default_attr(&a);
 	a.flags = QQ_NO_SCRAPE;
 	a.backend = QUARK_BACKEND_FAKE;
-	a.nfake = 3;		/* and no events */
+	errno = 0;
+	/* and no events */
+	T_CHECK(queue_open_test(&a, &(struct queue_test){ NULL, NULL, 3 }) ==
+	    NULL);
+	T_EQ_INT(errno, EINVAL);
+	T_CASE("the fake backend is not the public API's");
 	errno = 0;
 	T_CHECK(quark_queue_open(&a) == NULL);
 	T_EQ_INT(errno, EINVAL);
@@ -309,7 +313,7 @@ test_auto(void)
 	quark_queue_default_attr(&a);
 	a.flags = QQ_NO_SCRAPE;
 	a.backend = QUARK_BACKEND_FAKE;
-	T_CHECK((qq = quark_queue_open(&a)) != NULL);
+	T_CHECK((qq = queue_open_test(&a, NULL)) != NULL);
 	quark_queue_stats(qq, &st);
 	T_EQ_STR(st.backend, "fake");
 	quark_queue_close(qq);
@@ -422,7 +426,7 @@ test_seed(void)
 	T_CASE("seeded from /proc");
 	quark_queue_default_attr(&attr);
 	attr.backend = QUARK_BACKEND_FAKE;
-	qq = quark_queue_open(&attr);
+	qq = queue_open_test(&attr, NULL);
 	T_CHECK(qq != NULL);
 	if (qq == NULL)
 		return;
@@ -441,7 +445,7 @@ test_seed(void)
 	T_CASE("seeding failure fails open");
 	scrape_set_proc_root("/nonexistent/proc");
 	errno = 0;
-	qq = quark_queue_open(&attr);
+	qq = queue_open_test(&attr, NULL);
 	T_CHECK(qq == NULL);
 	T_EQ_INT(errno, ENOENT);
 	scrape_set_proc_root(NULL);
