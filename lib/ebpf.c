@@ -284,6 +284,14 @@ ebpf_load(struct ebpf *st, const struct quark_queue_attr *attr,
 		if ((errno == EACCES || errno == EINVAL || errno == E2BIG) &&
 		    caps.privileged)
 			errno = EOPNOTSUPP;
+		/*
+		 * EPERM with the privileges: a policy against bpf(2) (a
+		 * seccomp filter, as container runtimes install, or an LSM).
+		 */
+		if (errno == EPERM && caps.privileged && st->qq != NULL)
+			queue_set_why(st->qq, "bpf(2) refused although "
+			    "privileged (a seccomp filter or a security policy "
+			    "forbids BPF): %s", strerror(errno));
 		return (-1);
 	}
 	return (0);

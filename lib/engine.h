@@ -191,5 +191,10 @@ int	event_fill(struct quark_event *, struct quark_process *scratch,
  */
 void	queue_set_auto(const struct quark_backend_ops *const *, size_t);
 void	queue_set_probe(void (*)(struct quark_probe *));
+/*
+ * queue.c: whether AUTO sees us as root (1) or not (0), for tests; -1
+ * (the default) asks the kernel (CAP_SYS_ADMIN).
+ */
+void	queue_set_root(int);
 
 #endif /* QUARK_ENGINE_H */

@@ -470,6 +470,11 @@ probe_kprobe(struct quark_probe *p, const char *dir)
 {
 	char	path[256];
 
+	/* The kprobe backend creates its probes there (lib/kprobe.c). */
+	if (dir != NULL) {
+		snprintf(path, sizeof(path), "%s/kprobe_events", dir);
+		p->kprobe_events = access(path, F_OK) == 0;
+	}
 	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0) {
 		set(p, PROBE_KPROBE, PROBE_OK, "kprobe PMU in "
 		    "/sys/bus/event_source/devices");
@@ -745,6 +750,7 @@ probe_kernel_ladder(struct quark_probe *p)
 	struct btf		*own;
 
 	own = probe_base(p, &kbtf);
+	probe_tracefs(p);
 	set(p, PROBE_BPF_OBJECT, PROBE_UNKNOWN, "not probed: the eBPF "
 	    "backend's own load tells");
 	btf__free(own);

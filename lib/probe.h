@@ -57,6 +57,7 @@ struct quark_probe {
 	int	tp_btf;		/* BTF-enabled tracepoints */
 	int	fentry;		/* fentry/fexit actually loads */
 	int	kprobe;		/* kprobes (kprobe_events in tracefs, or PMU) */
+	int	kprobe_events;	/* tracefs kprobe_events (the kprobe backend) */
 	int	bpf_lsm;
 	int	perf_tp;	/* perf_event_open on tracepoints */
 	int	proc_connector;	/* netlink proc connector */
@@ -86,9 +87,9 @@ int	probe_kernel(struct quark_probe *);
 /* The same with a kernel BTF already loaded (NULL: load it). */
 int	probe_kernel_btf(struct quark_probe *, const struct btf *);
 /*
- * What the backend ladder needs and nothing else, for watch's AUTO
- * choice: privileges, BTF, bpf(2), ring buffers, the sched hooks, the
- * proc connector.  PROBE_BPF_OBJECT is left PROBE_UNKNOWN: the eBPF
+ * What the backend ladder needs, for watch's AUTO choice: privileges,
+ * BTF, bpf(2), ring buffers, the hook programs and tracepoints, tracefs
+ * and kprobes, the proc connector.  PROBE_BPF_OBJECT is left PROBE_UNKNOWN: the eBPF
  * backend's own load is that probe (no second load).  Facilities not
  * asked are PROBE_UNKNOWN "not probed".
  */
@@ -125,10 +126,10 @@ enum probe_feature {
  * features say what the kernel would allow, watch loads neither.
  */
 struct probe_verdict {
-	const char	*backend;	/* "ebpf", "netlink" or "none" */
+	const char	*backend;	/* "ebpf", "kprobe", "netlink", "none" */
 	const char	*hooks;		/* "tp_btf", "raw_tp", or NULL */
 	const char	*mode;		/* "tracepoint-only", or NULL */
-	char		 why[256];	/* why this backend (or none) */
+	char		 why[384];	/* why this backend (or none) */
 	int		 on[FEAT_COUNT];
 	char		 feat_why[FEAT_COUNT][160];
 };
@@ -136,33 +137,39 @@ void	probe_verdict(const struct quark_probe *, struct probe_verdict *);
 const char *probe_feature_name(int);	/* enum probe_feature -> name */
 
 /*
- * The backend ladder (verdict.c): eBPF, then the proc connector.  One
- * function walks it for both `quark btf`'s verdict and watch's AUTO
- * choice (lib/queue.c).  A rung is skipped when the probe says it cannot
- * work, and the walk stops at one that says "not allowed" (no
- * privileges: falling back would hide that root is needed).  With try
- * non-NULL, each rung the probe lets through is opened with
- * try(arg, rung, backend) (0 opened, -1 and errno): a failure with EPERM
- * or EACCES stops the walk, any other goes on to the next rung.  With try
- * NULL the probe's word is taken (the verdict).
+ * The backend ladder (verdict.c): eBPF, then kprobes without BPF, then
+ * the proc connector.  One function walks it for both `quark btf`'s
+ * verdict and watch's AUTO choice (lib/queue.c).  A rung is skipped when
+ * the probe says it cannot work, and the walk stops at one that says "not
+ * allowed" (no privileges: falling back would hide that root is needed).
+ * With try non-NULL, each rung the probe lets through is opened with
+ * try(arg, rung, backend, note, notelen): 0 opened, or -1 with errno and
+ * a line for users in note ("ebpf: ...").  A failure with EPERM or EACCES
+ * stops the walk unless we hold CAP_SYS_ADMIN (as root it is a policy
+ * against that one interface, such as a seccomp filter on bpf(2)); any
+ * other goes on to the next rung.  With try NULL the probe's word is
+ * taken (the verdict).
  *
  * Returns 0 with c filled, or -1 when no rung works: c->err is the errno
  * for the caller (the one that stopped the walk, else the first rung's),
  * c->why the reason.  When the chosen rung is not the first, c->why says
  * why each rung above it was passed over ("eBPF unusable (...); falling
- * back to the proc connector").
+ * back to the proc connector").  c->note[] has one "name: why" line per
+ * rung passed over, in ladder order (quark_queue_why()).
  */
 #define PROBE_LADDER_MAX	4
 struct probe_choice {
 	int		 backend;	/* enum quark_backend_id, -1: none */
-	const char	*name;		/* "ebpf", "netlink", or "none" */
+	const char	*name;		/* "ebpf", "kprobe", "netlink", "none" */
 	size_t		 rung;		/* its place: 0 is the first */
 	int		 err;		/* when none: the errno */
-	char		 why[256];
+	char		 why[384];
+	size_t		 nnotes;
+	char		 note[PROBE_LADDER_MAX][200];
 };
 int	probe_ladder(const struct quark_probe *,
-	    int (*try)(void *arg, size_t rung, int backend), void *arg,
-	    struct probe_choice *c);
+	    int (*try)(void *arg, size_t rung, int backend, char *note,
+	    size_t notelen), void *arg, struct probe_choice *c);
 /* The ladder's length and the backend id of each rung. */
 size_t	probe_ladder_len(void);
 int	probe_ladder_backend(size_t rung);

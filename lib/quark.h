@@ -199,10 +199,11 @@ struct quark_event {
 #define QQ_NO_SCRAPE	(1U << 3)	/* do not seed the cache from /proc */
 
 enum quark_backend_id {
-	QUARK_BACKEND_AUTO,	/* the ladder: eBPF, else the proc connector */
+	QUARK_BACKEND_AUTO,	/* the ladder: eBPF, kprobes, the proc connector */
 	QUARK_BACKEND_EBPF,
 	/* 2 is internal (tests) */
 	QUARK_BACKEND_NETLINK = 3,	/* the proc connector: the fallback */
+	QUARK_BACKEND_KPROBE,	/* tracefs kprobes + perf rings, no BPF */
 };
 
 struct quark_queue_attr {
@@ -217,6 +218,11 @@ struct quark_queue_attr {
 	uint32_t	ring_bytes;	/* BPF ring size, power of 2: 8 MiB */
 	uint32_t	argv_cap;	/* argv bytes captured: 32 KiB */
 	uint32_t	env_cap;	/* env bytes captured with QQ_ENV: 32 KiB */
+	/*
+	 * Kernel BTF for the kprobe backend's offsets; NULL:
+	 * /sys/kernel/btf/vmlinux.  Raw BTF or an ELF file with .BTF.
+	 */
+	const char	*btf_path;
 };
 
 struct quark_stats {
@@ -236,12 +242,6 @@ struct quark_stats {
 	uint64_t	cache_size;	/* processes in the cache */
 	char		backend[16];	/* name of the backend in use */
 	/*
-	 * QUARK_BACKEND_AUTO: why the first backend of the ladder (eBPF) is
-	 * not the one in use ("eBPF unusable (...); falling back to the proc
-	 * connector"); "" when it is, or when a backend was named.
-	 */
-	char		fallback[256];
-	/*
 	 * Optional capture the backend could not switch on, and why
 	 * ("credential changes: tracefs not mounted ..."); "" when all is on.
 	 */
@@ -259,6 +259,14 @@ struct quark_queue *quark_queue_open(const struct quark_queue_attr *);
  * NULL with errno set on error.
  */
 const struct quark_event *quark_queue_next(struct quark_queue *);
+/*
+ * Why the last quark_queue_open() in this thread chose as it did, in
+ * words for users: when it failed, each backend tried and why
+ * ("kprobe: no /sys/kernel/tracing/kprobe_events (...)"); when AUTO fell
+ * back, why the backends before the one in use failed ("ebpf: ...").
+ * "" when the first backend tried opened.  Valid until the next open.
+ */
+const char *quark_queue_why(void);
 /* Pollable fd (POLLIN) that becomes ready when the backend has data. */
 int	quark_queue_fd(struct quark_queue *);
 /*

@@ -7,6 +7,8 @@
  *   fake.c      fake backend replaying a script (tests, bench)
  *   netlink.c   proc connector backend, the fallback: the socket
  *   netlink_decode.c  proc connector message -> raw event (see netlink.h)
+ *   kprobe.c    kprobe backend without BPF (tracefs kprobes, perf rings)
+ *   kpdecode.c  kprobe samples -> raw events; kpformat.c  probe definitions
  *   enrich.c    /proc enrichment of thin raw events (netlink)
  *   raw_event.c raw_event allocation, copy, free
  *   order.c     time ordering queue, hold/watermark policy
@@ -19,7 +21,9 @@
  *   process.c   struct quark_process helpers, the wait status decoder
  *   clock.c     boot/wall clocks, ticks, entity ids
  *   container.c cgroup path -> container id/runtime
- *   probe.c     what the kernel offers (shared by `quark btf` and ebpf.c)
+ *   probe.c     what the kernel offers (probe.h: `quark btf`, the ladder,
+ *               the eBPF loader)
+ *   verdict.c   the backend ladder (AUTO and `quark btf`), the verdict
  */
 #ifndef QUARK_INT_H
 #define QUARK_INT_H
@@ -134,6 +138,14 @@ extern const struct quark_backend_ops quark_backend_ebpf;	/* ebpf.c */
 int	ebpf_object_check(char *why, size_t len);
 extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
 extern const struct quark_backend_ops quark_backend_netlink;	/* netlink.c */
+extern const struct quark_backend_ops quark_backend_kprobe;	/* kprobe.c */
+
+/*
+ * queue.c: a backend's open says why it failed, in words for users
+ * ("no /sys/kernel/tracing/kprobe_events (...)"); see quark_queue_why().
+ */
+void	queue_set_why(struct quark_queue *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /*
  * queue.c: the test entry point.  quark_queue_open() with what the public

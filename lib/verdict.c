@@ -12,8 +12,8 @@
  * the truth about what the kernel lets the real programs do.
  *
  * When eBPF cannot work for a reason other than privilege, watch falls
- * back to the netlink proc connector: the verdict says "netlink" when the
- * connector probed usable.  A kprobe backend is one more row.
+ * back to kprobes without BPF (lib/kprobe.c), then to the netlink proc
+ * connector: the verdict names the first rung that probed usable.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -62,6 +62,26 @@ probe_feature_name(int f)
 	return (f >= 0 && f < FEAT_COUNT ? features[f].name : "?");
 }
 
+/*
+ * The kprobe backend (lib/kprobe.c) needs these: kprobes it creates in
+ * tracefs, read through perf, at offsets from BTF.
+ */
+static const struct {
+	int		 f;
+	const char	*what;
+} kprobe_needs[] = {
+	{ PROBE_KPROBE,		"kprobes" },
+	{ PROBE_PERF_TP,	"perf_event_open on trace events" },
+	{ PROBE_BTF,		"kernel BTF for offsets" },
+};
+
+/* What the kprobe backend carries, per feature; NULL: not with it. */
+static const char *const kprobe_features[FEAT_COUNT] = {
+	[FEAT_CREDS] = "commit_creds kprobe and syscalls:sys_exit_set* "
+	    "tracepoints",
+	[FEAT_COMM] = "perf comm records",
+};
+
 enum { RUNG_OK, RUNG_NEXT, RUNG_STOP };
 
 /* eBPF: privileges, the needs above, a hook type, and the object loads. */
@@ -106,6 +126,29 @@ ebpf_usable(const struct quark_probe *p, char *why, size_t len, int *err)
 }
 
 static int
+kprobe_usable(const struct quark_probe *p, char *why, size_t len, int *err)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(kprobe_needs); i++) {
+		if (p->state[kprobe_needs[i].f] != PROBE_OK) {
+			snprintf(why, len, "needs %s: %.100s",
+			    kprobe_needs[i].what, p->why[kprobe_needs[i].f]);
+			*err = ENOSYS;
+			return (RUNG_NEXT);
+		}
+	}
+	if (!p->kprobe_events) {
+		snprintf(why, len, "needs kprobe_events in tracefs: %s",
+		    p->why[PROBE_KPROBE]);
+		*err = ENOSYS;
+		return (RUNG_NEXT);
+	}
+	snprintf(why, len, "kprobes, perf and BTF available");
+	return (RUNG_OK);
+}
+
+static int
 netlink_usable(const struct quark_probe *p, char *why, size_t len, int *err)
 {
 	if (p->state[PROBE_PROC_CONNECTOR] == PROBE_OK) {
@@ -120,18 +163,21 @@ netlink_usable(const struct quark_probe *p, char *why, size_t len, int *err)
 
 /*
  * The ladder, first choice first.  `label` names the rung in the reasons
- * ("eBPF unusable (...); falling back to the proc connector").
+ * ("eBPF unusable (...)"), `to` when falling back to it ("falling back to
+ * the proc connector").
  */
 static const struct rung {
 	int		 backend;	/* enum quark_backend_id */
 	const char	*name;
-	const char	*label;
+	const char	*label, *to;
 	int		(*usable)(const struct quark_probe *, char *, size_t,
 			    int *);
 } ladder[] = {
-	{ QUARK_BACKEND_EBPF,	 "ebpf",	"eBPF",	ebpf_usable },
-	{ QUARK_BACKEND_NETLINK, "netlink",	"the proc connector",
-	  netlink_usable },
+	{ QUARK_BACKEND_EBPF,	 "ebpf",    "eBPF", "eBPF", ebpf_usable },
+	{ QUARK_BACKEND_KPROBE,	 "kprobe",  "kprobes", "kprobes without BPF",
+	  kprobe_usable },
+	{ QUARK_BACKEND_NETLINK, "netlink", "the proc connector",
+	  "the proc connector", netlink_usable },
 };
 
 size_t
@@ -148,30 +194,34 @@ probe_ladder_backend(size_t rung)
 
 int
 probe_ladder(const struct quark_probe *p,
-    int (*try)(void *, size_t, int), void *arg, struct probe_choice *c)
+    int (*try)(void *, size_t, int, char *, size_t), void *arg,
+    struct probe_choice *c)
 {
-	char	why[PROBE_LADDER_MAX][192], first_why[192];
-	size_t	i, k, off;
+	char	why[PROBE_LADDER_MAX][160];
+	size_t	i, k, off, n = nitems(ladder);
 	int	r, err, first_err = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->backend = -1;
 	c->name = "none";
-	first_why[0] = '\0';
-	for (i = 0; i < nitems(ladder) && i < PROBE_LADDER_MAX; i++) {
+	if (n > PROBE_LADDER_MAX)
+		n = PROBE_LADDER_MAX;
+	for (i = 0; i < n; i++) {
 		err = 0;
 		r = ladder[i].usable(p, why[i], sizeof(why[i]), &err);
-		if (r == RUNG_OK && try != NULL &&
-		    try(arg, i, ladder[i].backend) == -1) {
+		snprintf(c->note[i], sizeof(c->note[i]), "%s: %s",
+		    ladder[i].name, why[i]);
+		if (r == RUNG_OK && try != NULL && try(arg, i,
+		    ladder[i].backend, c->note[i], sizeof(c->note[i])) == -1) {
 			err = errno;
 			snprintf(why[i], sizeof(why[i]), "%s", strerror(err));
-			r = err == EPERM || err == EACCES ? RUNG_STOP :
-			    RUNG_NEXT;
+			r = (err == EPERM || err == EACCES) &&
+			    !p->cap_sys_admin ? RUNG_STOP : RUNG_NEXT;
 		}
-		if (i == 0) {
+		if (i == 0)
 			first_err = err;
-			snprintf(first_why, sizeof(first_why), "%s", why[0]);
-		}
+		if (r != RUNG_OK)
+			c->nnotes = i + 1;
 		if (r == RUNG_STOP) {
 			c->err = err;
 			snprintf(c->why, sizeof(c->why), "%s", why[i]);
@@ -188,15 +238,15 @@ probe_ladder(const struct quark_probe *p,
 		}
 		for (k = 0, off = 0; k < i && off < sizeof(c->why); k++)
 			off += (size_t)snprintf(c->why + off,
-			    sizeof(c->why) - off, "%s unusable (%.180s); ",
+			    sizeof(c->why) - off, "%s unusable (%.150s); ",
 			    ladder[k].label, why[k]);
 		if (off < sizeof(c->why))
 			snprintf(c->why + off, sizeof(c->why) - off,
-			    "falling back to %s", ladder[i].label);
+			    "falling back to %s", ladder[i].to);
 		return (0);
 	}
 	c->err = first_err != 0 ? first_err : ENOSYS;
-	snprintf(c->why, sizeof(c->why), "%s", first_why);
+	snprintf(c->why, sizeof(c->why), "%s", why[0]);
 	return (-1);
 }
 
@@ -216,6 +266,20 @@ netlink_verdict(struct probe_verdict *v)
 		snprintf(v->feat_why[i], sizeof(v->feat_why[i]), "%s",
 		    v->on[i] ? netlink_features[i] :
 		    "not with the netlink backend");
+	}
+}
+
+static void
+kprobe_verdict(const struct quark_probe *p, struct probe_verdict *v)
+{
+	int	i;
+
+	for (i = 0; i < FEAT_COUNT; i++) {
+		v->on[i] = kprobe_features[i] != NULL &&
+		    (i != FEAT_CREDS || p->state[PROBE_SYSCALL_TP] == PROBE_OK);
+		snprintf(v->feat_why[i], sizeof(v->feat_why[i]), "%s",
+		    v->on[i] ? kprobe_features[i] : kprobe_features[i] != NULL ?
+		    p->why[PROBE_SYSCALL_TP] : "not with the kprobe backend");
 	}
 }
 
@@ -269,6 +333,9 @@ probe_verdict(const struct quark_probe *p, struct probe_verdict *v)
 	switch (c.backend) {
 	case QUARK_BACKEND_EBPF:
 		ebpf_verdict(p, v);
+		break;
+	case QUARK_BACKEND_KPROBE:
+		kprobe_verdict(p, v);
 		break;
 	case QUARK_BACKEND_NETLINK:
 		netlink_verdict(v);

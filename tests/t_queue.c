@@ -140,6 +140,7 @@ probe_all_ok(struct quark_probe *p)
 		snprintf(p->why[i], sizeof(p->why[i]), "why %d", i);
 	}
 	p->privileged = 1;
+	p->kprobe_events = 1;
 }
 
 static void
@@ -148,18 +149,60 @@ probe_injected(struct quark_probe *p)
 	*p = probe_case;
 }
 
+/* The ladder's backends, faked under their own names; open never fails. */
+static int	ladder_tried[3];
+
+static int
+ladder_open(int which, void **state)
+{
+	ladder_tried[which]++;
+	*state = &ladder_tried[which];
+	return (0);
+}
+
+static int
+ladder_open0(struct quark_queue *qq, const struct quark_queue_attr *a,
+    void **state)
+{
+	return (ladder_open(0, state));
+}
+
+static int
+ladder_open1(struct quark_queue *qq, const struct quark_queue_attr *a,
+    void **state)
+{
+	return (ladder_open(1, state));
+}
+
+static int
+ladder_open2(struct quark_queue *qq, const struct quark_queue_attr *a,
+    void **state)
+{
+	return (ladder_open(2, state));
+}
+
+static const struct quark_backend_ops ladder_ebpf = {
+	"ebpf", ladder_open0, auto_poll, auto_fd, auto_stats, auto_close
+};
+static const struct quark_backend_ops ladder_kprobe = {
+	"kprobe", ladder_open1, auto_poll, auto_fd, auto_stats, auto_close
+};
+static const struct quark_backend_ops ladder_netlink = {
+	"netlink", ladder_open2, auto_poll, auto_fd, auto_stats, auto_close
+};
+
 /*
  * `quark btf`'s verdict and watch's AUTO choice, under injected probe
- * failures: the same backend, and AUTO's fallback reason is the
- * verdict's.  The backends open whenever they are tried: the probe alone
- * decides.  Then a backend that fails although the probe let it through:
- * AUTO falls back and says why.
+ * failures: the same backend, a rung the probe rules out is never
+ * opened, and quark_queue_why() says why each rung above the chosen one
+ * was passed over.  The backends open whenever they are tried: the probe
+ * alone decides.
  */
 static void
 test_auto_verdict(void)
 {
 	static const struct quark_backend_ops *const order[] = {
-		&auto_first, &auto_second
+		&ladder_ebpf, &ladder_kprobe, &ladder_netlink
 	};
 	static const struct {
 		const char	*name;
@@ -170,22 +213,25 @@ test_auto_verdict(void)
 		{ "not root", 0, -1, 0, -1, 0, "none" },
 		{ "no BTF", 1, PROBE_BTF, PROBE_ABSENT, -1, 0, "netlink" },
 		{ "no ring buffer", 1, PROBE_RINGBUF, PROBE_ABSENT, -1, 0,
-		  "netlink" },
+		  "kprobe" },
+		{ "no ring buffer, no kprobes", 1, PROBE_RINGBUF, PROBE_ABSENT,
+		  PROBE_KPROBE, PROBE_ABSENT, "netlink" },
+		{ "bpf(2) refused, no perf", 1, PROBE_BPF_SYSCALL,
+		  PROBE_UNUSABLE, PROBE_PERF_TP, PROBE_UNUSABLE, "netlink" },
 		{ "no sched tracepoints", 1, PROBE_SCHED_TP, PROBE_ABSENT,
-		  -1, 0, "netlink" },
+		  -1, 0, "kprobe" },
 		{ "no hook programs", 1, PROBE_TP_BTF, PROBE_ABSENT,
-		  PROBE_RAW_TP, PROBE_UNUSABLE, "netlink" },
+		  PROBE_RAW_TP, PROBE_UNUSABLE, "kprobe" },
 		{ "raw_tp only", 1, PROBE_TP_BTF, PROBE_UNUSABLE, -1, 0,
 		  "ebpf" },
 		{ "lockdown: the object is refused", 1, PROBE_BPF_OBJECT,
-		  PROBE_UNUSABLE, -1, 0, "netlink" },
+		  PROBE_UNUSABLE, -1, 0, "kprobe" },
+		{ "lockdown, no kprobes", 1, PROBE_BPF_OBJECT,
+		  PROBE_UNUSABLE, PROBE_KPROBE, PROBE_UNUSABLE, "netlink" },
 		{ "object not probed", 1, PROBE_BPF_OBJECT, PROBE_UNKNOWN,
 		  -1, 0, "ebpf" },
 		{ "no BTF, no connector", 1, PROBE_BTF, PROBE_ABSENT,
 		  PROBE_PROC_CONNECTOR, PROBE_ABSENT, "none" },
-		{ "refused object, refused connector", 1, PROBE_BPF_OBJECT,
-		  PROBE_UNUSABLE, PROBE_PROC_CONNECTOR, PROBE_UNUSABLE,
-		  "none" },
 	};
 	struct quark_queue_attr	 a;
 	struct quark_queue	*qq;
@@ -208,28 +254,32 @@ test_auto_verdict(void)
 		T_EQ_STR(v.backend, c[i].want);
 		quark_queue_default_attr(&a);
 		a.flags = QQ_NO_SCRAPE;
-		auto_errno[0] = auto_errno[1] = 0;
-		auto_tried[0] = auto_tried[1] = 0;
+		memset(ladder_tried, 0, sizeof(ladder_tried));
+		errno = 0;
 		qq = quark_queue_open(&a);
 		got = "none";
 		if (qq != NULL) {
 			quark_queue_stats(qq, &st);
-			got = strcmp(st.backend, "first") == 0 ? "ebpf" :
-			    strcmp(st.backend, "second") == 0 ? "netlink" : "?";
+			got = st.backend;
 		}
 		T_EQ_STR(got, v.backend);
-		/* A rung the probe rules out is never opened. */
-		T_EQ_INT(auto_tried[0], strcmp(v.backend, "ebpf") == 0);
-		if (qq != NULL && strcmp(got, "netlink") == 0)
-			T_EQ_STR(st.fallback, v.why);
+		/* Only the chosen rung was opened. */
+		T_EQ_INT(ladder_tried[0] + ladder_tried[1] + ladder_tried[2],
+		    qq != NULL);
 		if (qq != NULL && strcmp(got, "ebpf") == 0)
-			T_EQ_STR(st.fallback, "");
+			T_EQ_STR(quark_queue_why(), "");
+		if (qq != NULL && strcmp(got, "ebpf") != 0)
+			T_CHECK(strncmp(quark_queue_why(), "ebpf: ", 6) == 0);
+		if (qq != NULL && strcmp(got, "netlink") == 0)
+			T_CHECK(strstr(quark_queue_why(), "; kprobe: ") != NULL);
 		if (qq == NULL && !c[i].priv)
 			T_EQ_INT(errno, EPERM);
 		quark_queue_close(qq);
 	}
 
 	T_CASE("the probe lets eBPF through, its open fails: fall back, say why");
+	queue_set_auto((const struct quark_backend_ops *const []){
+	    &auto_first, &auto_second }, 2);
 	probe_all_ok(&probe_case);
 	auto_errno[0] = EOPNOTSUPP;
 	auto_errno[1] = 0;
@@ -240,10 +290,7 @@ test_auto_verdict(void)
 	if (T_CHECK(qq != NULL)) {
 		quark_queue_stats(qq, &st);
 		T_EQ_STR(st.backend, "second");
-		T_CHECK(strstr(st.fallback, "eBPF unusable") != NULL);
-		T_CHECK(strstr(st.fallback, strerror(EOPNOTSUPP)) != NULL);
-		T_CHECK(strstr(st.fallback, "falling back to the proc "
-		    "connector") != NULL);
+		T_EQ_STR(quark_queue_why(), "first: Operation not supported");
 	}
 	quark_queue_close(qq);
 	auto_errno[0] = 0;
@@ -253,7 +300,10 @@ test_auto_verdict(void)
 
 /*
  * AUTO: the next backend is tried unless the failure means "not allowed"
- * (EPERM, EACCES); stats name the one in use.
+ * (EPERM, EACCES) to a user who is not root; as root, "not allowed" is a
+ * policy against that backend's interface (seccomp on bpf(2)) and the
+ * next is tried.  Stats name the one in use; quark_queue_why() says why
+ * the ones before failed.
  */
 static void
 test_auto(void)
@@ -263,19 +313,30 @@ test_auto(void)
 	};
 	static const struct {
 		const char	*name;
-		int		 e0, e1;
+		int		 root, e0, e1;
 		const char	*backend;	/* NULL: open fails */
 		int		 err, tried1;
+		const char	*why;
 	} c[] = {
-		{ "first opens", 0, 0, "first", 0, 0 },
-		{ "kernel cannot: fall back", ENOSYS, 0, "second", 0, 1 },
-		{ "no BTF: fall back", ENOENT, 0, "second", 0, 1 },
-		{ "not root: no fallback", EPERM, 0, NULL, EPERM, 0 },
-		{ "EACCES: no fallback", EACCES, 0, NULL, EACCES, 0 },
-		{ "both fail: the first's errno", ENOSYS, EPROTONOSUPPORT,
-		  NULL, ENOSYS, 1 },
-		{ "second not allowed: that errno", ENOSYS, EPERM, NULL,
-		  EPERM, 1 },
+		{ "first opens", 0, 0, 0, "first", 0, 0, "" },
+		{ "kernel cannot: fall back", 0, ENOSYS, 0, "second", 0, 1,
+		  "first: Function not implemented" },
+		{ "no BTF: fall back", 0, ENOENT, 0, "second", 0, 1,
+		  "first: No such file or directory" },
+		{ "not root: no fallback", 0, EPERM, 0, NULL, EPERM, 0,
+		  "first: Operation not permitted" },
+		{ "EACCES: no fallback", 0, EACCES, 0, NULL, EACCES, 0, NULL },
+		{ "both fail: the first's errno", 0, ENOSYS, EPROTONOSUPPORT,
+		  NULL, ENOSYS, 1, "first: Function not implemented; "
+		  "second: Protocol not supported" },
+		{ "second not allowed: that errno", 0, ENOSYS, EPERM, NULL,
+		  EPERM, 1, NULL },
+		{ "root, first refused by policy: fall back", 1, EPERM, 0,
+		  "second", 0, 1, "first: Operation not permitted" },
+		{ "root, EACCES: fall back", 1, EACCES, 0, "second", 0, 1,
+		  NULL },
+		{ "root, both refused: the first's errno", 1, EPERM, EACCES,
+		  NULL, EPERM, 1, NULL },
 	};
 	struct quark_queue_attr	 a;
 	struct quark_queue	*qq;
@@ -292,10 +353,13 @@ test_auto(void)
 		auto_errno[0] = c[i].e0;
 		auto_errno[1] = c[i].e1;
 		auto_tried[0] = auto_tried[1] = 0;
+		queue_set_root(c[i].root);
 		errno = 0;
 		qq = quark_queue_open(&a);
 		T_EQ_INT(auto_tried[0], 1);
 		T_EQ_INT(auto_tried[1], c[i].tried1);
+		if (c[i].why != NULL)
+			T_EQ_STR(quark_queue_why(), c[i].why);
 		if (c[i].backend == NULL) {
 			T_CHECK(qq == NULL);
 			T_EQ_INT(errno, c[i].err);
