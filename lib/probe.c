@@ -218,6 +218,11 @@ probe_maps(struct quark_probe *p)
 		else if (errno == EPERM && !p->privileged)
 			set(p, PROBE_BPF_SYSCALL, PROBE_UNUSABLE, "bpf(2): %s "
 			    "(needs CAP_BPF, or root)", strerror(errno));
+		else if (errno == EPERM)
+			set(p, PROBE_BPF_SYSCALL, PROBE_UNUSABLE, "bpf(2) "
+			    "refused although privileged (a seccomp filter or "
+			    "a security policy forbids BPF): %s",
+			    strerror(errno));
 		else
 			set(p, PROBE_BPF_SYSCALL, PROBE_UNUSABLE, "bpf(2): %s",
 			    strerror(errno));
