@@ -51,6 +51,10 @@ _quark()
 	--hold|--reorder|--grace|--max-length|--ring-size|--argv-cap)
 		return 0 ;;
 	--btf|--output)
+		# One name per line, whatever spaces it holds; readline
+		# quotes them, adds "/" to a directory and no space after it.
+		compopt -o filenames 2>/dev/null
+		local IFS=$'\n'
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
 	--backend)
