@@ -73,6 +73,8 @@ void	 jobj_argv(struct jobj *, const char *key, const char *buf,
 	    size_t len);
 /* A boot-clock time as RFC 3339 UTC; out of range: left out, "sanitized". */
 void	 jobj_time(struct jobj *, const char *key, uint64_t boot_ns);
+/* The same from a wall-clock time (realtime ns). */
+void	 jobj_wall(struct jobj *, const char *key, uint64_t wall_ns);
 
 /*
  * A JSON string from any bytes, per utf8.h; *altered is set (never

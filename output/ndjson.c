@@ -22,6 +22,13 @@
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
+/* A start time: tick-granular, the same in every run (quark.h). */
+static void
+o_start_time(struct jobj *ob, const struct quark_process *p)
+{
+	jobj_wall(ob, "start_time", quark_start_to_wall(p->start_ns));
+}
+
 static void
 o_entity(struct jobj *ob, const struct quark_process *p)
 {
@@ -59,20 +66,15 @@ o_tty(struct jobj *ob, const struct quark_process *p)
 static void
 o_container(struct jobj *ob, const struct quark_process *p)
 {
-	struct quark_container	c;
+	struct quark_container	c = p->container;
 	struct jobj		t;
 	int			altered = 0;
 
-	if (!(p->known & QP_CGROUP) || p->cgroup == NULL)
+	if (!(p->known & QP_CONTAINER) || c.id[0] == '\0')
 		return;
-	memset(&c, 0, sizeof(c));
-	if (quark_container_parse(p->cgroup, &c) != 1)
-		return;
+	c.id[sizeof(c.id) - 1] = '\0';
 	jobj_init(&t);
-	if (c.id[0] != '\0') {
-		c.id[sizeof(c.id) - 1] = '\0';
-		jobj_set(&t, "id", jstr_utf8(c.id, strlen(c.id), &altered));
-	}
+	jobj_set(&t, "id", jstr_utf8(c.id, strlen(c.id), &altered));
 	jobj_cstr(&t, "runtime", c.runtime);
 	jobj_set(ob, "container", jobj_finish(&t));
 	if (altered)
@@ -111,8 +113,9 @@ o_ns_cap(struct jobj *ob, const struct quark_process *p)
 	}
 }
 
+/* at: the moment the record describes (boot ns), for the names. */
 static void
-o_creds(struct jobj *ob, const struct quark_process *p)
+o_creds(struct jobj *ob, const struct quark_process *p, uint64_t at)
 {
 	if (p->known & QP_CREDS) {
 		jobj_int(ob, "uid", p->uid);
@@ -128,10 +131,10 @@ o_creds(struct jobj *ob, const struct quark_process *p)
 	}
 	/* Names from the host's databases are sanitized like any string. */
 	if (p->known & QP_CREDS) {
-		jobj_cstr(ob, "user", names_user(p->uid));
-		jobj_cstr(ob, "group", names_group(p->gid));
-		jobj_cstr(ob, "euser", names_user(p->euid));
-		jobj_cstr(ob, "egroup", names_group(p->egid));
+		jobj_cstr(ob, "user", names_user_at(p->uid, at));
+		jobj_cstr(ob, "group", names_group_at(p->gid, at));
+		jobj_cstr(ob, "euser", names_user_at(p->euid, at));
+		jobj_cstr(ob, "egroup", names_group_at(p->egid, at));
 	}
 	/* (u32)-1: no login session (AUDIT_UID_UNSET). */
 	if ((p->known & QP_LOGINUID) && p->loginuid != UINT32_MAX)
@@ -205,18 +208,24 @@ o_image(struct jobj *ob, const struct quark_process *p)
 json_t *
 ndjson_process(const struct quark_process *p)
 {
+	return (ndjson_process_at(p, quark_boot_now()));
+}
+
+json_t *
+ndjson_process_at(const struct quark_process *p, uint64_t at)
+{
 	struct jobj	ob;
 
 	jobj_init(&ob);
 	o_image(&ob, p);
-	o_creds(&ob, p);
+	o_creds(&ob, p, at);
 	if (p->known & QP_PGID_SID) {
 		jobj_int(&ob, "pgid", p->pgid);
 		jobj_int(&ob, "sid", p->sid);
 	}
 	o_tty(&ob, p);
 	if (p->known & QP_START) {
-		jobj_time(&ob, "start_time", p->start_ns);
+		o_start_time(&ob, p);
 		if (p->start_ns_raw != 0)
 			jobj_u64(&ob, "start_boottime_ns", p->start_ns_raw);
 	}
@@ -225,8 +234,8 @@ ndjson_process(const struct quark_process *p)
 		jobj_cstr(&ob, "cgroup", p->cgroup);
 		if (p->truncated & QPT_CGROUP)
 			jobj_bool(&ob, "cgroup_truncated", 1);
-		o_container(&ob, p);
 	}
+	o_container(&ob, p);
 	o_ns_cap(&ob, p);
 	if (p->known & QP_ENV) {
 		jobj_argv(&ob, "env", p->env, p->env_len);
@@ -255,7 +264,7 @@ ndjson_parent(const struct quark_process *p)
 		jobj_int(&ob, "argc", p->argc);
 	}
 	if (p->known & QP_START)
-		jobj_time(&ob, "start_time", p->start_ns);
+		o_start_time(&ob, p);
 	if (p->known & QP_CREDS) {
 		jobj_int(&ob, "uid", p->uid);
 		jobj_int(&ob, "euid", p->euid);
@@ -268,11 +277,12 @@ ndjson_snapshot_json(const struct quark_process *p,
     const struct quark_process *parent)
 {
 	struct jobj	ob;
+	uint64_t	now = quark_boot_now();
 
 	jobj_init(&ob);
 	jobj_set(&ob, "kind", json_string_nocheck("snapshot"));
-	jobj_time(&ob, "time", quark_boot_now());
-	jobj_set(&ob, "process", ndjson_process(p));
+	jobj_time(&ob, "time", now);
+	jobj_set(&ob, "process", ndjson_process_at(p, now));
 	if (parent != NULL)
 		jobj_set(&ob, "parent", ndjson_parent(parent));
 	return (jobj_finish(&ob));
@@ -355,6 +365,20 @@ o_changes(struct jobj *ob, const struct quark_event *ev)
 		jobj_set(ob, "changes", changes);
 }
 
+/*
+ * The moment a record's process object describes: its last change (the
+ * process is as after all of them).
+ */
+static uint64_t
+event_moment(const struct quark_event *ev)
+{
+	uint32_t	n = ev->nchanges;
+
+	if (n > QUARK_MAX_CHANGES)
+		n = QUARK_MAX_CHANGES;
+	return (n > 0 ? ev->changes[n - 1].time : ev->time);
+}
+
 json_t *
 ndjson_event_json(const struct quark_event *ev)
 {
@@ -381,7 +405,8 @@ ndjson_event_json(const struct quark_event *ev)
 	if (ev->nchanges_dropped != 0)
 		jobj_int(&ob, "changes_dropped", ev->nchanges_dropped);
 	if (ev->process != NULL)
-		jobj_set(&ob, "process", ndjson_process(ev->process));
+		jobj_set(&ob, "process", ndjson_process_at(ev->process,
+		    event_moment(ev)));
 	if (ev->parent != NULL)
 		jobj_set(&ob, "parent", ndjson_parent(ev->parent));
 	return (jobj_finish(&ob));
