@@ -182,8 +182,9 @@ $(BUILD)/%.o: %.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# Only the BPF backend includes the skeleton.
-$(BUILD)/lib/ring.o $(BUILD)/lib/btfmember.o: $(SKEL)
+# The skeleton: the eBPF backend loads it, btfmember.c reads the object
+# it embeds (quark btf).
+$(BUILD)/lib/ebpf.o $(BUILD)/lib/btfmember.o: $(SKEL)
 
 
 $(LIBQUARK): $(LIB_OBJ)
