@@ -208,11 +208,14 @@ facility() {
 	[ "$(kernel tp_btf)" = available ]
 	[ "$(kernel ringbuf)" = available ]
 	fentry=$(kernel fentry) kprobe=$(kernel kprobe)
+	# mode: what watch loads (tracepoint programs only), whatever the
+	# kernel offers besides
+	mode=tracepoint-only
 	case "$fentry $kprobe" in
-	"available available") mode=tracepoints+fentry+kprobe off= ;;
-	"available absent") mode=tracepoints+fentry off=kprobe_extras ;;
-	"refused available") mode=tracepoints+kprobe off=fentry_extras ;;
-	*) mode=tracepoint-only off=fentry_extras,kprobe_extras ;;
+	"available available") off= ;;
+	"available absent") off=kprobe_extras ;;
+	"refused available") off=fentry_extras ;;
+	*) off=fentry_extras,kprobe_extras ;;
 	esac
 	run jq -r 'select(.kind == "verdict") |
 	    "\(.backend) \(.hooks) \(.mode)"' "$OUT"

@@ -69,9 +69,11 @@ check_schema() {
 }
 
 # quark btf's verdict
+# mode: what watch loads, tracepoint programs only, although these kernels
+# offer fentry and kprobes too.
 check_btf_ebpf() {
-	why="verdict: $(verdict "$1" backend) $(verdict "$1" hooks), want ebpf tp_btf: $(verdict "$1" reason)"
-	[ "$(verdict "$1" backend) $(verdict "$1" hooks)" = "ebpf tp_btf" ]
+	why="verdict: $(verdict "$1" backend) $(verdict "$1" hooks) $(verdict "$1" mode), want ebpf tp_btf tracepoint-only: $(verdict "$1" reason)"
+	[ "$(verdict "$1" backend) $(verdict "$1" hooks) $(verdict "$1" mode)" = "ebpf tp_btf tracepoint-only" ]
 }
 check_btf_nobtf() {
 	why="verdict: $(verdict "$1" backend): $(verdict "$1" reason); want netlink because of the missing BTF"
