@@ -100,8 +100,8 @@ else
 ASROOT	 = sudo
 endif
 
-.PHONY: all deps vm-deps run check check-kernels static helpers tests lint \
-	bench install clean
+.PHONY: all deps run check tests lint bench install clean
+.PHONY: vm-deps check-kernels static helpers
 
 all: $(QUARK)
 
