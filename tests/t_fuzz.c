@@ -251,7 +251,8 @@ kp_is_str(int fid)
 	int	w;
 
 	if (fid == F_COMM || fid == F_FILENAME ||
-	    (fid >= F_ARGV0 && fid < F_ARGV0 + KP_ARGV_PER))
+	    (fid >= F_ARGV0 && fid < F_ARGV0 + KP_ARGV_PER) ||
+	    (fid >= F_GWALK + G_N && fid < F_GWALK + G_COUNT))
 		return (1);
 	if (fid < F_XWALK || fid >= F_CWALK + W_COUNT)
 		return (0);
