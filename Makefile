@@ -72,17 +72,20 @@ SKEL	 = $(BPFOUT)/quark.skel.h
 DEPS	 = make gcc clang-19 llvm-19 bpftool libbpf-dev libelf-dev \
 	   zlib1g-dev libjansson-dev libbsd-dev pkg-config bats bats-assert \
 	   bats-support jq mandoc python3-jsonschema libbpf-tools util-linux \
-	   procps zsh fish rsyslog logrotate systemd
+	   procps zsh fish rsyslog logrotate systemd nodejs
 
 .PHONY: all deps run check tests lint bench install clean
 
 all: $(QUARK)
 
-# Install what is missing when root; otherwise say how, and fail.
+# Install what is missing when root; otherwise say how, and fail.  npm is
+# its own Debian package, or comes with a nodejs build that provides it:
+# asked for only when there is no npm command.
 deps:
 	$(Q)missing=$$(for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		    grep -q '^install ok installed' || echo $$p; done); \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" -ne 0 ]; then \
 		echo "missing packages: $$missing" >&2; \
