@@ -79,7 +79,7 @@ SKEL	 = $(BPFOUT)/quark.skel.h
 DEPS	 = make gcc clang-19 llvm-19 bpftool libbpf-dev libelf-dev \
 	   zlib1g-dev libjansson-dev libbsd-dev pkg-config bats bats-assert \
 	   bats-support jq mandoc python3-jsonschema libbpf-tools util-linux \
-	   procps zsh fish rsyslog logrotate systemd
+	   procps zsh fish rsyslog logrotate systemd nodejs
 # What the kernel matrix needs (tests/vm/): qemu, a static busybox for the
 # guests, cpio for their initramfs, the key that signs Debian's archive
 # (the kernels come from it).
@@ -106,11 +106,14 @@ endif
 all: $(QUARK)
 
 # apt-install PACKAGES: install those of PACKAGES that are missing (as
-# root, or with sudo, saying so).
+# root, or with sudo, saying so).  npm is its own Debian package, or comes
+# with a nodejs build that provides it: asked for only when there is no npm
+# command.
 define apt-install
 	$(Q)missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		    grep -q '^install ok installed' || echo $$p; done); \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ -n "$(ASROOT)" ]; then \
 		command -v sudo >/dev/null || { \
