@@ -89,6 +89,7 @@ struct wire_fork {
 #define WIRE_T_FILENAME	(1 << 5)
 #define WIRE_EXEC_EXE_DELETED	(1 << 0)	/* exe dentry unlinked */
 #define WIRE_EXEC_ENV		(1 << 1)	/* env captured (maybe empty) */
+#define WIRE_EXEC_CWD_DELETED	(1 << 2)	/* cwd dentry unlinked */
 
 /*
  * Hard upper bounds of the argv and env captures (the BPF scratch buffer

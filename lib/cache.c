@@ -106,10 +106,10 @@ struct image_field {
 
 static const struct image_field image_fields[] = {
 	IMG_STR(QP_EXE,	QPT_EXE | QPT_EXE_DELETED, 0,	exe),
-	IMG_STR(QP_FILENAME, 0,		0,	filename),
+	IMG_STR(QP_FILENAME, QPT_FILENAME, 0,	filename),
 	IMG_MEM(QP_ARGS, QPT_ARGS,	0,	args,	args_len, argc),
 	IMG_MEM(QP_ENV,	QPT_ENV,	0,	env,	env_len, envc),
-	IMG_STR(QP_CWD,	QPT_CWD,	1,	cwd),
+	IMG_STR(QP_CWD,	QPT_CWD | QPT_CWD_DELETED, 1, cwd),
 };
 
 #define IMG_ALL		0	/* every image field */
@@ -226,12 +226,15 @@ overlay_strings(struct quark_process *dst, struct quark_process *src)
 		dst->truncated &= ~(QPT_EXE | QPT_EXE_DELETED);
 		dst->truncated |= src->truncated & (QPT_EXE | QPT_EXE_DELETED);
 	}
-	if (k & QP_FILENAME)
+	if (k & QP_FILENAME) {
 		steal(&dst->filename, &src->filename);
+		dst->truncated = (dst->truncated & ~QPT_FILENAME) |
+		    (src->truncated & QPT_FILENAME);
+	}
 	if (k & QP_CWD) {
 		steal(&dst->cwd, &src->cwd);
-		dst->truncated = (dst->truncated & ~QPT_CWD) |
-		    (src->truncated & QPT_CWD);
+		dst->truncated &= ~(QPT_CWD | QPT_CWD_DELETED);
+		dst->truncated |= src->truncated & (QPT_CWD | QPT_CWD_DELETED);
 	}
 	if (k & QP_CGROUP) {
 		steal(&dst->cgroup, &src->cgroup);

@@ -58,6 +58,14 @@
 #define QPT_CGROUP	(1U << 3)	/* cgroup path truncated */
 #define QPT_ENV		(1U << 4)	/* environment truncated at the cap */
 #define QPT_EXE_DELETED	(1U << 5)	/* the exe was unlinked ("(deleted)") */
+#define QPT_CWD_DELETED	(1U << 6)	/* the cwd was removed ("(deleted)") */
+#define QPT_FILENAME	(1U << 7)	/* filename truncated */
+/*
+ * A truncated path (QPT_EXE, QPT_CWD) is the end of the real one after
+ * QUARK_CUT ("\u2026/usr/bin/x"), a truncated filename its start before
+ * it: neither reads as a whole path.
+ */
+#define QUARK_CUT	"\xe2\x80\xa6"	/* U+2026 HORIZONTAL ELLIPSIS */
 
 /* Namespace inode slots; ns_known has bit (1 << slot) when known. */
 enum quark_ns {

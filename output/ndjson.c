@@ -370,8 +370,11 @@ o_image(struct obj *ob, const struct quark_process *p)
 	if (p->truncated & QPT_EXE_DELETED)
 		o_bool(ob, "exe_deleted", 1);
 	/* As given to execve(2): "./prog", a symlink, a script. */
-	if (known & QP_FILENAME)
+	if (known & QP_FILENAME) {
 		o_cstr(ob, "filename", p->filename);
+		if (p->truncated & QPT_FILENAME)
+			o_bool(ob, "filename_truncated", 1);
+	}
 	if (known & QP_ARGS) {
 		o_argv(ob, "args", p->args, p->args_len);
 		o_int(ob, "argc", p->argc);
@@ -383,6 +386,8 @@ o_image(struct obj *ob, const struct quark_process *p)
 		o_cstr(ob, "cwd", p->cwd);
 		if (p->truncated & QPT_CWD)
 			o_bool(ob, "cwd_truncated", 1);
+		if (p->truncated & QPT_CWD_DELETED)
+			o_bool(ob, "cwd_deleted", 1);
 	}
 	if ((known & QP_STATE) && p->state != '\0')
 		o_str(ob, "state", &p->state, 1);
