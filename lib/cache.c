@@ -6,8 +6,13 @@
  *  - fork: a fresh entry for the child, with the parent's context (exe,
  *    args, cwd, cgroup, creds, ...: fork shares the image), then what the
  *    raw event knows;
- *  - exec: the image changes: exe, args and env are dropped and replaced
- *    by what the raw event knows, the rest is overlaid;
+ *  - exec: the image changes: exe, filename, args, env and cwd are
+ *    dropped and replaced by what the raw event knows, and so are comm,
+ *    credentials and capabilities (QP_EXEC_CHANGES): what the exec does
+ *    not say is unknown after it, never the value before; the rest is
+ *    overlaid;
+ *  - moments (state, threads) are never kept: only snapshot and lookup,
+ *    which read them, show them;
  *  - history: a record is applied at its first raw event's place in time
  *    order, so a parent's fork+exec record is applied before the records
  *    of the children it forked between the two.  Those must inherit the
@@ -84,40 +89,54 @@ static const struct field_range plain_fields[] = {
 /*
  * The image: what an exec installs, one line per field (a string, its
  * QP_ and QPT_ bits, the plain fields that go with it).  An exec replaces
- * the image; `keep`: the field is the process's rather than the
- * program's (cwd) and survives an exec that does not say.
+ * the image: what its raw event does not say is unknown after it.  The
+ * cwd too, although an exec does not change it: the value before may
+ * be a guess that no event could correct (the fork's copy of a parent
+ * that changed directory since), and the exec's is the one to trust.
  */
 struct image_field {
 	uint64_t	bit;		/* QP_* */
 	uint32_t	tbits;		/* QPT_* about it */
-	int		keep;
 	size_t		str;		/* offset of the string */
-	size_t		len;		/* of its size_t length, or NOLEN */
 	size_t		off, end;	/* plain fields that go with it */
 };
 
-#define NOLEN		SIZE_MAX
 #define QP_OFF(f)	offsetof(struct quark_process, f)
-#define IMG_STR(bit, tbits, keep, s) \
-	{ bit, tbits, keep, QP_OFF(s), NOLEN, 0, 0 }
-#define IMG_MEM(bit, tbits, keep, s, first, last) \
-	{ bit, tbits, keep, QP_OFF(s), QP_OFF(first), QP_OFF(first), \
-	QP_FIELD_END(last) }
+#define IMG_STR(bit, tbits, s) \
+	{ bit, tbits, QP_OFF(s), 0, 0 }
+#define IMG_MEM(bit, tbits, s, first, last) \
+	{ bit, tbits, QP_OFF(s), QP_OFF(first), QP_FIELD_END(last) }
 
 static const struct image_field image_fields[] = {
-	IMG_STR(QP_EXE,	QPT_EXE | QPT_EXE_DELETED, 0,	exe),
-	IMG_STR(QP_FILENAME, QPT_FILENAME, 0,	filename),
-	IMG_MEM(QP_ARGS, QPT_ARGS,	0,	args,	args_len, argc),
-	IMG_MEM(QP_ENV,	QPT_ENV,	0,	env,	env_len, envc),
-	IMG_STR(QP_CWD,	QPT_CWD | QPT_CWD_DELETED, 1, cwd),
+	IMG_STR(QP_EXE,		QPT_EXE | QPT_EXE_DELETED,	exe),
+	IMG_STR(QP_FILENAME,	QPT_FILENAME,			filename),
+	IMG_MEM(QP_ARGS,	QPT_ARGS,	args,	args_len, argc),
+	IMG_MEM(QP_ENV,		QPT_ENV,	env,	env_len, envc),
+	IMG_STR(QP_CWD,		QPT_CWD | QPT_CWD_DELETED,	cwd),
 };
 
-#define IMG_ALL		0	/* every image field */
-#define IMG_EXEC	1	/* those an exec replaces */
+/* The image's QP_* bits. */
+#define QP_IMAGE	(QP_EXE | QP_FILENAME | QP_ARGS | QP_ENV | QP_CWD)
 
-#define IMG_FOREACH(f, which) \
+/*
+ * What else an exec may change: the name, the ids (set-id bits) and
+ * the capabilities (file capabilities, the ids' change).  Unknown after
+ * an exec whose raw event does not say them (the proc connector's, when
+ * the process was gone before /proc was read): never the values before.
+ */
+#define QP_EXEC_CHANGES	(QP_COMM | QP_CREDS | QP_FSCREDS | QP_CAPS)
+
+/*
+ * Moments: what a process is doing at one instant (scheduler state,
+ * number of threads).  Read from /proc for snapshot and lookup; the
+ * cache never keeps them, so that no later record shows an old one as
+ * if it were current.
+ */
+#define QP_MOMENT	(QP_STATE | QP_NTHREADS)
+
+#define IMG_FOREACH(f) \
 	for ((f) = image_fields; (f) < image_fields + nitems(image_fields); \
-	    (f)++) if ((which) == IMG_EXEC && (f)->keep) continue; else
+	    (f)++)
 
 static char **
 img_str(struct quark_process *p, const struct image_field *f)
@@ -146,66 +165,36 @@ field_view(struct quark_process *dst, const struct quark_process *src,
 }
 
 /*
- * dst's image fields (which) become src's, or unknown when src is NULL.
+ * dst's image fields become src's, or unknown when src is NULL.
  * Shallow: no string is copied or freed.
  */
 static void
-image_view(struct quark_process *dst, const struct quark_process *src,
-    int which)
+image_view(struct quark_process *dst, const struct quark_process *src)
 {
 	const struct image_field	*f;
 
-	IMG_FOREACH(f, which)
+	IMG_FOREACH(f)
 		field_view(dst, src, f);
 }
 
-/* Frees p's image fields (which): they become unknown. */
+/* Frees p's image fields: they become unknown. */
 static void
-image_drop(struct quark_process *p, int which)
+image_drop(struct quark_process *p)
 {
 	const struct image_field	*f;
 
-	IMG_FOREACH(f, which)
+	IMG_FOREACH(f)
 		free(*img_str(p, f));
-	image_view(p, NULL, which);
+	image_view(p, NULL);
 }
 
 /* dst's whole image is dropped for src's; src's becomes unknown. */
 static void
 image_move(struct quark_process *dst, struct quark_process *src)
 {
-	image_drop(dst, IMG_ALL);
-	image_view(dst, src, IMG_ALL);
-	image_view(src, NULL, IMG_ALL);
-}
-
-/*
- * After an exec: what it did not say of the fields it keeps (cwd) is
- * still the image's before it.  Left unknown if it cannot be copied.
- */
-static void
-image_keep(struct quark_process *p, struct quark_process *prev)
-{
-	const struct image_field	*f;
-	char				*s, *d;
-	size_t				 n;
-
-	IMG_FOREACH(f, IMG_ALL) {
-		d = NULL;
-		if (!f->keep || (p->known & f->bit) ||
-		    (prev->known & f->bit) == 0)
-			continue;
-		if ((s = *img_str(prev, f)) != NULL) {
-			n = f->len == NOLEN ? strlen(s) :
-			    *(size_t *)(void *)((char *)prev + f->len);
-			if ((d = malloc(n + 1)) == NULL)
-				continue;
-			memcpy(d, s, n);
-			d[n] = '\0';
-		}
-		field_view(p, prev, f);
-		*img_str(p, f) = d;
-	}
+	image_drop(dst);
+	image_view(dst, src);
+	image_view(src, NULL);
 }
 
 static void
@@ -300,22 +289,19 @@ history_forget(struct centry *e)
 static void
 history_push(struct cache *c, struct centry *e, uint64_t t)
 {
-	const struct image_field	*f;
-	uint64_t			 known = 0;
+	uint64_t	known = e->p.known & QP_IMAGE;
 
 	if (e->image_lazy) {
 		/* Fork and exec in one record: prev is where prev_ref says. */
 		e->image_lazy = 0;
-		image_drop(&e->p, IMG_EXEC);
+		image_drop(&e->p);
 		goto out;
 	}
-	IMG_FOREACH(f, IMG_ALL)
-		known |= e->p.known & f->bit;
 	memset(&e->prev_ref, 0, sizeof(e->prev_ref));
 	if (known == 0 || (e->prev == NULL &&
 	    (e->prev = calloc(1, sizeof(*e->prev))) == NULL)) {
 		history_forget(e);
-		image_drop(&e->p, IMG_EXEC);
+		image_drop(&e->p);
 		goto out;
 	}
 	image_move(e->prev, &e->p);
@@ -481,6 +467,7 @@ cache_seed(struct cache *c, struct quark_process *p)
 		return (-1);
 	e->p = *p;
 	free(p);
+	e->p.known &= ~QP_MOMENT;
 	if ((e->p.known & QP_START) && e->p.entity_id == 0)
 		e->p.entity_id = quark_entity_id(e->p.pid, e->p.start_ns);
 	return (0);
@@ -523,9 +510,9 @@ apply_fork(struct cache *c, struct centry *e, struct raw_event *raw,
 		from = parent->p;
 		epoch = parent->epoch;
 		img = history_at(c, parent, raw->time, &epoch);
-		image_view(&from, img, IMG_ALL);
+		image_view(&from, img);
 		if (flags & CACHE_EXEC_FOLLOWS) {
-			image_view(&from, NULL, IMG_EXEC);
+			image_view(&from, NULL);
 			e->prev_ref.pid = parent->p.pid;
 			e->prev_ref.serial = parent->serial;
 			e->prev_ref.time = raw->time;
@@ -569,13 +556,13 @@ cache_apply(struct cache *c, struct raw_event *raw, uint64_t now, int flags)
 			goto nomem;
 	} else if (start_differs(&e->p, &raw->task))
 		entry_reset(c, e);
-	if (raw->type == QUARK_EV_EXEC)
+	if (raw->type == QUARK_EV_EXEC) {
 		history_push(c, e, raw->time);
+		e->p.known &= ~(QP_EXEC_CHANGES & ~raw->task.known);
+	}
 	/* A process record is about the group: a thread id is not its own. */
-	raw->task.known &= ~QP_TID;
+	raw->task.known &= ~(QP_TID | QP_MOMENT);
 	overlay(&e->p, &raw->task);
-	if (raw->type == QUARK_EV_EXEC && e->prev != NULL)
-		image_keep(&e->p, e->prev);
 	if (raw->type == QUARK_EV_COMM && raw->comm.comm[0] != '\0') {
 		memcpy(e->p.comm, raw->comm.comm, sizeof(e->p.comm));
 		e->p.comm[sizeof(e->p.comm) - 1] = '\0';
@@ -651,7 +638,7 @@ refresh(struct cache *c, struct centry *e, struct quark_process *p)
 			filename = e->p.filename;
 			e->p.filename = NULL;
 		}
-		image_drop(&e->p, IMG_EXEC);
+		image_drop(&e->p);
 		if (filename != NULL) {
 			e->p.filename = filename;
 			e->p.known |= QP_FILENAME;
@@ -693,6 +680,7 @@ cache_reconcile(struct cache *c, cache_reader_fn reader, int qs_flags,
 			entry_reset(c, e);
 			e->p = *p;
 			free(p);
+			e->p.known &= ~QP_MOMENT;
 			if ((e->p.known & QP_START) && e->p.entity_id == 0)
 				e->p.entity_id = quark_entity_id(e->p.pid,
 				    e->p.start_ns);

@@ -1,0 +1,165 @@
+/*
+ * t_fields.c - the cache's rules that keep every field true or absent
+ * (issue 9): what an exec may change is never inherited past it, moments
+ * are never carried forward.
+ */
+#include <errno.h>
+
+#include "engine_test.h"
+
+/* pid 1, everything an exec may change known. */
+#define R_PARENT(t) \
+	{ RAW(QUARK_EV_EXEC, t, 1), .task = { .known = QP_EXE | QP_ARGS | \
+	QP_CWD | QP_CREDS | QP_FSCREDS | QP_CAPS | QP_COMM | QP_FILENAME | \
+	QP_PGID_SID | QP_START, .exe = "/bin/sh", .filename = "/bin/sh", \
+	.args = "sh", .args_len = 3, .args_total = 3, .argc = 1, \
+	.cwd = "/root", .comm = "sh", .start_ns = 0, .cap = { 0, ~0ULL, \
+	~0ULL, ~0ULL, 0 }, .pgid = 1, .sid = 1 } }
+
+static const struct quark_process *
+next_process(struct quark_queue *qq)
+{
+	const struct quark_event	*ev;
+
+	while ((ev = quark_queue_next(qq)) != NULL)
+		if (ev->kind == QUARK_EVENT_PROCESS)
+			return (ev->process);
+	return (NULL);
+}
+
+static void
+test_exec_unread(void)
+{
+	/*
+	 * The proc connector's exec of a process gone before /proc was
+	 * read: the raw event says nothing of the new image.
+	 */
+	const struct raw_event		 raws[] = { R_PARENT(1),
+	    R_FORK(10, 100, 1), { RAW(QUARK_EV_EXEC, 20, 100) },
+	    R_EXIT(30, 100, 0) };
+	const uint64_t			 changes = QP_COMM | QP_EXE |
+	    QP_FILENAME | QP_ARGS | QP_CWD | QP_CREDS | QP_FSCREDS | QP_CAPS;
+	const struct quark_process	*p;
+	struct quark_queue		*qq;
+
+	T_CASE("an exec that says nothing: what it may change is absent");
+	qq = t_open(raws, nitems(raws), QQ_NO_AGGREGATE, NULL);
+	if (!T_CHECK(qq != NULL))
+		return;
+	quark_queue_stop(qq);
+	p = next_process(qq);				/* 1: exec */
+	p = next_process(qq);				/* 100: fork */
+	T_CHECK(p != NULL && (p->known & changes) == changes);
+	T_EQ_STR(p ? p->comm : NULL, "sh");
+	p = next_process(qq);				/* 100: exec */
+	T_CHECK(p != NULL && (p->known & changes) == 0);
+	T_CHECK(p != NULL && p->exe == NULL && p->args == NULL &&
+	    p->cwd == NULL && p->filename == NULL);
+	/* What an exec never changes is still the process's. */
+	T_CHECK(p != NULL && (p->known & (QP_PPID | QP_PGID_SID)) ==
+	    (QP_PPID | QP_PGID_SID));
+	p = next_process(qq);				/* 100: exit */
+	T_CHECK(p != NULL && (p->known & changes) == 0);
+	T_CHECK(p != NULL && (p->known & QP_EXIT));
+	/* The parent keeps its own. */
+	p = quark_process_lookup(qq, 1);
+	T_CHECK(p != NULL && (p->known & changes) == changes);
+	quark_queue_close(qq);
+
+	T_CASE("an exec that says some: those, and only those");
+	{
+		const struct raw_event	 raws2[] = { R_PARENT(1),
+		    R_FORK(10, 100, 1), { RAW(QUARK_EV_EXEC, 20, 100),
+		    .task = { .known = QP_CREDS | QP_COMM, .uid = 65534,
+		    .euid = 65534, .suid = 65534, .comm = "setuid-prog" } } };
+
+		qq = t_open(raws2, nitems(raws2), 0, NULL);
+		if (!T_CHECK(qq != NULL))
+			return;
+		quark_queue_stop(qq);
+		p = next_process(qq);			/* 1 */
+		p = next_process(qq);			/* 100: fork+exec */
+		T_CHECK(p != NULL && (p->known & (QP_CREDS | QP_COMM)) ==
+		    (QP_CREDS | QP_COMM));
+		T_EQ_INT(p ? p->euid : 0, 65534);
+		T_EQ_STR(p ? p->comm : NULL, "setuid-prog");
+		T_CHECK(p != NULL && (p->known & (QP_FSCREDS | QP_CAPS |
+		    QP_EXE | QP_CWD)) == 0);
+		quark_queue_close(qq);
+	}
+}
+
+/* A /proc stand-in: pid 200 is running, in state R with 3 threads. */
+static struct quark_process *
+read_moment(pid_t pid, int flags)
+{
+	struct quark_process	*p;
+
+	if (pid != 200) {
+		errno = ESRCH;
+		return (NULL);
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return (NULL);
+	p->pid = pid;
+	p->known = QP_EXE | QP_START | QP_STATE | QP_NTHREADS;
+	p->start_ns = 3 * NS_PER_SEC;
+	p->state = 'R';
+	p->nthreads = 3;
+	p->exe = strdup("/bin/busy");
+	return (p);
+}
+
+static void
+test_moments(void)
+{
+	const struct raw_event		 raws[] = {
+	    { RAW(QUARK_EV_EXEC, 10, 200), .task = { .known = QP_EXE |
+	    QP_START, .exe = "/bin/old", .start_ns = 0 } }, R_LOST(20, 1),
+	    R_EXIT(40, 200, 0),
+	    /* The proc connector's exec reads /proc: threads of then. */
+	    { RAW(QUARK_EV_EXEC, 50, 300), .task = { .known = QP_EXE |
+	    QP_NTHREADS | QP_STATE, .exe = "/bin/x", .nthreads = 2,
+	    .state = 'S' } }, R_EXIT(60, 300, 0) };
+	const struct quark_process	*p;
+	struct quark_queue		*qq;
+	struct cache			 c;
+	struct quark_process		*seed;
+
+	T_CASE("moments: never kept by the cache");
+	cache_init(&c, NS_PER_SEC);
+	seed = calloc(1, sizeof(*seed));
+	if (!T_CHECK(seed != NULL))
+		return;
+	seed->pid = 42;
+	seed->known = QP_STATE | QP_NTHREADS | QP_COMM;
+	seed->state = 'S';
+	seed->nthreads = 4;
+	T_CHECK(cache_seed(&c, seed) == 0);
+	T_CHECK(cache_get(&c, 42) != NULL &&
+	    (cache_get(&c, 42)->p.known & (QP_STATE | QP_NTHREADS)) == 0);
+	T_CHECK(cache_get(&c, 42) != NULL &&
+	    (cache_get(&c, 42)->p.known & QP_COMM));
+	cache_clear(&c);
+
+	T_CASE("moments: not from reconcile, not from a raw event");
+	qq = t_open(raws, nitems(raws), QQ_NO_AGGREGATE, NULL);
+	if (!T_CHECK(qq != NULL))
+		return;
+	queue_set_reader(qq, read_moment);
+	quark_queue_stop(qq);
+	while ((p = next_process(qq)) != NULL) {
+		T_CHECK((p->known & (QP_STATE | QP_NTHREADS)) == 0);
+		if (p->pid == 200 && (p->known & QP_EXIT))
+			T_EQ_STR(p->exe, "/bin/busy");	/* reconciled */
+	}
+	quark_queue_close(qq);
+}
+
+int
+main(void)
+{
+	test_exec_unread();
+	test_moments();
+	return (t_done_named("t_fields"));
+}
