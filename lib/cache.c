@@ -263,8 +263,41 @@ overlay(struct quark_process *dst, struct quark_process *src)
 	}
 	overlay_strings(dst, src);
 	dst->known |= src->known;
-	if (src->known & QP_START)
-		dst->entity_id = quark_entity_id(dst->pid, dst->start_ns);
+}
+
+/*
+ * The entity id of e's process: quark_entity_id(pid, start tick), the
+ * id /proc readers (snapshot, lookup) compute too.  A process that
+ * reuses the pid of one started in the same clock tick (possible with
+ * ns_last_pid or clone3's set_tid) would have its predecessor's: it gets
+ * the next generation of that id instead, generation n being
+ * splitmix64(base + n * 2^64/phi), so that two processes never share an
+ * id within a run.  (A /proc reader, seeing only the one alive, gives
+ * such a process the base id.)
+ */
+static void
+set_entity(struct centry *e)
+{
+	uint64_t	base, z;
+
+	if ((e->p.known & QP_START) == 0) {
+		e->p.entity_id = 0;
+		return;
+	}
+	base = quark_entity_id(e->p.pid, e->p.start_ns);
+	if (base != e->id_base) {
+		e->id_base = base;
+		e->id_gen = base == e->prev_base ? e->prev_gen + 1 : 0;
+	}
+	if (e->id_gen == 0) {
+		e->p.entity_id = base;
+		return;
+	}
+	z = base + e->id_gen * 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	e->p.entity_id = z != 0 ? z : 1;
 }
 
 /* The image before image_time is unknown. */
@@ -374,6 +407,12 @@ entry_reset(struct cache *c, struct centry *e)
 	pid_t	pid = e->p.pid;
 
 	unschedule(c, e);
+	if (e->id_base != 0) {
+		e->prev_base = e->id_base;
+		e->prev_gen = e->id_gen;
+	}
+	e->id_base = 0;
+	e->id_gen = 0;
 	quark_process_clear(&e->p);
 	e->p.pid = pid;
 	e->exited = 0;
@@ -468,16 +507,21 @@ cache_seed(struct cache *c, struct quark_process *p)
 	e->p = *p;
 	free(p);
 	e->p.known &= ~QP_MOMENT;
-	if ((e->p.known & QP_START) && e->p.entity_id == 0)
-		e->p.entity_id = quark_entity_id(e->p.pid, e->p.start_ns);
+	set_entity(e);
 	return (0);
 }
 
+/*
+ * Two processes: their kernel start times (ns) differ, or, when one was
+ * learned from /proc (ticks only), their start ticks.
+ */
 static int
 start_differs(const struct quark_process *a, const struct quark_process *b)
 {
 	if ((a->known & QP_START) == 0 || (b->known & QP_START) == 0)
 		return (0);
+	if (a->start_ns_raw != 0 && b->start_ns_raw != 0)
+		return (a->start_ns_raw != b->start_ns_raw);
 	return (quark_start_trunc(a->start_ns) !=
 	    quark_start_trunc(b->start_ns));
 }
@@ -563,6 +607,7 @@ cache_apply(struct cache *c, struct raw_event *raw, uint64_t now, int flags)
 	/* A process record is about the group: a thread id is not its own. */
 	raw->task.known &= ~(QP_TID | QP_MOMENT);
 	overlay(&e->p, &raw->task);
+	set_entity(e);
 	if (raw->type == QUARK_EV_COMM && raw->comm.comm[0] != '\0') {
 		memcpy(e->p.comm, raw->comm.comm, sizeof(e->p.comm));
 		e->p.comm[sizeof(e->p.comm) - 1] = '\0';
@@ -681,9 +726,7 @@ cache_reconcile(struct cache *c, cache_reader_fn reader, int qs_flags,
 			e->p = *p;
 			free(p);
 			e->p.known &= ~QP_MOMENT;
-			if ((e->p.known & QP_START) && e->p.entity_id == 0)
-				e->p.entity_id = quark_entity_id(e->p.pid,
-				    e->p.start_ns);
+			set_entity(e);
 			c->evictions++;
 			continue;
 		}

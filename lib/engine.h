@@ -116,6 +116,13 @@ struct centry {
 	int			 exited;
 	uint64_t		 serial;	/* this process's: unique in the cache */
 	/*
+	 * entity_id generations (see set_entity() in cache.c): the base id
+	 * (quark_entity_id()) and generation of this process, and of the
+	 * process that had the pid before it.
+	 */
+	uint64_t		 id_base, prev_base;
+	uint32_t		 id_gen, prev_gen;
+	/*
 	 * One image of history, for the forks applied after an exec that
 	 * came later than them (a record is applied at its first raw
 	 * event's time): p's image since image_time (0: not installed by an

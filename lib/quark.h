@@ -143,7 +143,12 @@ struct quark_process {
 	int		core_dumped;	/* QP_EXIT */
 	uint64_t	exit_ns;	/* QP_EXIT: boot ns */
 
-	uint64_t	entity_id;	/* f(boot id, pid, start ticks); 0 if !QP_START */
+	/*
+	 * FNV-1a 64 of (boot id, pid, start ticks), 0 if !QP_START; in a
+	 * queue's cache, a process on the pid of one started in the same
+	 * tick gets another generation of it (quark-schema(7)).
+	 */
+	uint64_t	entity_id;
 };
 
 /* Kinds of raw change that can make up one record, in `events`. */

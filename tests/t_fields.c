@@ -156,10 +156,101 @@ test_moments(void)
 	quark_queue_close(qq);
 }
 
+/* A fork of pid p from 1 that the kernel stamped start_raw (ns). */
+#define R_FORK_AT(t, p, start_raw) \
+	{ RAW(QUARK_EV_FORK, t, p), .fork.parent_pid = 1, .task = { \
+	.known = QP_START, .start_ns = (start_raw) - (start_raw) % (10 * MS), \
+	.start_ns_raw = (start_raw) } }
+#define R_EXIT_AT(t, p, start_raw) \
+	{ RAW(QUARK_EV_EXIT, t, p), .flags = RAW_F_GROUP_DEAD, .task = { \
+	.known = QP_EXIT | QP_START, .exit_ns = (t), \
+	.start_ns = (start_raw) - (start_raw) % (10 * MS), \
+	.start_ns_raw = (start_raw) } }
+
+/* A /proc stand-in: pid 100 started in the tick of 7 s (ticks only). */
+static struct quark_process *
+read_tick(pid_t pid, int flags)
+{
+	struct quark_process	*p;
+
+	if (pid != 100) {
+		errno = ESRCH;
+		return (NULL);
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return (NULL);
+	p->pid = pid;
+	p->known = QP_START;
+	p->start_ns = 7 * NS_PER_SEC;
+	return (p);
+}
+
+static void
+test_entity_id(void)
+{
+	/* Three processes on pid 100 in the tick of 1 s, one in another. */
+	const struct raw_event		 raws[] = {
+	    R_FORK_AT(1 * NS_PER_SEC + 1000, 100, 1 * NS_PER_SEC + 1000),
+	    R_EXIT_AT(1 * NS_PER_SEC + 2000, 100, 1 * NS_PER_SEC + 1000),
+	    R_FORK_AT(1 * NS_PER_SEC + 3000, 100, 1 * NS_PER_SEC + 3000),
+	    R_EXIT_AT(1 * NS_PER_SEC + 4000, 100, 1 * NS_PER_SEC + 3000),
+	    /* the third one's fork was lost: its exit says who it is */
+	    R_EXIT_AT(1 * NS_PER_SEC + 6000, 100, 1 * NS_PER_SEC + 5000),
+	    R_FORK_AT(2 * NS_PER_SEC, 100, 2 * NS_PER_SEC),
+	    R_EXIT_AT(2 * NS_PER_SEC + 10, 100, 2 * NS_PER_SEC) };
+	const struct quark_process	*p;
+	struct quark_queue		*qq;
+	uint64_t			 id[8];
+	int				 n = 0, i, j;
+
+	T_CASE("entity_id: one per process, even in one clock tick");
+	qq = t_open(raws, nitems(raws), QQ_NO_AGGREGATE, NULL);
+	if (!T_CHECK(qq != NULL))
+		return;
+	quark_queue_stop(qq);
+	while ((p = next_process(qq)) != NULL && n < 8)
+		id[n++] = p->entity_id;
+	quark_queue_close(qq);
+	T_EQ_INT(n, 7);
+	if (n != 7)
+		return;
+	/* fork and exit of one process: one id */
+	T_CHECK(id[0] == id[1] && id[2] == id[3] && id[5] == id[6]);
+	/* the first is the id /proc readers compute; the others are new */
+	T_CHECK(id[0] == quark_entity_id(100, 1 * NS_PER_SEC));
+	T_CHECK(id[5] == quark_entity_id(100, 2 * NS_PER_SEC));
+	for (i = 0; i < 5; i++)
+		for (j = i + 1; j < 5; j++)
+			if (i / 2 != j / 2 || i == 4 || j == 4)
+				T_CHECK(id[i] != id[j]);
+
+	T_CASE("entity_id: a process learned from /proc keeps its id "
+	    "when the kernel says its start in ns");
+	{
+		const struct raw_event	 raws2[] = {
+		    R_EXIT_AT(1 * NS_PER_SEC, 100, 1 * NS_PER_SEC),
+		    R_LOST(2 * NS_PER_SEC, 1),
+		    R_EXIT_AT(8 * NS_PER_SEC, 100, 7 * NS_PER_SEC + 4321) };
+
+		qq = t_open(raws2, nitems(raws2), QQ_NO_AGGREGATE, NULL);
+		if (!T_CHECK(qq != NULL))
+			return;
+		queue_set_reader(qq, read_tick);
+		quark_queue_stop(qq);
+		n = 0;
+		while ((p = next_process(qq)) != NULL && n < 8)
+			id[n++] = p->entity_id;
+		quark_queue_close(qq);
+		T_EQ_INT(n, 2);
+		T_CHECK(n == 2 && id[1] == quark_entity_id(100, 7 * NS_PER_SEC));
+	}
+}
+
 int
 main(void)
 {
 	test_exec_unread();
 	test_moments();
+	test_entity_id();
 	return (t_done_named("t_fields"));
 }
