@@ -695,6 +695,38 @@ refresh(struct cache *c, struct centry *e, struct quark_process *p)
 }
 
 /*
+ * After a loss: the live processes the cache does not know (their fork,
+ * and maybe their exec, were in the gap) are read with reader and added,
+ * as learned from /proc now (not stale); their later records and their
+ * children's then have their context.  Pids with records queued are
+ * left to those records.
+ */
+void
+cache_adopt(struct cache *c, cache_lister_fn list, cache_reader_fn reader,
+    int qs_flags, int (*busy)(void *, pid_t), void *arg)
+{
+	struct quark_process	*p;
+	pid_t			*pids;
+	size_t			 i, n;
+
+	if (list(&pids, &n) == -1)
+		return;
+	for (i = 0; i < n; i++) {
+		if (cache_get(c, pids[i]) != NULL ||
+		    (busy != NULL && busy(arg, pids[i])))
+			continue;
+		if ((p = reader(pids[i], qs_flags)) == NULL)
+			continue;
+		if (cache_seed(c, p) == -1) {
+			quark_process_free(p);
+			continue;
+		}
+		c->adoptions++;
+	}
+	free(pids);
+}
+
+/*
  * Checks every live entry against /proc (read with reader): a pid that is
  * gone is collected after the grace time (its exit may still be on its
  * way); a pid that now belongs to another process gets that process;

@@ -142,6 +142,8 @@ RB_HEAD(cache_tree, centry);
 TAILQ_HEAD(centry_list, centry);
 
 typedef struct quark_process *(*cache_reader_fn)(pid_t, int);
+/* The pids alive now: *pids malloc'd, the caller frees; -1 on error. */
+typedef int (*cache_lister_fn)(pid_t **pids, size_t *n);
 
 /*
  * Exited entries kept for their grace time, at most: under a spawn storm
@@ -164,6 +166,7 @@ struct cache {
 	uint64_t		gcs;
 	uint64_t		reconciles;
 	uint64_t		evictions;
+	uint64_t		adoptions;	/* unknown live processes added */
 	uint64_t		cred_noops;	/* set*id calls that changed nothing */
 };
 
@@ -180,6 +183,8 @@ void		 cache_gc(struct cache *, uint64_t now);
 uint64_t	 cache_gc_due(struct cache *);
 void		 cache_reconcile(struct cache *, cache_reader_fn, int qs_flags,
 		    int (*busy)(void *, pid_t), void *arg, uint64_t now);
+void		 cache_adopt(struct cache *, cache_lister_fn, cache_reader_fn,
+		    int qs_flags, int (*busy)(void *, pid_t), void *arg);
 int		 cache_stale(const struct cache *, const struct centry *);
 
 /*

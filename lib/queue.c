@@ -10,11 +10,13 @@
  *      cache with /proc if a loss happened or reconcile_ns passed;
  *   4. hands out the head record if it is due (see order.c).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bsd/stdlib.h>
 #include <bsd/string.h>
 
 #include "engine.h"
@@ -26,6 +28,7 @@ struct quark_queue {
 	const struct quark_agg_rules	*rules;
 	uint64_t			(*now)(void);
 	cache_reader_fn			 reader;
+	cache_lister_fn			 lister;
 	int				 budget;
 	struct order			 order;
 	struct order_policy		 policy;
@@ -96,11 +99,53 @@ queue_set_clock(struct quark_queue *qq, uint64_t (*now)(void))
 	qq->next_reconcile = 0;
 }
 
+/* The pids /proc lists now: its numeric names. */
+static int
+proc_pids(pid_t **pids, size_t *n)
+{
+	struct dirent	*de;
+	const char	*err;
+	pid_t		*v = NULL, *nv;
+	size_t		 cap = 0;
+	DIR		*d;
+	long long	 pid;
+
+	*n = 0;
+	if ((d = opendir("/proc")) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		pid = strtonum(de->d_name, 1, INT32_MAX, &err);
+		if (err != NULL)
+			continue;
+		if (*n == cap) {
+			cap = cap == 0 ? 1024 : cap * 2;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				free(v);
+				closedir(d);
+				return (-1);
+			}
+			v = nv;
+		}
+		v[(*n)++] = (pid_t)pid;
+	}
+	closedir(d);
+	*pids = v;
+	return (0);
+}
+
 void
 queue_set_reader(struct quark_queue *qq,
     struct quark_process *(*reader)(pid_t, int))
 {
 	qq->reader = reader != NULL ? reader : quark_process_read;
+}
+
+void
+queue_set_lister(struct quark_queue *qq, int (*lister)(pid_t **, size_t *))
+{
+	qq->lister = lister != NULL ? lister : proc_pids;
 }
 
 void
@@ -226,6 +271,7 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	qq->rules = attr->agg != NULL ? attr->agg : &quark_agg_default;
 	qq->now = quark_boot_now;
 	qq->reader = quark_process_read;
+	qq->lister = proc_pids;
 	qq->budget = QUEUE_POLL_BUDGET;
 	qq->policy.hold_max = attr->hold_max_ns;
 	qq->policy.hold_min = attr->hold_min_ns;
@@ -372,6 +418,10 @@ housekeeping(struct quark_queue *qq, uint64_t now)
 	if (qq->reconcile_now || now >= qq->next_reconcile) {
 		cache_reconcile(&qq->cache, qq->reader, scrape_flags(qq),
 		    busy_pid, &qq->order, now);
+		/* After a loss: the processes whose fork was in the gap. */
+		if (qq->reconcile_now)
+			cache_adopt(&qq->cache, qq->lister, qq->reader,
+			    scrape_flags(qq), busy_pid, &qq->order);
 		qq->reconcile_now = 0;
 		qq->next_reconcile = now + qq->attr.reconcile_ns;
 	}

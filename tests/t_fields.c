@@ -246,9 +246,90 @@ test_entity_id(void)
 	}
 }
 
+/* /proc stand-ins for the reconcile after a loss. */
+static int
+list_three(pid_t **pids, size_t *n)
+{
+	if ((*pids = calloc(3, sizeof(**pids))) == NULL)
+		return (-1);
+	(*pids)[0] = 100;	/* known */
+	(*pids)[1] = 200;	/* alive, its fork and exec were lost */
+	(*pids)[2] = 300;	/* gone by the time it is read */
+	*n = 3;
+	return (0);
+}
+
+static struct quark_process *
+read_sh(pid_t pid, int flags)
+{
+	struct quark_process	*p;
+
+	if (pid != 100 && pid != 200) {
+		errno = ESRCH;
+		return (NULL);
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return (NULL);
+	p->pid = pid;
+	p->known = QP_EXE | QP_ARGS | QP_START | QP_PPID;
+	p->ppid = 1;
+	p->start_ns = 0;
+	p->exe = strdup(pid == 100 ? "/bin/a" : "/usr/bin/dash");
+	p->args = malloc(3);
+	memcpy(p->args, "sh", 3);
+	p->args_len = 3;
+	p->args_total = 3;
+	p->argc = 1;
+	return (p);
+}
+
+static void
+test_adopt(void)
+{
+	const struct raw_event		 raws[] = {
+	    { RAW(QUARK_EV_EXEC, 10, 100), .task = { .known = QP_EXE |
+	    QP_START, .exe = "/bin/a", .start_ns = 0 } }, R_LOST(20, 50),
+	    R_FORK(40, 400, 200), R_EXIT(50, 400, 0), R_EXIT(60, 200, 5) };
+	const struct quark_event	*ev;
+	struct quark_queue		*qq;
+	int				 n = 0;
+
+	T_CASE("after a loss, the live processes the cache did not know");
+	qq = t_open(raws, nitems(raws), QQ_NO_AGGREGATE, NULL);
+	if (!T_CHECK(qq != NULL))
+		return;
+	queue_set_reader(qq, read_sh);
+	queue_set_lister(qq, list_three);
+	quark_queue_stop(qq);
+	while ((ev = quark_queue_next(qq)) != NULL) {
+		if (ev->kind != QUARK_EVENT_PROCESS ||
+		    ev->process->pid == 100)
+			continue;
+		n++;
+		/* Learned after the gap: not stale. */
+		T_CHECK((ev->flags & QUARK_EVF_STALE) == 0);
+		if (ev->process->pid == 400) {
+			T_CHECK(ev->parent != NULL && ev->parent->pid == 200);
+			T_EQ_STR(ev->parent ? ev->parent->exe : NULL,
+			    "/usr/bin/dash");
+			/* the child of a process learned from /proc */
+			T_EQ_STR(ev->process->exe, "/usr/bin/dash");
+		} else {
+			T_EQ_STR(ev->process->exe, "/usr/bin/dash");
+			T_CHECK(ev->process->args != NULL &&
+			    strcmp(ev->process->args, "sh") == 0);
+			T_EQ_INT(ev->process->exit_code, 5);
+		}
+	}
+	T_EQ_INT(n, 3);
+	T_CHECK(quark_process_lookup(qq, 300) == NULL);
+	quark_queue_close(qq);
+}
+
 int
 main(void)
 {
+	test_adopt();
 	test_exec_unread();
 	test_moments();
 	test_entity_id();
