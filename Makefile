@@ -14,6 +14,9 @@ PREFIX	?= /usr/local
 DESTDIR	?=
 BINDIR	 = $(PREFIX)/sbin
 MANDIR	 = $(PREFIX)/share/man
+# systemd looks in /usr/local/lib/systemd/system too (systemd.unit(5)).
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+EXAMPLEDIR = $(PREFIX)/share/doc/quark/examples
 BUILD	?= build
 # BPF artefacts do not depend on the sanitizer: one copy for every build.
 BPFOUT	 = build/bpf
@@ -69,7 +72,7 @@ SKEL	 = $(BPFOUT)/quark.skel.h
 DEPS	 = make gcc clang-19 llvm-19 bpftool libbpf-dev libelf-dev \
 	   zlib1g-dev libjansson-dev libbsd-dev pkg-config bats bats-assert \
 	   bats-support jq mandoc python3-jsonschema libbpf-tools util-linux \
-	   procps zsh fish
+	   procps zsh fish rsyslog logrotate systemd
 
 .PHONY: all deps run check unit unit-san bats lint bench install clean
 
@@ -168,7 +171,8 @@ install: $(QUARK)
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d \
-	    $(DESTDIR)$(PREFIX)/share/quark
+	    $(DESTDIR)$(PREFIX)/share/quark $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(EXAMPLEDIR)
 	install -m 0755 $(QUARK) $(DESTDIR)$(BINDIR)/quark
 	install -m 0644 man/quark.8 $(DESTDIR)$(MANDIR)/man8/quark.8
 	install -m 0644 man/quark-schema.7 $(DESTDIR)$(MANDIR)/man7/quark-schema.7
@@ -180,6 +184,11 @@ install: $(QUARK)
 	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/quark.fish
 	install -m 0644 schema/quark.schema.json \
 	    $(DESTDIR)$(PREFIX)/share/quark/quark.schema.json
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/quark.service.in \
+	    >$(DESTDIR)$(UNITDIR)/quark.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/quark.service
+	install -m 0644 dist/rsyslog-quark.conf dist/logrotate-quark \
+	    $(DESTDIR)$(EXAMPLEDIR)
 
 clean:
 	rm -rf build

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,44 +268,55 @@ quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return (0);
 }
 
+struct btf_opts {
+	int		 table;		/* -1: when stdout is a terminal */
+	const char	*file;		/* --btf FILE */
+};
+
+static void
+btf_defaults(void *p)
+{
+	struct btf_opts	*o = p;
+
+	o->table = -1;
+	o->file = NULL;
+}
+
+#define B(field)	offsetof(struct btf_opts, field)
+
+static const struct opt btf_opt_table[] = {
+	{ "help", 'h', OPT_HELP, NULL, "print this help and exit",
+	  .off = 0 },
+	{ "table", 0, OPT_SET, NULL, "print a table for humans",
+	  .off = B(table), .val = 1, .defword = "when standard output is a terminal" },
+	{ "json", 0, OPT_SET, NULL, "print NDJSON",
+	  .off = B(table), .flags = OPT_ALT, .defword = "when standard output is not a terminal" },
+	{ "btf", 0, OPT_STRING, "FILE", "read BTF from FILE (members only)",
+	  .off = B(file), .defword = "/sys/kernel/btf/vmlinux" },
+	{ .name = NULL }
+};
+
+#undef B
+
+const struct opt_set btf_options = {
+	btf_opt_table, sizeof(struct btf_opts), btf_defaults, NULL, 0, NULL
+};
+
 int
 cmd_btf(int argc, char **argv)
 {
-	struct out	 o = { 0, 0, 0 };
-	const char	*file = NULL;
-	int		 ch, table = -1;
+	struct out	 out = { 0, 0, 0 };
+	struct btf_opts	 o;
+	int		 r;
 
-	static const struct option longopts[] = {
-		{ "help",	no_argument,		NULL,	'h' },
-		{ "table",	no_argument,		NULL,	't' },
-		{ "json",	no_argument,		NULL,	'j' },
-		{ "btf",	required_argument,	NULL,	'b' },
-		{ NULL,		0,			NULL,	0 }
-	};
-
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			return (cmd_help_of(cur_cmd));
-		case 't':
-		case 'j':
-			if (table != -1 && table != (ch == 't')) {
-				cwarnx("--table and --json exclude each other");
-				return (cmd_usage(cur_cmd));
-			}
-			table = ch == 't';
-			break;
-		case 'b':
-			file = optarg;
-			break;
-		default:
-			return (cmd_usage(cur_cmd));
-		}
-	}
-	if (optind != argc)
+	if (opt_parse(cur_cmd, argc, argv, &o, &r) == -1)
+		return (r);
+	if (optind != argc) {
+		cwarnx("unexpected argument '%s'", argv[optind]);
 		return (cmd_usage(cur_cmd));
-	o.table = table == -1 ? isatty(STDOUT_FILENO) : table;
+	}
+	out.table = o.table == -1 ? isatty(STDOUT_FILENO) : o.table;
 	/* libbpf would print its own warnings about the files we read. */
 	libbpf_set_print(quiet);
-	return (btf_run(&o, file));
+	return (btf_run(&out, o.file));
 }

@@ -11,13 +11,20 @@
 
 #include <stdint.h>
 
+#include "opt.h"
+
 #define EXIT_USAGE	2
 
+/*
+ * A command: its exact name, its function, its option table (opt.h: the
+ * one source of its getopt table, usage, help and SYNOPSIS) and one line
+ * for the list of commands.  The table of commands is in main.c.
+ */
 struct cmd {
-	const char	*name;
-	int		(*fn)(int, char **);
-	const char	*usage;		/* after "quark NAME ", SYNOPSIS words */
-	const char	*desc;		/* one line */
+	const char		*name;
+	int			(*fn)(int, char **);
+	const struct opt_set	*opts;
+	const char		*desc;		/* one line */
 };
 
 extern const struct cmd	*cur_cmd;	/* the command being run */
@@ -28,12 +35,15 @@ int	cmd_lookup(int, char **);
 int	cmd_btf(int, char **);
 int	cmd_help(int, char **);
 
+extern const struct opt_set	watch_options, snapshot_options,
+				lookup_options, btf_options, help_options;
+
 const struct cmd *cmd_find(const char *);
-/* Prints "usage: quark NAME USAGE" to stderr; returns EXIT_USAGE. */
+/* Prints "usage: quark NAME ..." to stderr; returns EXIT_USAGE. */
 int	cmd_usage(const struct cmd *);
-/* Prints the usage to stdout (for -h and `quark help`); returns 0. */
+/* Prints the help (usage, options) to stdout, for -h and `quark help`. */
 int	cmd_help_of(const struct cmd *);
-/* "quark: CMD: msg[: strerror]" on stderr. */
+/* "quark: CMD: msg[: strerror]" on stderr ("quark: msg" before a command). */
 void	cwarn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	cwarnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 /*
@@ -43,9 +53,14 @@ void	cwarnx(const char *, ...) __attribute__((format(printf, 1, 2)));
  */
 int	parse_num(const char *s, long long min, long long max,
 	    const char *what, long long *out);
-/* Like parse_num, with an optional unit suffix: "ms" "s" (time, to ns). */
-int	parse_duration_ms(const char *s, uint64_t max_ms, const char *what,
-	    uint64_t *out_ns);
+/*
+ * Become USER (a name, or a numeric uid): its uid, its gid and its
+ * supplementary groups, keeping of the capabilities only those a running
+ * watch still needs (see privdrop.c); ebpf: the eBPF backend is in use.
+ * Returns 0, or -1 after saying why (the process may then be half
+ * switched: the caller must exit).
+ */
+int	priv_drop(const char *user, int ebpf);
 /* Ignore SIGPIPE so that a closed stdout is EPIPE, a normal end. */
 void	output_init(void);
 

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -76,34 +77,39 @@ lookup_one(pid_t pid, int qs, int ancestors)
 	return (r);
 }
 
+struct lookup_opts {
+	unsigned int	qs;		/* QS_ENV */
+	int		ancestors;	/* --ancestors */
+};
+
+#define L(field)	offsetof(struct lookup_opts, field)
+
+static const struct opt lookup_opt_table[] = {
+	{ "help", 'h', OPT_HELP, NULL, "print this help and exit",
+	  .off = 0 },
+	{ "ancestors", 0, OPT_FLAG, NULL, "follow each process with its ancestors",
+	  .off = L(ancestors) },
+	{ "env", 0, OPT_BITS, NULL, "also read the environments",
+	  .off = L(qs), .val = QS_ENV },
+	{ .name = NULL }
+};
+
+#undef L
+
+const struct opt_set lookup_options = {
+	lookup_opt_table, sizeof(struct lookup_opts), NULL, "PID ...", 0, NULL
+};
+
 int
 cmd_lookup(int argc, char **argv)
 {
-	pid_t		*pids;
-	long long	 v;
-	int		 ch, i, n, qs = 0, ancestors = 0, status = 0, r;
+	struct lookup_opts	 o;
+	pid_t			*pids;
+	long long		 v;
+	int			 i, n, status = 0, r;
 
-	static const struct option longopts[] = {
-		{ "help",	no_argument,	NULL,	'h' },
-		{ "ancestors",	no_argument,	NULL,	'a' },
-		{ "env",	no_argument,	NULL,	'E' },
-		{ NULL,		0,		NULL,	0 }
-	};
-
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			return (cmd_help_of(cur_cmd));
-		case 'a':
-			ancestors = 1;
-			break;
-		case 'E':
-			qs |= QS_ENV;
-			break;
-		default:
-			return (cmd_usage(cur_cmd));
-		}
-	}
+	if (opt_parse(cur_cmd, argc, argv, &o, &r) == -1)
+		return (r);
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
@@ -123,7 +129,7 @@ cmd_lookup(int argc, char **argv)
 	}
 	n = argc;
 	for (i = 0; i < n; i++) {
-		r = lookup_one(pids[i], qs, ancestors);
+		r = lookup_one(pids[i], (int)o.qs, o.ancestors);
 		if (r == LK_EPIPE)
 			break;
 		if (r != LK_OK)

@@ -1,9 +1,10 @@
 /*
  * main.c - the command table and dispatch.
  */
-#include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,23 +18,16 @@
 
 /* Exact names only: a new command never changes what an old script runs. */
 static const struct cmd cmds[] = {
-	{ "watch", cmd_watch,
-	  "[-h] [--no-aggregate] [--threads] [--env] [--stats] "
-	  "[--hold MS] [--reorder MS] [--max-length N] [--ring-size BYTES] "
-	  "[--argv-cap BYTES] [--grace MS] [--backend NAME] [--output FILE]",
+	{ "watch",	cmd_watch,	&watch_options,
 	  "stream process events as NDJSON" },
-	{ "snapshot", cmd_snapshot,
-	  "[-h] [--threads] [--tree] [--no-kthreads] [--env]",
+	{ "snapshot",	cmd_snapshot,	&snapshot_options,
 	  "print the current process table from /proc" },
-	{ "lookup", cmd_lookup,
-	  "[-h] [--ancestors] [--env] PID ...",
+	{ "lookup",	cmd_lookup,	&lookup_options,
 	  "print what is known about processes" },
-	{ "btf", cmd_btf,
-	  "[-h] [--table | --json] [--btf FILE]",
+	{ "btf",	cmd_btf,	&btf_options,
 	  "report the kernel facts quark relies on" },
-	{ "help", cmd_help,
-	  "[COMMAND]",
-	  "print the usage of a command" },
+	{ "help",	cmd_help,	&help_options,
+	  "print the help of a command" },
 };
 
 const struct cmd *cur_cmd;
@@ -50,43 +44,90 @@ cmd_find(const char *name)
 }
 
 static void
-main_usage(FILE *f)
+list_commands(FILE *f)
 {
 	size_t	i;
 
-	fprintf(f, "usage: quark [-h] [-V] COMMAND [options]\n");
-	fprintf(f, "commands:\n");
+	fprintf(f, "\ncommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].desc);
+}
+
+/* quark's own options, before the command. */
+struct main_opts {
+	int	version;
+};
+
+static const struct opt main_opt_table[] = {
+	{ "help", 'h', OPT_HELP, NULL, "print this help and exit",
+	  .off = 0 },
+	{ "version", 'V', OPT_FLAG, NULL, "print the version and exit",
+	  .off = offsetof(struct main_opts, version) },
+	{ .name = NULL }
+};
+
+static const struct opt_set main_options = {
+	main_opt_table, sizeof(struct main_opts), NULL, "COMMAND [options]",
+	1, list_commands
+};
+
+/* quark itself, for its usage and help: a command with no name. */
+static const struct cmd main_cmd = { NULL, NULL, &main_options, NULL };
+
+static void
+main_usage(FILE *f)
+{
+	opt_usage_line(&main_cmd, f);
+	list_commands(f);
 }
 
 int
 cmd_usage(const struct cmd *c)
 {
-	fprintf(stderr, "usage: quark %s %s\n", c->name, c->usage);
+	opt_usage_line(c, stderr);
 	return (EXIT_USAGE);
 }
 
 int
 cmd_help_of(const struct cmd *c)
 {
-	printf("usage: quark %s %s\n", c->name, c->usage);
+	opt_help(c, stdout);
 	return (fflush(stdout) == EOF && errno != EPIPE ? 1 : 0);
 }
+
+struct help_opts {
+	int	unused;
+};
+
+static const struct opt help_opt_table[] = {
+	{ "help", 'h', OPT_HELP, NULL, "print this help and exit",
+	  .off = 0 },
+	{ .name = NULL }
+};
+
+const struct opt_set help_options = {
+	help_opt_table, sizeof(struct help_opts), NULL, "[COMMAND]", 0, NULL
+};
 
 int
 cmd_help(int argc, char **argv)
 {
 	const struct cmd	*c;
+	struct help_opts	 o;
+	int			 st;
 
-	if (argc == 1) {
-		main_usage(stdout);
-		return (0);
-	}
-	if (argc != 2)
+	if (opt_parse(cur_cmd, argc, argv, &o, &st) == -1)
+		return (st);
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return (cmd_help_of(&main_cmd));
+	if (argc != 1) {
+		cwarnx("unexpected argument '%s'", argv[1]);
 		return (cmd_usage(cur_cmd));
-	if ((c = cmd_find(argv[1])) == NULL) {
-		cwarnx("unknown command '%s'", argv[1]);
+	}
+	if ((c = cmd_find(argv[0])) == NULL) {
+		cwarnx("unknown command '%s'", argv[0]);
 		main_usage(stderr);
 		return (EXIT_USAGE);
 	}
@@ -100,12 +141,10 @@ vcwarn(int with_errno, const char *fmt, va_list ap)
 	char	msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (with_errno)
-		fprintf(stderr, "quark: %s: %s: %s\n",
-		    cur_cmd ? cur_cmd->name : "quark", msg, strerror(saved));
-	else
-		fprintf(stderr, "quark: %s: %s\n",
-		    cur_cmd ? cur_cmd->name : "quark", msg);
+	/* One fprintf: the line is written whole. */
+	fprintf(stderr, "quark: %s%s%s%s%s\n",
+	    cur_cmd ? cur_cmd->name : "", cur_cmd ? ": " : "", msg,
+	    with_errno ? ": " : "", with_errno ? strerror(saved) : "");
 	errno = saved;
 }
 
@@ -145,63 +184,47 @@ parse_num(const char *s, long long min, long long max, const char *what,
 	return (0);
 }
 
-int
-parse_duration_ms(const char *s, uint64_t max_ms, const char *what,
-    uint64_t *out_ns)
-{
-	char		 buf[32];
-	size_t		 n = strlen(s);
-	uint64_t	 mult = 1;	/* ms */
-	long long	 v;
-
-	if (n >= sizeof(buf)) {
-		cwarnx("%s is too long: %s", what, s);
-		return (-1);
-	}
-	memcpy(buf, s, n + 1);
-	if (n > 2 && strcmp(buf + n - 2, "ms") == 0)
-		buf[n - 2] = '\0';
-	else if (n > 1 && buf[n - 1] == 's') {
-		buf[n - 1] = '\0';
-		mult = 1000;
-	}
-	if (parse_num(buf, 0, (long long)(max_ms / mult), what, &v) == -1)
-		return (-1);
-	*out_ns = (uint64_t)v * mult * 1000000ULL;
-	return (0);
-}
-
 void
 output_init(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * Descriptors 0, 1 and 2 open before anything else is: were stdout closed
+ * (`quark watch >&-`), the first file quark opens (a BPF map) would become
+ * fd 1 and records would be written into it.  Returns -1 when /dev/null
+ * cannot be opened.
+ */
+static int
+std_fds(void)
+{
+	int	fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: this one. */
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			return (-1);
+	}
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
-	int	ch;
+	struct main_opts	o;
+	int			st;
 
-	static const struct option longopts[] = {
-		{ "help",	no_argument,	NULL,	'h' },
-		{ "version",	no_argument,	NULL,	'V' },
-		{ NULL,		0,		NULL,	0 }
-	};
-
+	if (std_fds() == -1)
+		return (1);
 	output_init();
-	/* '+': stop at the command name; its options are its own. */
-	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			main_usage(stdout);
-			return (0);
-		case 'V':
-			printf("quark %s\n", QUARK_VERSION);
-			return (0);
-		default:
-			main_usage(stderr);
-			return (EXIT_USAGE);
-		}
+	if (opt_parse(&main_cmd, argc, argv, &o, &st) == -1)
+		return (st);
+	if (o.version) {
+		printf("quark %s\n", QUARK_VERSION);
+		return (fflush(stdout) == EOF && errno != EPIPE ? 1 : 0);
 	}
 	argc -= optind;
 	argv += optind;
@@ -210,10 +233,9 @@ main(int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 	if ((cur_cmd = cmd_find(argv[0])) == NULL) {
-		warnx("unknown command '%s'", argv[0]);
+		cwarnx("unknown command '%s'", argv[0]);
 		main_usage(stderr);
 		return (EXIT_USAGE);
 	}
-	optind = 0;	/* glibc: full reinitialisation for the command */
 	return (cur_cmd->fn(argc, argv));
 }

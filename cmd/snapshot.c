@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,51 +39,52 @@ print_ndjson(struct ptable *t)
 	return (0);
 }
 
+struct snapshot_opts {
+	unsigned int	qs;		/* QS_* */
+	int		tree;		/* --tree */
+};
+
+#define S(field)	offsetof(struct snapshot_opts, field)
+
+static const struct opt snapshot_opt_table[] = {
+	{ "help", 'h', OPT_HELP, NULL, "print this help and exit",
+	  .off = 0 },
+	{ "threads", 0, OPT_BITS, NULL, "also print one record per thread",
+	  .off = S(qs), .val = QS_THREADS },
+	{ "tree", 0, OPT_FLAG, NULL, "print an indented process tree for humans",
+	  .off = S(tree) },
+	{ "no-kthreads", 0, OPT_BITS, NULL, "leave kernel threads out",
+	  .off = S(qs), .val = QS_NO_KTHREADS },
+	{ "env", 0, OPT_BITS, NULL, "also read the environment of each process",
+	  .off = S(qs), .val = QS_ENV },
+	{ .name = NULL }
+};
+
+#undef S
+
+const struct opt_set snapshot_options = {
+	snapshot_opt_table, sizeof(struct snapshot_opts), NULL, NULL, 0, NULL
+};
+
 int
 cmd_snapshot(int argc, char **argv)
 {
-	struct ptable	t;
-	int		ch, qs = 0, tree = 0, r;
+	struct snapshot_opts	o;
+	struct ptable		t;
+	int			r;
 
-	static const struct option longopts[] = {
-		{ "help",	 no_argument,	NULL,	'h' },
-		{ "threads",	 no_argument,	NULL,	'T' },
-		{ "tree",	 no_argument,	NULL,	't' },
-		{ "no-kthreads", no_argument,	NULL,	'K' },
-		{ "env",	 no_argument,	NULL,	'E' },
-		{ NULL,		 0,		NULL,	0 }
-	};
-
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			return (cmd_help_of(cur_cmd));
-		case 'T':
-			qs |= QS_THREADS;
-			break;
-		case 't':
-			tree = 1;
-			break;
-		case 'K':
-			qs |= QS_NO_KTHREADS;
-			break;
-		case 'E':
-			qs |= QS_ENV;
-			break;
-		default:
-			return (cmd_usage(cur_cmd));
-		}
-	}
+	if (opt_parse(cur_cmd, argc, argv, &o, &r) == -1)
+		return (r);
 	if (optind != argc) {
 		cwarnx("unexpected argument '%s'", argv[optind]);
 		return (cmd_usage(cur_cmd));
 	}
-	if (ptable_scan(&t, qs) == -1) {
+	if (ptable_scan(&t, (int)o.qs) == -1) {
 		cwarn("reading /proc");
 		return (1);
 	}
-	r = tree ? ptable_print_tree(&t, stdout) : print_ndjson(&t);
-	if (tree && r == -1) {
+	r = o.tree ? ptable_print_tree(&t, stdout) : print_ndjson(&t);
+	if (o.tree && r == -1) {
 		r = 0;
 		if (errno != EPIPE) {
 			cwarn("write");

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,43 +34,79 @@ static volatile sig_atomic_t	stop_sig;
 static volatile sig_atomic_t	stats_sig;
 static volatile sig_atomic_t	reopen_sig;
 
-/* What watch does besides the queue's attributes. */
+/* watch's options: the queue's attributes and what watch itself does. */
 struct wopts {
-	int		 stats;		/* --stats */
-	const char	*output;	/* --output FILE, NULL: stdout */
-	int		 fd;		/* where records go */
+	struct quark_queue_attr	 attr;
+	int			 stats;		/* --stats */
+	const char		*output;	/* --output FILE, NULL: stdout */
+	const char		*user;		/* --user USER, NULL: stay */
+	int			 fd;		/* where records go */
 };
 
-enum {
-	OPT_NO_AGGREGATE = 256,
-	OPT_THREADS,
-	OPT_ENV,
-	OPT_STATS,
-	OPT_HOLD,
-	OPT_REORDER,
-	OPT_MAX_LENGTH,
-	OPT_RING_SIZE,
-	OPT_ARGV_CAP,
-	OPT_GRACE,
-	OPT_BACKEND,
-	OPT_OUTPUT,
+/* --backend NAME; AUTO: eBPF, else the proc connector (see lib/queue.c). */
+static const struct opt_choice watch_backends[] = {
+	{ "auto",	QUARK_BACKEND_AUTO },
+	{ "ebpf",	QUARK_BACKEND_EBPF },
+	{ "netlink",	QUARK_BACKEND_NETLINK },
+	{ NULL,		0 }
 };
 
-static const struct option watch_opts[] = {
-	{ "help",		no_argument,		NULL, 'h' },
-	{ "no-aggregate",	no_argument,		NULL, OPT_NO_AGGREGATE },
-	{ "threads",		no_argument,		NULL, OPT_THREADS },
-	{ "env",		no_argument,		NULL, OPT_ENV },
-	{ "stats",		no_argument,		NULL, OPT_STATS },
-	{ "hold",		required_argument,	NULL, OPT_HOLD },
-	{ "reorder",		required_argument,	NULL, OPT_REORDER },
-	{ "max-length",		required_argument,	NULL, OPT_MAX_LENGTH },
-	{ "ring-size",		required_argument,	NULL, OPT_RING_SIZE },
-	{ "argv-cap",		required_argument,	NULL, OPT_ARGV_CAP },
-	{ "grace",		required_argument,	NULL, OPT_GRACE },
-	{ "backend",		required_argument,	NULL, OPT_BACKEND },
-	{ "output",		required_argument,	NULL, OPT_OUTPUT },
-	{ NULL,			0,			NULL, 0 }
+#define A(field)	offsetof(struct wopts, attr.field)
+#define W(field)	offsetof(struct wopts, field)
+
+/*
+ * The ranges: hold 1 ms (the hold's floor as the queue fills, hold_min_ns)
+ * to 60 s; a reorder window or grace of 0 means none; 256 KiB of argv is
+ * the kernel side's WIRE_ARGV_MAX and 0 captures no arguments; the ring
+ * is a power of 2 from a page to 1 GiB.
+ */
+static const struct opt watch_opt_table[] = {
+	{ "help", 'h', OPT_HELP, NULL, "print this help and exit",
+	  .off = 0 },
+	{ "no-aggregate", 0, OPT_BITS, NULL, "print every raw event as its own record",
+	  .off = A(flags), .val = QQ_NO_AGGREGATE },
+	{ "threads", 0, OPT_BITS, NULL, "also report the creation and exit of threads",
+	  .off = A(flags), .val = QQ_THREADS },
+	{ "env", 0, OPT_BITS, NULL, "capture environments (they hold secrets)",
+	  .off = A(flags), .val = QQ_ENV },
+	{ "stats", 0, OPT_FLAG, NULL, "print counters to stderr on exit and on SIGUSR1",
+	  .off = W(stats) },
+	{ "hold", 0, OPT_MS, "MS", "hold events up to MS for time ordering",
+	  .off = A(hold_max_ns), .min = 1, .max = 60000 },
+	{ "reorder", 0, OPT_MS, "MS", "print a complete record once it is MS old",
+	  .off = A(reorder_ns), .max = 60000 },
+	{ "max-length", 0, OPT_COUNT, "N", "bound the queue to N records",
+	  .off = A(max_length), .min = 1, .max = 10000000 },
+	{ "ring-size", 0, OPT_SIZE, "BYTES", "size of the BPF ring buffer, or of the netlink socket buffer",
+	  .off = A(ring_bytes), .min = 4096, .max = 1LL << 30, .flags = OPT_POW2 },
+	{ "argv-cap", 0, OPT_SIZE, "BYTES", "capture at most BYTES of the arguments of each exec",
+	  .off = A(argv_cap), .max = 256 * 1024 },
+	{ "grace", 0, OPT_MS, "MS", "keep exited processes cached for MS",
+	  .off = A(grace_ns), .max = 3600000 },
+	{ "backend", 0, OPT_CHOICE, "NAME", "the capture backend",
+	  .off = A(backend), .choices = watch_backends },
+	{ "output", 0, OPT_STRING, "FILE", "append records to FILE, reopened on SIGHUP",
+	  .off = W(output), .defword = "standard output" },
+	{ "user", 0, OPT_STRING, "USER", "switch to USER once attached",
+	  .off = W(user), .defword = "no switch" },
+	{ .name = NULL }
+};
+
+#undef A
+#undef W
+
+static void
+watch_defaults(void *o)
+{
+	struct wopts	*w = o;
+
+	quark_queue_default_attr(&w->attr);
+	w->output = NULL;
+	w->fd = STDOUT_FILENO;
+}
+
+const struct opt_set watch_options = {
+	watch_opt_table, sizeof(struct wopts), watch_defaults, NULL, 0, NULL
 };
 
 static void
@@ -119,125 +156,17 @@ open_output(struct wopts *w)
 	}
 	if ((fd = open(w->output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0640)) == -1) {
-		cwarn("%s", w->output);
+		if (w->fd > STDERR_FILENO)
+			cwarnx("cannot reopen %s on SIGHUP (%s): still "
+			    "writing to the file opened before", w->output,
+			    strerror(errno));
+		else
+			cwarn("%s", w->output);
 		return (-1);
 	}
 	if (w->fd > STDERR_FILENO)
 		close(w->fd);
 	w->fd = fd;
-	return (0);
-}
-
-/* --backend NAME; AUTO: eBPF, else the proc connector (see lib/queue.c). */
-static const struct {
-	const char	*name;
-	int		 id;
-} watch_backends[] = {
-	{ "auto",	QUARK_BACKEND_AUTO },
-	{ "ebpf",	QUARK_BACKEND_EBPF },
-	{ "netlink",	QUARK_BACKEND_NETLINK },
-};
-
-static int
-parse_backend(const char *arg, int *id)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(watch_backends) / sizeof(watch_backends[0]);
-	    i++) {
-		if (strcmp(arg, watch_backends[i].name) == 0) {
-			*id = watch_backends[i].id;
-			return (0);
-		}
-	}
-	cwarnx("unknown backend '%s' (auto, ebpf or netlink)", arg);
-	return (-1);
-}
-
-static int
-is_pow2(long long v)
-{
-	return (v > 0 && (v & (v - 1)) == 0);
-}
-
-/* Returns 0, or EXIT_USAGE after complaining. */
-static int
-watch_parse(int argc, char **argv, struct quark_queue_attr *attr,
-    struct wopts *w)
-{
-	long long	v;
-	int		ch;
-
-	while ((ch = getopt_long(argc, argv, "h", watch_opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			return (-1);
-		case OPT_NO_AGGREGATE:
-			attr->flags |= QQ_NO_AGGREGATE;
-			break;
-		case OPT_THREADS:
-			attr->flags |= QQ_THREADS;
-			break;
-		case OPT_ENV:
-			attr->flags |= QQ_ENV;
-			break;
-		case OPT_STATS:
-			w->stats = 1;
-			break;
-		case OPT_OUTPUT:
-			w->output = optarg;
-			break;
-		case OPT_HOLD:
-			if (parse_duration_ms(optarg, 60000, "hold",
-			    &attr->hold_max_ns) == -1)
-				return (EXIT_USAGE);
-			break;
-		case OPT_REORDER:
-			if (parse_duration_ms(optarg, 60000, "reorder",
-			    &attr->reorder_ns) == -1)
-				return (EXIT_USAGE);
-			break;
-		case OPT_GRACE:
-			if (parse_duration_ms(optarg, 3600000, "grace",
-			    &attr->grace_ns) == -1)
-				return (EXIT_USAGE);
-			break;
-		case OPT_MAX_LENGTH:
-			if (parse_num(optarg, 1, 10000000, "max-length",
-			    &v) == -1)
-				return (EXIT_USAGE);
-			attr->max_length = (uint32_t)v;
-			break;
-		case OPT_RING_SIZE:
-			if (parse_num(optarg, 4096, 1LL << 30, "ring-size",
-			    &v) == -1)
-				return (EXIT_USAGE);
-			if (!is_pow2(v)) {
-				cwarnx("ring-size must be a power of 2: %s",
-				    optarg);
-				return (EXIT_USAGE);
-			}
-			attr->ring_bytes = (uint32_t)v;
-			break;
-		case OPT_BACKEND:
-			if (parse_backend(optarg, &attr->backend) == -1)
-				return (EXIT_USAGE);
-			break;
-		case OPT_ARGV_CAP:
-			/* 256 KiB: the kernel side's WIRE_ARGV_MAX. */
-			if (parse_num(optarg, 0, 256 * 1024, "argv-cap",
-			    &v) == -1)
-				return (EXIT_USAGE);
-			attr->argv_cap = (uint32_t)v;
-			break;
-		default:
-			return (EXIT_USAGE);
-		}
-	}
-	if (optind != argc) {
-		cwarnx("unexpected argument '%s'", argv[optind]);
-		return (EXIT_USAGE);
-	}
 	return (0);
 }
 
@@ -414,22 +343,33 @@ warn_features_off(struct quark_queue *qq)
 int
 cmd_watch(int argc, char **argv)
 {
-	struct quark_queue_attr	 attr;
 	struct quark_queue	*qq;
-	struct wopts		 w = { 0, NULL, STDOUT_FILENO };
+	struct quark_stats	 st;
+	struct wopts		 w;
 	int			 r;
 
-	quark_queue_default_attr(&attr);
-	if ((r = watch_parse(argc, argv, &attr, &w)) != 0)
-		return (r == -1 ? cmd_help_of(cur_cmd) : cmd_usage(cur_cmd));
+	if (opt_parse(cur_cmd, argc, argv, &w, &r) == -1)
+		return (r);
+	if (optind != argc) {
+		cwarnx("unexpected argument '%s'", argv[optind]);
+		return (cmd_usage(cur_cmd));
+	}
 	if (open_output(&w) == -1)
 		return (1);
 	watch_signals();
-	if ((qq = quark_queue_open(&attr)) == NULL) {
-		open_failed(attr.backend);
+	if ((qq = quark_queue_open(&w.attr)) == NULL) {
+		open_failed(w.attr.backend);
 		return (1);
 	}
 	warn_features_off(qq);
+	/* Attached and seeded: what is left needs (almost) nothing. */
+	if (w.user != NULL) {
+		quark_queue_stats(qq, &st);
+		if (priv_drop(w.user, strcmp(st.backend, "ebpf") == 0) == -1) {
+			quark_queue_close(qq);
+			return (1);
+		}
+	}
 	fprintf(stderr, "quark: %s: ready\n", cur_cmd->name);
 	r = watch_loop(qq, &w);
 	if (w.stats)

@@ -5,11 +5,11 @@
 
 declare -gA _quark_opts=(
 	[quark]="-h -V"
-	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output"
+	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output --user"
 	[snapshot]="-h --threads --tree --no-kthreads --env"
 	[lookup]="-h --ancestors --env"
 	[btf]="-h --table --json --btf"
-	[help]=""
+	[help]="-h"
 )
 _quark_commands="watch snapshot lookup btf help"
 
@@ -55,6 +55,9 @@ _quark()
 		return 0 ;;
 	--backend)
 		COMPREPLY=($(compgen -W "auto ebpf netlink" -- "$cur"))
+		return 0 ;;
+	--user)
+		COMPREPLY=($(compgen -u -- "$cur"))
 		return 0 ;;
 	esac
 

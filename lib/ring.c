@@ -103,6 +103,9 @@ syscall_tp_check(void)
 
 	if (stat(SYSCALL_TP, &st) == 0)
 		return (NULL);
+	/* tracefs is root's (0700): mounted, but not ours to read. */
+	if (errno == EACCES)
+		return ("tracefs is not readable (CAP_DAC_READ_SEARCH)");
 	if (stat(TRACEFS "/events", &st) == -1 &&
 	    mount("nodev", TRACEFS, "tracefs", 0, NULL) == -1)
 		return ("tracefs not mounted and cannot be mounted");

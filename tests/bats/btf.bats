@@ -39,7 +39,8 @@ facility() {
 @test "btf -h prints the usage and exits 0" {
 	run "$QUARK" btf -h
 	assert_success
-	assert_output "usage: quark btf [-h] [--table | --json] [--btf FILE]"
+	assert_line --index 0 "usage: quark btf [-h] [--table | --json] [--btf FILE]"
+	assert_line --regexp '^  --btf FILE +read BTF from FILE .*\(default: /sys/kernel/btf/vmlinux\)$'
 }
 
 @test "btf with a bad option exits 2" {

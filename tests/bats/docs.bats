@@ -49,6 +49,49 @@ synopsis_of() {
 	    fi
 }
 
+# The help lines of CMD: "OPTION|ARG|MEANING|DEFAULT", one per
+# option, from `quark help CMD` (the short name when there is one).
+help_rows() {
+	if [ "$1" = quark ]; then "$QUARK" -h; else "$QUARK" help "$1"; fi |
+	    sed -nE 's/^  (-[A-Za-z], )?(--[a-z][a-z0-9-]*)( [A-Z]+)?  +(.*)$/\1|\2|\3|\4/p' |
+	    while IFS='|' read -r short long arg rest; do
+		opt=${short%, }; [ -n "$opt" ] || opt=$long
+		meaning=$(sed -E 's/ \((one of: [^)]*; )?default: .*\)$//; s/ \(one of: [^)]*\)$//' <<<"$rest")
+		def=$(sed -nE 's/.*[(;] ?default: (.*)\)$/\1/p' <<<"$rest")
+		printf '%s|%s|%s|%s\n' "$opt" "${arg# }" "$meaning" "$def"
+	    done
+}
+
+# The description zsh gives OPT of CMD.
+zsh_desc() {
+	sed -n "/^_quark_$1() {/,/^}/p" "$ZSHC" |
+	    sed -nE "s/^[[:space:]]*'(\([^)]*\))?$2\[([^]]*)\].*/\2/p"
+}
+
+# The description fish gives OPT of CMD.
+fish_desc() {
+	local cond flag
+	if [ "$1" = quark ]; then
+		cond='"not __fish_seen_subcommand_from'
+	else
+		cond="'__fish_seen_subcommand_from $1'"
+	fi
+	case $2 in
+	--*) flag="-l ${2#--}" ;;
+	*) flag="-s ${2#-}" ;;
+	esac
+	grep -F -- "-n $cond" "$FISHC" | grep -E -- " $flag( |$)" |
+	    sed -nE "s/.* -d '([^']*)'.*/\1/p"
+}
+
+# The entry of OPT in quark(8)'s DESCRIPTION, as one line.
+man_entry() {
+	mandoc -Tascii -Owidth=1000 "$MAN8" | col -bx |
+	    sed -n '/^DESCRIPTION/,/^OUTPUT/p' |
+	    awk -v o="$1" 'f && /^$/ { exit } f { print } $1 == o { f = 1; print }' |
+	    tr -s ' \n' '  '
+}
+
 bash_opts() {
 	sed -nE "s/^[[:space:]]*\[$1\]=\"([^\"]*)\".*/\1/p" "$BASHC" |
 	    opt_tokens
@@ -140,6 +183,58 @@ same_set() {
 			    fail "option $o of $c is not described in DESCRIPTION"
 		done
 	done
+}
+
+@test "docs: quark CMD -h gives every option of its usage one line with a meaning" {
+	for c in quark $(commands); do
+		rows=$(help_rows "$c")
+		same_set "$c: options in the help" "$(usage_of "$c" | opt_tokens)" \
+		    "$(cut -d'|' -f1 <<<"$rows" | sort -u)"
+		while IFS='|' read -r opt arg meaning def; do
+			[ -n "$meaning" ] || fail "$c $opt: no meaning in the help"
+			# An option that takes a value says its default.
+			[ -z "$arg" ] || [ -n "$def" ] ||
+			    fail "$c $opt $arg: no default in the help"
+		done <<<"$rows"
+	done
+}
+
+@test "docs: zsh and fish describe each option in the words of quark CMD -h" {
+	for c in quark $(commands); do
+		while IFS='|' read -r opt arg meaning def; do
+			got=$(zsh_desc "$c" "$opt")
+			[ "$got" = "$meaning" ] ||
+			    fail "$c $opt: _quark says '$got', the help '$meaning'"
+			got=$(fish_desc "$c" "$opt")
+			[ "$got" = "$meaning" ] ||
+			    fail "$c $opt: quark.fish says '$got', the help '$meaning'"
+		done <<<"$(help_rows "$c")"
+	done
+}
+
+@test "docs: quark(8) gives each option the default quark CMD -h prints" {
+	n=0
+	for c in $(commands); do
+		while IFS='|' read -r opt arg meaning def; do
+			[ -n "$arg" ] && [ -n "$def" ] || continue
+			entry=$(man_entry "$opt")
+			[ -n "$entry" ] || fail "$c $opt: no entry in quark(8)"
+			grep -qF -- "$def" <<<"$entry" ||
+			    fail "$c $opt: the help's default '$def' is not in quark(8): $entry"
+			n=$((n + 1))
+		done <<<"$(help_rows "$c")"
+	done
+	[ "$n" -ge 8 ] || fail "only $n defaults checked"
+}
+
+@test "docs: zsh and fish describe each command in the words of quark help" {
+	"$QUARK" help | sed -n '/^commands:/,$p' | sed -nE 's/^  ([a-z]+) +(.*)/\1\t\2/p' |
+	    while IFS=$'\t' read -r c desc; do
+		grep -qF -- "$c\\:\"$desc\"" "$ZSHC" ||
+		    fail "$c: _quark does not say '$desc'"
+		grep -qF -- "-a $c -d '$desc'" "$FISHC" ||
+		    fail "$c: quark.fish does not say '$desc'"
+	    done
 }
 
 @test "docs: every completion file names every command" {
@@ -249,6 +344,15 @@ EOF
 		assert_output --regexp "^usage: quark $c( |$)"
 	done
 	run "$QUARK" help nosuch
+	assert_failure 2
+}
+
+@test "cli: quark help -h prints the help of help, exit 0" {
+	run "$QUARK" help -h
+	assert_success
+	assert_line --index 0 "usage: quark help [-h] [COMMAND]"
+	assert_line --regexp '^  -h, --help +print this help and exit$'
+	run "$QUARK" help watch snapshot
 	assert_failure 2
 }
 

@@ -18,8 +18,11 @@ setup() {
 	    DESTDIR="$BATS_TEST_TMPDIR/root"
 	assert_success
 	run sh -c "cd '$BATS_TEST_TMPDIR/root' && find . -type f | sort"
-	assert_output "./opt/q/sbin/quark
+	assert_output "./opt/q/lib/systemd/system/quark.service
+./opt/q/sbin/quark
 ./opt/q/share/bash-completion/completions/quark
+./opt/q/share/doc/quark/examples/logrotate-quark
+./opt/q/share/doc/quark/examples/rsyslog-quark.conf
 ./opt/q/share/fish/vendor_completions.d/quark.fish
 ./opt/q/share/man/man7/quark-schema.7
 ./opt/q/share/man/man8/quark.8

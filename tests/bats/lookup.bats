@@ -75,7 +75,8 @@ $me"
 	assert_failure 2
 	run "$QUARK" lookup -h
 	assert_success
-	assert_output "usage: quark lookup [-h] [--ancestors] [--env] PID ..."
+	assert_line --index 0 "usage: quark lookup [-h] [--ancestors] [--env] PID ..."
+	assert_line --regexp '^  --ancestors +follow each process with its ancestors$'
 }
 
 @test "lookup --ancestors: from the test shell up to pid 1, each line's parent is the next" {
