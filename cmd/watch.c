@@ -43,10 +43,14 @@ struct wopts {
 	int			 fd;		/* where records go */
 };
 
-/* --backend NAME; AUTO: eBPF, else the proc connector (see lib/queue.c). */
+/*
+ * --backend NAME; AUTO: eBPF, else kprobes, else the proc connector (see
+ * lib/queue.c).
+ */
 static const struct opt_choice watch_backends[] = {
 	{ "auto",	QUARK_BACKEND_AUTO },
 	{ "ebpf",	QUARK_BACKEND_EBPF },
+	{ "kprobe",	QUARK_BACKEND_KPROBE },
 	{ "netlink",	QUARK_BACKEND_NETLINK },
 	{ NULL,		0 }
 };
@@ -89,6 +93,8 @@ static const struct opt watch_opt_table[] = {
 	  .off = W(output), .defword = "standard output" },
 	{ "user", 0, OPT_STRING, "USER", "switch to USER once attached",
 	  .off = W(user), .defword = "no switch" },
+	{ "btf", 0, OPT_STRING, "FILE", "read the kprobe offsets from this kernel BTF",
+	  .off = A(btf_path), .defword = "/sys/kernel/btf/vmlinux" },
 	{ .name = NULL }
 };
 
@@ -255,8 +261,27 @@ netlink_failed(void)
 static void
 open_failed(int backend)
 {
+	const char	*why = quark_queue_why();
+
 	if (backend == QUARK_BACKEND_NETLINK) {
 		netlink_failed();
+		return;
+	}
+	if (backend == QUARK_BACKEND_KPROBE) {
+		if (errno == EPERM || errno == EACCES)
+			cwarnx("kprobes need root (CAP_SYS_ADMIN); try sudo");
+		else
+			cwarnx("cannot capture with kprobes: %s", *why != '\0' ?
+			    why + strlen("kprobe: ") : strerror(errno));
+		return;
+	}
+	if (backend == QUARK_BACKEND_AUTO && errno != EPERM &&
+	    errno != EACCES && *why != '\0') {
+		cwarnx("no backend could start: %s", why);
+		return;
+	}
+	if (backend == QUARK_BACKEND_EBPF && *why != '\0') {
+		cwarnx("cannot capture with eBPF: %s", why + strlen("ebpf: "));
 		return;
 	}
 	switch (errno) {
@@ -329,6 +354,15 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 	return (r == -1 ? 1 : 0);
 }
 
+static const char *
+backend_name(struct quark_queue *qq)
+{
+	static struct quark_stats	st;
+
+	quark_queue_stats(qq, &st);
+	return (st.backend);
+}
+
 /* Say what the backend could not switch on: never hide a blind spot. */
 static void
 warn_features_off(struct quark_queue *qq)
@@ -361,6 +395,9 @@ cmd_watch(int argc, char **argv)
 		open_failed(w.attr.backend);
 		return (1);
 	}
+	if (w.attr.backend == QUARK_BACKEND_AUTO && *quark_queue_why() != '\0')
+		cwarnx("using the %s backend (%s)", backend_name(qq),
+		    quark_queue_why());
 	warn_features_off(qq);
 	/* Attached and seeded: what is left needs (almost) nothing. */
 	if (w.user != NULL) {

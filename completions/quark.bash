@@ -5,7 +5,7 @@
 
 declare -gA _quark_opts=(
 	[quark]="-h -V"
-	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output --user"
+	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output --user --btf"
 	[snapshot]="-h --threads --tree --no-kthreads --env"
 	[lookup]="-h --ancestors --env"
 	[btf]="-h --table --json --btf"
@@ -54,7 +54,7 @@ _quark()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
 	--backend)
-		COMPREPLY=($(compgen -W "auto ebpf netlink" -- "$cur"))
+		COMPREPLY=($(compgen -W "auto ebpf kprobe netlink" -- "$cur"))
 		return 0 ;;
 	--user)
 		COMPREPLY=($(compgen -u -- "$cur"))

@@ -24,9 +24,10 @@ complete -c quark -n '__fish_seen_subcommand_from watch' -l max-length -x -d 'bo
 complete -c quark -n '__fish_seen_subcommand_from watch' -l ring-size -x -d 'size of the BPF ring buffer, or of the netlink socket buffer'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l argv-cap -x -d 'capture at most BYTES of the arguments of each exec'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l grace -x -d 'keep exited processes cached for MS'
-complete -c quark -n '__fish_seen_subcommand_from watch' -l backend -x -a 'auto ebpf netlink' -d 'the capture backend'
+complete -c quark -n '__fish_seen_subcommand_from watch' -l backend -x -a 'auto ebpf kprobe netlink' -d 'the capture backend'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l output -r -F -d 'append records to FILE, reopened on SIGHUP'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l user -x -a '(__fish_complete_users)' -d 'switch to USER once attached'
+complete -c quark -n '__fish_seen_subcommand_from watch' -l btf -r -F -d 'read the kprobe offsets from this kernel BTF'
 
 complete -c quark -n '__fish_seen_subcommand_from snapshot' -s h -d 'print this help and exit'
 complete -c quark -n '__fish_seen_subcommand_from snapshot' -l threads -d 'also print one record per thread'

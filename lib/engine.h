@@ -200,5 +200,10 @@ int	event_fill(struct quark_event *, struct quark_process *scratch,
  * default, eBPF then the proc connector).  For tests; call before open.
  */
 void	queue_set_auto(const struct quark_backend_ops *const *, size_t);
+/*
+ * queue.c: whether AUTO sees us as root (1) or not (0), for tests; -1
+ * (the default) asks the kernel (CAP_SYS_ADMIN).
+ */
+void	queue_set_root(int);
 
 #endif /* QUARK_ENGINE_H */

@@ -468,6 +468,11 @@ probe_kprobe(struct quark_probe *p, const char *dir)
 {
 	char	path[256];
 
+	/* The kprobe backend creates its probes there (lib/kprobe.c). */
+	if (dir != NULL) {
+		snprintf(path, sizeof(path), "%s/kprobe_events", dir);
+		p->kprobe_events = access(path, F_OK) == 0;
+	}
 	if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0) {
 		set(p, PROBE_KPROBE, PROBE_OK, "kprobe PMU in "
 		    "/sys/bus/event_source/devices");

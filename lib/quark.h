@@ -216,6 +216,7 @@ enum quark_backend_id {
 	QUARK_BACKEND_EBPF,
 	QUARK_BACKEND_FAKE,	/* replays attr->fake; for tests */
 	QUARK_BACKEND_NETLINK,	/* the proc connector: the fallback */
+	QUARK_BACKEND_KPROBE,	/* tracefs kprobes + perf rings, no BPF */
 };
 
 struct quark_backend_ops;
@@ -235,6 +236,11 @@ struct quark_queue_attr {
 	uint32_t	argv_cap;	/* argv bytes captured: 32 KiB */
 	uint32_t	env_cap;	/* env bytes captured with QQ_ENV: 32 KiB */
 	const struct quark_agg_rules *agg;	/* NULL: the default table */
+	/*
+	 * Kernel BTF for the kprobe backend's offsets; NULL:
+	 * /sys/kernel/btf/vmlinux.  Raw BTF or an ELF file with .BTF.
+	 */
+	const char	*btf_path;
 	/* QUARK_BACKEND_FAKE: raw events to replay, in arrival order. */
 	const struct raw_event	*fake;
 	size_t			 nfake;
@@ -274,6 +280,14 @@ struct quark_queue *quark_queue_open(const struct quark_queue_attr *);
  * NULL with errno set on error.
  */
 const struct quark_event *quark_queue_next(struct quark_queue *);
+/*
+ * Why the last quark_queue_open() in this thread chose as it did, in
+ * words for users: when it failed, each backend tried and why
+ * ("kprobe: no /sys/kernel/tracing/kprobe_events (...)"); when AUTO fell
+ * back, why the backends before the one in use failed ("ebpf: ...").
+ * "" when the first backend tried opened.  Valid until the next open.
+ */
+const char *quark_queue_why(void);
 /* Pollable fd (POLLIN) that becomes ready when the backend has data. */
 int	quark_queue_fd(struct quark_queue *);
 /*

@@ -124,6 +124,7 @@ struct quark_probe {
 	int	tp_btf;		/* BTF-enabled tracepoints */
 	int	fentry;		/* fentry/fexit actually loads */
 	int	kprobe;		/* kprobes (kprobe_events in tracefs, or PMU) */
+	int	kprobe_events;	/* tracefs kprobe_events (the kprobe backend) */
 	int	bpf_lsm;
 	int	perf_tp;	/* perf_event_open on tracepoints */
 	int	proc_connector;	/* netlink proc connector */
@@ -162,10 +163,10 @@ enum probe_feature {
 };
 
 struct probe_verdict {
-	const char	*backend;	/* "ebpf", "netlink" or "none" */
+	const char	*backend;	/* "ebpf", "kprobe", "netlink", "none" */
 	const char	*hooks;		/* "tp_btf", "raw_tp", or NULL */
 	const char	*mode;		/* "tracepoint-only", ... or NULL */
-	char		 why[256];	/* why this backend (or none) */
+	char		 why[384];	/* why this backend (or none) */
 	int		 on[FEAT_COUNT];
 	char		 feat_why[FEAT_COUNT][160];
 };
@@ -252,6 +253,14 @@ struct quark_backend_ops {
 extern const struct quark_backend_ops quark_backend_ebpf;	/* ring.c */
 extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
 extern const struct quark_backend_ops quark_backend_netlink;	/* netlink.c */
+extern const struct quark_backend_ops quark_backend_kprobe;	/* kprobe.c */
+
+/*
+ * queue.c: a backend's open says why it failed, in words for users
+ * ("no /sys/kernel/tracing/kprobe_events (...)"); see quark_queue_why().
+ */
+void	queue_set_why(struct quark_queue *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* queue.c: backends hand every raw event (ownership included) here. */
 void	queue_submit(struct quark_queue *, struct raw_event *);

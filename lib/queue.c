@@ -13,6 +13,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,7 @@ struct quark_queue {
 	int				 reconcile_now;
 	int				 stopped;	/* 1 stopping, 2 drained */
 	struct quark_stats		 stats;
+	char				 why[256];	/* the backend's, at open */
 };
 
 /* AUTO is not a backend but the policy below. */
@@ -50,18 +53,23 @@ static const struct quark_backend_ops *const backends[] = {
 	[QUARK_BACKEND_EBPF] = &quark_backend_ebpf,
 	[QUARK_BACKEND_FAKE] = &quark_backend_fake,
 	[QUARK_BACKEND_NETLINK] = &quark_backend_netlink,
+	[QUARK_BACKEND_KPROBE] = &quark_backend_kprobe,
 };
 
 /*
- * AUTO tries these in order.  A failure that means "not allowed" ends the
- * walk: falling back would hide that the user needs root (and the proc
- * connector needs root too).  Any other failure means the kernel cannot
- * do it (no BTF, BPF refused, too old), and the next backend is tried.
- * When all fail, the errno reported is the "not allowed" one that ended
- * the walk, else the first backend's.
+ * AUTO tries these in order: eBPF, then kprobes without BPF (where BPF is
+ * compiled out or forbidden by policy), then the proc connector.  A
+ * failure that means "not allowed" ends the walk when we are not root:
+ * falling back would hide that the user needs root (every backend does).
+ * As root, "not allowed" is a policy against that one interface (a
+ * seccomp filter on bpf(2), as container runtimes install), and the next
+ * backend is tried, as for any other failure (no BTF, BPF refused, too
+ * old).  When all fail, the errno reported is the "not allowed" one that
+ * ended the walk, else the first backend's.
  */
 static const struct quark_backend_ops *const auto_default[] = {
 	&quark_backend_ebpf,
+	&quark_backend_kprobe,
 	&quark_backend_netlink,
 };
 static const int auto_final_errno[] = { EPERM, EACCES };
@@ -203,17 +211,81 @@ attr_valid(const struct quark_queue_attr *attr)
 	return (1);
 }
 
+/* See quark_queue_why(): per thread, as errno is. */
+static __thread char open_why[512];
+
+const char *
+quark_queue_why(void)
+{
+	return (open_why);
+}
+
+void
+queue_set_why(struct quark_queue *qq, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(qq->why, sizeof(qq->why), fmt, ap);
+	va_end(ap);
+}
+
+/* Adds "NAME: why" for a backend that failed to open. */
+static void
+why_add(struct quark_queue *qq, const struct quark_backend_ops *ops, int e)
+{
+	size_t	n = strlen(open_why);
+
+	snprintf(open_why + n, sizeof(open_why) - n, "%s%s: %s",
+	    n > 0 ? "; " : "", ops->name, qq->why[0] != '\0' ? qq->why :
+	    strerror(e));
+}
+
 static int
 backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops)
 {
+	int	e;
+
 	qq->state = NULL;
+	qq->why[0] = '\0';
 	if (ops->open(qq, &qq->attr, &qq->state) == -1) {
+		e = errno;
 		qq->state = NULL;
+		why_add(qq, ops, e);
+		errno = e;
 		return (-1);
 	}
 	qq->ops = ops;
 	strlcpy(qq->stats.backend, ops->name, sizeof(qq->stats.backend));
 	return (0);
+}
+
+/* queue_set_root(): -1 asks the kernel. */
+static int forced_root = -1;
+
+void
+queue_set_root(int root)
+{
+	forced_root = root;
+}
+
+/* CAP_SYS_ADMIN (21) in our effective set: root, as far as we care. */
+static int
+is_root(void)
+{
+	FILE			*f;
+	char			 line[128];
+	unsigned long long	 eff = 0;
+
+	if (forced_root != -1)
+		return (forced_root);
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return ((eff & (1ULL << 21)) != 0);
 }
 
 static int
@@ -223,7 +295,7 @@ final_errno(int e)
 
 	for (i = 0; i < nitems(auto_final_errno); i++)
 		if (auto_final_errno[i] == e)
-			return (1);
+			return (!is_root());
 	return (0);
 }
 
@@ -234,6 +306,7 @@ backend_open(struct quark_queue *qq, int id)
 	size_t	i;
 	int	first = ENOSYS;	/* no backend to try */
 
+	open_why[0] = '\0';
 	if (id != QUARK_BACKEND_AUTO)
 		return (backend_try(qq, backends[id]));
 	for (i = 0; i < auto_n; i++) {

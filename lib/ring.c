@@ -314,6 +314,14 @@ ebpf_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		if ((errno == EACCES || errno == EINVAL || errno == E2BIG) &&
 		    may_load_bpf())
 			errno = EOPNOTSUPP;
+		/*
+		 * EPERM with the privileges: a policy against bpf(2) (a
+		 * seccomp filter, as container runtimes install, or an LSM).
+		 */
+		if (errno == EPERM && may_load_bpf())
+			queue_set_why(qq, "bpf(2) refused although privileged "
+			    "(a seccomp filter or a security policy forbids "
+			    "BPF): %s", strerror(errno));
 		goto fail;
 	}
 	if (attach(st) == -1)

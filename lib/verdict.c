@@ -7,8 +7,9 @@
  * and what is loaded need not disagree.
  *
  * When eBPF cannot work for a reason other than privilege, `quark watch`
- * falls back to the netlink proc connector (lib/queue.c): the verdict
- * says "netlink" when the connector probed usable.
+ * falls back to kprobes without BPF, then to the netlink proc connector
+ * (lib/queue.c): the verdict says "kprobe" or "netlink" when that one
+ * probed usable.
  */
 #include <stdio.h>
 #include <string.h>
@@ -91,16 +92,78 @@ static const char *const netlink_features[FEAT_COUNT] = {
 	[FEAT_COMM] = "proc connector COMM events",
 };
 
+/*
+ * The kprobe backend (lib/kprobe.c) needs these: kprobes it creates in
+ * tracefs, read through perf, at offsets from BTF.
+ */
+static const struct {
+	int		 f;
+	const char	*what;
+} kprobe_needs[] = {
+	{ PROBE_KPROBE,		"kprobes" },
+	{ PROBE_PERF_TP,	"perf_event_open on trace events" },
+	{ PROBE_BTF,		"kernel BTF for offsets" },
+};
+
+/* What the kprobe backend carries, per feature; NULL: not with it. */
+static const char *const kprobe_features[FEAT_COUNT] = {
+	[FEAT_CREDS] = "commit_creds kprobe and syscalls:sys_exit_set* "
+	    "tracepoints",
+	[FEAT_COMM] = "perf comm records",
+};
+
+/* 1 when the kprobe backend can work, else 0 and why in buf. */
+static int
+kprobe_ok(const struct quark_probe *p, char *buf, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(kprobe_needs); i++) {
+		if (p->state[kprobe_needs[i].f] != PROBE_OK) {
+			snprintf(buf, len, "needs %s: %.100s",
+			    kprobe_needs[i].what, p->why[kprobe_needs[i].f]);
+			return (0);
+		}
+	}
+	if (!p->kprobe_events) {
+		snprintf(buf, len, "needs kprobe_events in tracefs: %s",
+		    p->why[PROBE_KPROBE]);
+		return (0);
+	}
+	return (1);
+}
+
 static void
-netlink_verdict(const struct quark_probe *p, struct probe_verdict *v)
+kprobe_verdict(const struct quark_probe *p, struct probe_verdict *v)
+{
+	char	ebpf_why[sizeof(v->why)];
+	int	i;
+
+	strlcpy(ebpf_why, v->why, sizeof(ebpf_why));
+	v->backend = "kprobe";
+	snprintf(v->why, sizeof(v->why), "eBPF unusable (%.180s); falling "
+	    "back to kprobes without BPF", ebpf_why);
+	for (i = 0; i < FEAT_COUNT; i++) {
+		v->on[i] = kprobe_features[i] != NULL &&
+		    (i != FEAT_CREDS || p->state[PROBE_SYSCALL_TP] == PROBE_OK);
+		snprintf(v->feat_why[i], sizeof(v->feat_why[i]), "%s",
+		    v->on[i] ? kprobe_features[i] : kprobe_features[i] != NULL ?
+		    p->why[PROBE_SYSCALL_TP] : "not with the kprobe backend");
+	}
+}
+
+static void
+netlink_verdict(const struct quark_probe *p, struct probe_verdict *v,
+    const char *kprobe_why)
 {
 	char	ebpf_why[sizeof(v->why)];
 	int	i;
 
 	strlcpy(ebpf_why, v->why, sizeof(ebpf_why));
 	v->backend = "netlink";
-	snprintf(v->why, sizeof(v->why), "eBPF unusable (%.180s); falling "
-	    "back to the proc connector", ebpf_why);
+	snprintf(v->why, sizeof(v->why), "eBPF unusable (%.150s); kprobes "
+	    "unusable (%.150s); falling back to the proc connector", ebpf_why,
+	    kprobe_why);
 	for (i = 0; i < FEAT_COUNT; i++) {
 		v->on[i] = netlink_features[i] != NULL;
 		snprintf(v->feat_why[i], sizeof(v->feat_why[i]), "%s",
@@ -112,15 +175,23 @@ netlink_verdict(const struct quark_probe *p, struct probe_verdict *v)
 void
 probe_verdict(const struct quark_probe *p, struct probe_verdict *v)
 {
+	char	kwhy[160];
 	int	i, f;
 
 	memset(v, 0, sizeof(*v));
 	v->backend = "none";
 	if (!backend(p, v)) {
-		/* Not root: no fallback either (lib/queue.c's AUTO policy). */
+		/*
+		 * Not root: no fallback either (lib/queue.c's AUTO policy,
+		 * the same ladder: eBPF, kprobes, the proc connector).
+		 */
+		if (p->privileged && kprobe_ok(p, kwhy, sizeof(kwhy))) {
+			kprobe_verdict(p, v);
+			return;
+		}
 		if (p->privileged &&
 		    p->state[PROBE_PROC_CONNECTOR] == PROBE_OK) {
-			netlink_verdict(p, v);
+			netlink_verdict(p, v, kwhy);
 			return;
 		}
 		for (i = 0; i < FEAT_COUNT; i++)

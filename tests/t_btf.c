@@ -336,6 +336,7 @@ all_ok(struct quark_probe *p)
 		snprintf(p->why[i], sizeof(p->why[i]), "why %d", i);
 	}
 	p->privileged = 1;
+	p->kprobe_events = 1;
 }
 
 static void
@@ -354,21 +355,38 @@ t_verdict(void)
 		  "ebpf", "tp_btf", "tracepoints+fentry+kprobe", 1, 1, 1 },
 		{ "unprivileged", 0, -1, 0, -1, 0,
 		  "none", NULL, NULL, 0, 0, 0 },
-		/* eBPF cannot work, the proc connector can: the fallback. */
+		/*
+		 * eBPF cannot work: kprobes without BPF if they can, else
+		 * the proc connector (the same ladder as lib/queue.c).
+		 */
 		{ "no ring buffer", 1, PROBE_RINGBUF, PROBE_ABSENT, -1, 0,
+		  "kprobe", NULL, NULL, 1, 0, 0 },
+		{ "bpf(2) refused (seccomp)", 1, PROBE_BPF_SYSCALL,
+		  PROBE_UNUSABLE, -1, 0, "kprobe", NULL, NULL, 1, 0, 0 },
+		{ "bpf(2) refused, no syscall tracepoints", 1,
+		  PROBE_BPF_SYSCALL, PROBE_UNUSABLE, PROBE_SYSCALL_TP,
+		  PROBE_ABSENT, "kprobe", NULL, NULL, 0, 0, 0 },
+		{ "no ring buffer, no kprobes", 1, PROBE_RINGBUF, PROBE_ABSENT,
+		  PROBE_KPROBE, PROBE_ABSENT, "netlink", NULL, NULL, 1, 0, 0 },
+		{ "bpf(2) refused, no perf tracepoints", 1, PROBE_BPF_SYSCALL,
+		  PROBE_UNUSABLE, PROBE_PERF_TP, PROBE_UNUSABLE,
 		  "netlink", NULL, NULL, 1, 0, 0 },
+		/* Both need BTF. */
 		{ "no BTF", 1, PROBE_BTF, PROBE_ABSENT, -1, 0,
 		  "netlink", NULL, NULL, 1, 0, 0 },
 		{ "no BTF, no connector", 1, PROBE_BTF, PROBE_ABSENT,
 		  PROBE_PROC_CONNECTOR, PROBE_ABSENT,
 		  "none", NULL, NULL, 0, 0, 0 },
-		{ "no bpf(2), connector refused", 1, PROBE_BPF_SYSCALL,
-		  PROBE_UNUSABLE, PROBE_PROC_CONNECTOR, PROBE_UNUSABLE,
+		{ "no bpf(2), connector refused: kprobes", 1,
+		  PROBE_BPF_SYSCALL, PROBE_UNUSABLE, PROBE_PROC_CONNECTOR,
+		  PROBE_UNUSABLE, "kprobe", NULL, NULL, 1, 0, 0 },
+		{ "no BTF, connector refused", 1, PROBE_BTF, PROBE_ABSENT,
+		  PROBE_PROC_CONNECTOR, PROBE_UNUSABLE,
 		  "none", NULL, NULL, 0, 0, 0 },
 		{ "raw_tp only", 1, PROBE_TP_BTF, PROBE_UNUSABLE, -1, 0,
 		  "ebpf", "raw_tp", "tracepoints+fentry+kprobe", 1, 1, 1 },
 		{ "no hooks", 1, PROBE_TP_BTF, PROBE_ABSENT, PROBE_RAW_TP,
-		  PROBE_ABSENT, "netlink", NULL, NULL, 1, 0, 0 },
+		  PROBE_ABSENT, "kprobe", NULL, NULL, 1, 0, 0 },
 		{ "raw syscalls only", 1, PROBE_SYSCALL_TP, PROBE_UNKNOWN,
 		  PROBE_FENTRY, PROBE_ABSENT,
 		  "ebpf", "tp_btf", "tracepoints+kprobe", 0, 0, 1 },
@@ -418,6 +436,18 @@ t_verdict(void)
 	T_CHECK(strstr(v.why, "why 0") != NULL);
 	T_CHECK(strstr(v.why, "proc connector") != NULL);
 	T_EQ_INT(v.on[FEAT_COMM], 1);
+	T_CASE("kprobe reason says why not eBPF");
+	all_ok(&p);
+	p.state[PROBE_BPF_SYSCALL] = PROBE_UNUSABLE;
+	probe_verdict(&p, &v);
+	T_EQ_STR(v.backend, "kprobe");
+	T_CHECK(strstr(v.why, "why 1") != NULL);
+	T_CHECK(strstr(v.why, "kprobes without BPF") != NULL);
+	T_CASE("netlink reason says why not kprobes either");
+	p.kprobe_events = 0;
+	probe_verdict(&p, &v);
+	T_EQ_STR(v.backend, "netlink");
+	T_CHECK(strstr(v.why, "kprobe_events") != NULL);
 	T_CASE("off reason names the facility");
 	all_ok(&p);
 	p.state[PROBE_FENTRY] = PROBE_UNUSABLE;

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "quark_int.h"
+#include "kprobe.h"
 #include "wire.h"
 #include "ndjson.h"
 #include "utf8.h"
@@ -240,6 +241,95 @@ fuzz_decode(void)
 	T_CHECK(decoded > ROUNDS / 8);
 }
 
+/* Is fid a string in quark's kprobe samples? */
+static int
+kp_is_str(int fid)
+{
+	int	w;
+
+	if (fid == F_COMM || fid == F_FILENAME ||
+	    (fid >= F_ARGV0 && fid < F_ARGV0 + KP_ARGV_PER))
+		return (1);
+	if (fid < F_XWALK || fid >= F_CWALK + W_COUNT)
+		return (0);
+	w = (fid - F_XWALK) % W_COUNT;
+	return ((w >= W_N && w < W_MR) || (w >= W_QN && w < W_PMR));
+}
+
+/*
+ * Random samples (their strings' locations biased to land inside) of
+ * every kind, through the kprobe decoder; mutated formats through the
+ * format parser.
+ */
+static void
+fuzz_kprobe(void)
+{
+	static struct kp_format	 fmt;
+	static char		 text[32768];
+	unsigned char		 buf[8192] __attribute__((aligned(8)));
+	struct kp_decoder	*d;
+	struct kp_sample	 s;
+	struct raw_event	*raw;
+	char			 name[32], *copy;
+	size_t			 n = 0;
+	uint32_t		 off = 16, loc, fixed;
+	int			 fid, i, j, kind;
+	unsigned		 silent = 0;
+
+	T_CASE("kprobe decoder");
+	n = snprintf(text, sizeof(text), "ID: 77\n");
+	for (fid = 0; fid < F_COUNT; fid++) {
+		kp_field_name(fid, name, sizeof(name));
+		n += snprintf(text + n, sizeof(text) - n, "\tfield:%s %s;\t"
+		    "offset:%u;\tsize:%d;\tsigned:0;\n", kp_is_str(fid) ?
+		    "__data_loc char[]" : "u64", name, off,
+		    kp_is_str(fid) ? 4 : 8);
+		off += kp_is_str(fid) ? 4 : 8;
+	}
+	fixed = off;
+	T_EQ_INT(kp_format_parse(&fmt, text, n), 0);
+	d = kp_decoder_new(1, 4096, 32);
+	for (i = 0; i < ROUNDS; i++) {
+		kind = 1 + (int)(next_rand() % (KP_KIND_COUNT - 1));
+		fmt.kind = kind;
+		fill_random(buf, sizeof(buf));
+		for (fid = 0; fid < F_COUNT; fid++) {
+			if (!kp_is_str(fid))
+				continue;
+			loc = (uint32_t)((next_rand() % 64) << 16 |
+			    (fixed + next_rand() % 1024));
+			memcpy(buf + fmt.f[fmt.slot[fid]].off, &loc, 4);
+		}
+		memset(&s, 0, sizeof(s));
+		s.fmt = &fmt;
+		s.len = fixed + (uint32_t)(next_rand() % 1200);
+		if ((copy = exact(buf, s.len)) == NULL)
+			break;
+		s.data = (const uint8_t *)copy;
+		s.time = i;
+		s.tid = s.pid = 100 + (pid_t)(next_rand() % 4);
+		errno = 0;
+		if (kp_decode(d, &s) == -1 && errno == 0)
+			silent++;
+		free(copy);
+		kp_decoder_expire(d, (uint64_t)i);
+		while ((raw = kp_decoder_next(d)) != NULL) {
+			T_CHECK(raw->type < RAW_TYPE_COUNT);
+			T_CHECK(raw->task.args_len <= 4096);
+			raw_event_free(raw);
+		}
+	}
+	kp_decoder_free(d);
+	T_EQ_INT(silent, 0);
+	for (i = 0; i < ROUNDS / 8; i++) {
+		copy = strndup(text, n);
+		for (j = 0; j < 8; j++)
+			copy[next_rand() % n] = (char)next_rand();
+		(void)kp_format_parse(&fmt, copy, n);
+		free(copy);
+	}
+}
+
 /* Whatever the bytes, the writer's line parses back as JSON. */
 static void
 fuzz_writer(void)
@@ -294,6 +384,7 @@ main(void)
 	fuzz_procfs();
 	fuzz_container();
 	fuzz_decode();
+	fuzz_kprobe();
 	fuzz_writer();
 	ndjson_cleanup();
 	return (t_done());

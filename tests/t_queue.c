@@ -124,7 +124,10 @@ static const struct quark_backend_ops auto_second = {
 
 /*
  * AUTO: the next backend is tried unless the failure means "not allowed"
- * (EPERM, EACCES); stats name the one in use.
+ * (EPERM, EACCES) to a user who is not root; as root, "not allowed" is a
+ * policy against that backend's interface (seccomp on bpf(2)) and the
+ * next is tried.  Stats name the one in use; quark_queue_why() says why
+ * the ones before failed.
  */
 static void
 test_auto(void)
@@ -134,19 +137,30 @@ test_auto(void)
 	};
 	static const struct {
 		const char	*name;
-		int		 e0, e1;
+		int		 root, e0, e1;
 		const char	*backend;	/* NULL: open fails */
 		int		 err, tried1;
+		const char	*why;
 	} c[] = {
-		{ "first opens", 0, 0, "first", 0, 0 },
-		{ "kernel cannot: fall back", ENOSYS, 0, "second", 0, 1 },
-		{ "no BTF: fall back", ENOENT, 0, "second", 0, 1 },
-		{ "not root: no fallback", EPERM, 0, NULL, EPERM, 0 },
-		{ "EACCES: no fallback", EACCES, 0, NULL, EACCES, 0 },
-		{ "both fail: the first's errno", ENOSYS, EPROTONOSUPPORT,
-		  NULL, ENOSYS, 1 },
-		{ "second not allowed: that errno", ENOSYS, EPERM, NULL,
-		  EPERM, 1 },
+		{ "first opens", 0, 0, 0, "first", 0, 0, "" },
+		{ "kernel cannot: fall back", 0, ENOSYS, 0, "second", 0, 1,
+		  "first: Function not implemented" },
+		{ "no BTF: fall back", 0, ENOENT, 0, "second", 0, 1,
+		  "first: No such file or directory" },
+		{ "not root: no fallback", 0, EPERM, 0, NULL, EPERM, 0,
+		  "first: Operation not permitted" },
+		{ "EACCES: no fallback", 0, EACCES, 0, NULL, EACCES, 0, NULL },
+		{ "both fail: the first's errno", 0, ENOSYS, EPROTONOSUPPORT,
+		  NULL, ENOSYS, 1, "first: Function not implemented; "
+		  "second: Protocol not supported" },
+		{ "second not allowed: that errno", 0, ENOSYS, EPERM, NULL,
+		  EPERM, 1, NULL },
+		{ "root, first refused by policy: fall back", 1, EPERM, 0,
+		  "second", 0, 1, "first: Operation not permitted" },
+		{ "root, EACCES: fall back", 1, EACCES, 0, "second", 0, 1,
+		  NULL },
+		{ "root, both refused: the first's errno", 1, EPERM, EACCES,
+		  NULL, EPERM, 1, NULL },
 	};
 	struct quark_queue_attr	 a;
 	struct quark_queue	*qq;
@@ -162,10 +176,13 @@ test_auto(void)
 		auto_errno[0] = c[i].e0;
 		auto_errno[1] = c[i].e1;
 		auto_tried[0] = auto_tried[1] = 0;
+		queue_set_root(c[i].root);
 		errno = 0;
 		qq = quark_queue_open(&a);
 		T_EQ_INT(auto_tried[0], 1);
 		T_EQ_INT(auto_tried[1], c[i].tried1);
+		if (c[i].why != NULL)
+			T_EQ_STR(quark_queue_why(), c[i].why);
 		if (c[i].backend == NULL) {
 			T_CHECK(qq == NULL);
 			T_EQ_INT(errno, c[i].err);
@@ -178,6 +195,7 @@ test_auto(void)
 		quark_queue_close(qq);
 	}
 	queue_set_auto(NULL, 0);
+	queue_set_root(-1);
 	T_CASE("an explicit backend is never replaced");
 	quark_queue_default_attr(&a);
 	a.flags = QQ_NO_SCRAPE;

@@ -48,7 +48,7 @@ bad_value() {
 
 @test "cli: a bad choice names the choices; an empty --output is refused" {
 	run -2 "$QUARK" watch --backend bogus
-	assert_line --index 0 "quark: watch: unknown backend 'bogus' (one of: auto, ebpf, netlink)"
+	assert_line --index 0 "quark: watch: unknown backend 'bogus' (one of: auto, ebpf, kprobe, netlink)"
 	run -2 "$QUARK" watch --output ''
 	assert_line --index 0 "quark: watch: --output: an empty FILE"
 }

@@ -1,0 +1,184 @@
+/*
+ * kprobe.h - the kprobe backend's pieces, shared by lib/kprobe.c (tracefs,
+ * perf rings) and lib/kpdecode.c (samples -> raw events, pure and unit
+ * tested).  Not part of the public API.
+ *
+ * Every sample comes from a tracefs event (a kprobe quark creates, or a
+ * syscall exit tracepoint) whose `format` file says where each named
+ * field sits.  Fields are named by enum kp_fid; kprobe.c writes the
+ * fetch-args under those names, kpdecode.c finds them through the format,
+ * so a field the kernel's BTF lacks is simply not in the sample, and the
+ * decoder leaves what it feeds unknown.
+ */
+#ifndef QUARK_KPROBE_H
+#define QUARK_KPROBE_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include "quark_int.h"
+
+/*
+ * A path walk: from a dentry up its d_parent chain, at most WALK_DEPTH
+ * names (tracefs fetch-args nest at most 13 dereferences before a string:
+ * the base takes 2, the name 2, which leaves 9 parents), then across one
+ * mount to its mountpoint in the parent mount, at most WALK_MDEPTH names.
+ * A path deeper than that, or below a second mount, is left unknown.
+ */
+#define WALK_DEPTH	10
+#define WALK_MDEPTH	9
+/* Offsets of the fields of a walk, from its first. */
+#define W_P	0				/* dentry after i parents */
+#define W_N	(W_P + WALK_DEPTH + 1)		/* its name */
+#define W_MR	(W_N + WALK_DEPTH)		/* vfsmount.mnt_root */
+#define W_MNT	(W_MR + 1)			/* the vfsmount pointer */
+#define W_PAR	(W_MNT + 1)			/* mount.mnt_parent */
+#define W_Q	(W_PAR + 1)			/* mountpoint after j parents */
+#define W_QN	(W_Q + WALK_MDEPTH + 1)		/* its name */
+#define W_PMR	(W_QN + WALK_MDEPTH)		/* parent mount's mnt_root */
+#define W_PPAR	(W_PMR + 1)			/* parent mount's mnt_parent */
+#define W_COUNT	(W_PPAR + 1)
+
+/* argv strings per argv probe; KP_ARGV_PROBES probes: 32 arguments. */
+#define KP_ARGV_PER	16
+#define KP_ARGV_PROBES	2
+#define KP_PIDNS_LEVELS	4	/* pid namespaces nested deeper: unknown */
+
+/* Named sample fields (names: kp_field_name()). */
+enum kp_fid {
+	F_PID, F_TGID, F_PPID, F_START, F_PFLAGS, F_COMM,
+	F_UID, F_GID, F_EUID, F_EGID, F_SUID, F_SGID, F_FSUID, F_FSGID,
+	F_CAP0, F_CAP1, F_CAP2, F_CAP3, F_CAP4, F_USERNS, F_LOGINUID,
+	F_PGID, F_SID, F_TTY, F_TTYMAJ, F_TTYMIN, F_TTYIDX,
+	F_NSMNT, F_NSNET, F_NSUTS, F_NSIPC, F_NSCG,
+	F_PIDLVL, F_PIDNS0,
+	F_ECODE = F_PIDNS0 + KP_PIDNS_LEVELS, F_SFLAGS, F_GCODE, F_LCODE,
+	F_DEAD,
+	F_FILENAME, F_ARGC, F_XDEL, F_ASTART, F_AEND, F_OLDPID,
+	F_ARGV0,
+	F_XWALK = F_ARGV0 + KP_ARGV_PER,	/* the exe's walk */
+	F_CWALK = F_XWALK + W_COUNT,		/* the cwd's walk */
+	F_RET = F_CWALK + W_COUNT,		/* syscall tracepoints */
+	F_COUNT
+};
+
+/* Sample kinds: what each tracefs event is to quark. */
+enum kp_kind {
+	KP_NONE,
+	KP_FORK,	/* kprobe wake_up_new_task(child) */
+	KP_EXECB,	/* kprobe finalize_exec(bprm): filename, argc, exe */
+	KP_EXECTP,	/* sched:sched_process_exec tracepoint: old_pid */
+	KP_EXEC,	/* kprobe proc_exec_connector(task): the task */
+	KP_CWD,		/* the same: cwd walk */
+	KP_ARGV0,	/* the same: argv strings, KP_ARGV_PROBES of them */
+	KP_EXIT = KP_ARGV0 + KP_ARGV_PROBES,	/* taskstats_exit(task, dead) */
+	KP_CREDS,	/* kprobe commit_creds(new) */
+	KP_SETUID,	/* syscalls:sys_exit_set{,re,res}uid */
+	KP_SETGID,
+	KP_SETFSUID,	/* returns the old fsuid */
+	KP_SETFSGID,
+	KP_SETSID,	/* returns the new session id */
+	KP_KIND_COUNT
+};
+
+/* The exec parts, one bit each, that make a complete exec record. */
+#define KP_EXEC_PARTS	((1U << (KP_ARGV0 + KP_ARGV_PROBES)) - \
+			    (1U << KP_EXECB))
+
+/* One field of a format. */
+struct kp_field {
+	uint16_t	off;
+	uint16_t	size;
+	uint8_t		dataloc;	/* __data_loc: u16 offset, u16 len */
+};
+
+/* A tracefs event's format, bound to quark's names. */
+struct kp_format {
+	int		kind;		/* enum kp_kind */
+	uint16_t	id;		/* common_type */
+	uint16_t	min_len;	/* bytes every sample has */
+	int16_t		slot[F_COUNT];	/* field index, -1: absent */
+	int		nfields;
+	struct kp_field	f[192];
+};
+
+/*
+ * Parses a tracefs `format` file into *fmt (kind set by the caller).
+ * 0, or -1 and EINVAL when it has no ID or a field line is malformed.
+ */
+int	kp_format_parse(struct kp_format *, const char *text, size_t len);
+/* Field name of fid ("uid", "xp3", "a7"), in buf. */
+const char *kp_field_name(int fid, char *buf, size_t len);
+
+/* A sample: the RAW bytes of a PERF_RECORD_SAMPLE and its header. */
+struct kp_sample {
+	const struct kp_format	*fmt;
+	const uint8_t		*data;
+	uint32_t		 len;
+	uint64_t		 time;	/* boot ns (CLOCK_BOOTTIME perf clock) */
+	pid_t			 pid;	/* current's tgid */
+	pid_t			 tid;
+	uint32_t		 cpu;
+};
+
+/* 1 and *v (sign-extended when the field is signed: see size), 0 absent. */
+int	kp_u64(const struct kp_sample *, int fid, uint64_t *v);
+/* 1 when the n fields from `first` are all present, into v[0..n-1]. */
+int	kp_all(const struct kp_sample *, int first, int n, uint64_t *v);
+/*
+ * The string of a __data_loc field: NULL when absent or when the kernel
+ * could not read it (a fault leaves it empty); *len is its length with
+ * the NUL, checked to lie inside the sample and to end in the NUL.
+ */
+const char *kp_str(const struct kp_sample *, int fid, uint32_t *len);
+
+/*
+ * The decoder: turns samples into raw events, holding what must be
+ * joined (the parts of an exec, each thread's last committed
+ * credentials).  Feed it samples in time order; raw events it completes
+ * wait in it until kp_decoder_next() takes them (the caller owns them).
+ */
+struct kp_decoder;
+/* mnt_off: offset of `mnt` in struct mount (BTF), for the walks. */
+struct kp_decoder *kp_decoder_new(int threads, uint32_t argv_cap,
+	    uint32_t mnt_off);
+void	kp_decoder_free(struct kp_decoder *);
+/* 0, or -1 and errno: ENOMEM, or EBADMSG for a malformed sample. */
+int	kp_decode(struct kp_decoder *, const struct kp_sample *);
+/* PERF_RECORD_COMM outside exec: comm holds up to len bytes. */
+int	kp_decode_comm(struct kp_decoder *, pid_t pid, pid_t tid,
+	    const char *comm, size_t len, uint64_t time);
+/*
+ * The exec parts the backend reads (1 << KP_*, default KP_EXEC_PARTS):
+ * an exec is complete when it has them all.
+ */
+void	kp_decoder_parts(struct kp_decoder *, uint32_t);
+/* Hands out the execs begun before `older_than` still missing parts. */
+void	kp_decoder_expire(struct kp_decoder *, uint64_t older_than);
+/* The next ready raw event, or NULL. */
+struct raw_event *kp_decoder_next(struct kp_decoder *);
+/* Execs waiting for parts, credentials held (for tests and stats). */
+size_t	kp_decoder_pending(const struct kp_decoder *);
+size_t	kp_decoder_creds(const struct kp_decoder *);
+
+#define KP_GROUP	"quark"		/* quark's kprobe group in tracefs */
+
+struct btf;
+/*
+ * The kprobe_events line of probe `kind` (KP_FORK .. KP_CREDS) named
+ * KP_GROUP/name, with offsets from btf, into buf: 0, and the probed
+ * function's name in why; -1 and errno ENOENT (a required member is not in
+ * the BTF) or E2BIG (the line is too long for tracefs), with the reason.
+ * A fetch-arg whose member is optional and absent, or that is too long
+ * for tracefs (the deep levels of a walk), is left out.
+ */
+int	kp_probe_line(const struct btf *, int kind, const char *name,
+	    char *buf, size_t len, char *why, size_t whylen);
+/* Byte offset of type.member (a.b, renames handled), -1 when absent. */
+long	kp_btf_off(const struct btf *, const char *type, const char *member);
+
+/* The path of a walk (see WALK_DEPTH): malloc'd, or NULL when unknown. */
+char	*kp_walk_path(const struct kp_sample *, int base, uint32_t mnt_off);
+
+#endif /* QUARK_KPROBE_H */

@@ -1,0 +1,637 @@
+/*
+ * t_kpdecode.c - the kprobe backend's pure side (lib/kpformat.c,
+ * lib/kpdecode.c): tracefs formats, bounded field reads, path walks, and
+ * samples -> raw events, with the exec join and the credentials kept per
+ * thread.  Samples are built here the way the kernel lays them out: the
+ * common fields, __probe_ip, the fetch-args in order, then the strings.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kprobe.h"
+#include "test.h"
+
+#define MNT_OFF	32	/* offsetof(struct mount, mnt) in these tests */
+
+/* A sample under construction: fields by name, with values. */
+struct build {
+	char		 fmt[16384];
+	size_t		 flen;
+	uint8_t		 data[8192];
+	uint32_t	 fixed;		/* end of the fixed part */
+	uint32_t	 dyn;		/* end of the strings */
+	struct {
+		uint32_t	 off;
+		const char	*str;	/* NULL: not a string */
+	} pend[256];
+	int		 npend;
+};
+
+static void
+b_init(struct build *b, int id)
+{
+	memset(b, 0, sizeof(*b));
+	b->flen = snprintf(b->fmt, sizeof(b->fmt), "name: t\nID: %d\n"
+	    "format:\n"
+	    "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	    "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	    "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	    "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	    "\tfield:unsigned long __probe_ip;\toffset:8;\tsize:8;\tsigned:0;\n",
+	    id);
+	memcpy(b->data, &(uint16_t){ (uint16_t)id }, 2);
+	b->fixed = 16;
+}
+
+/* A numeric field of size bytes (1, 4 or 8). */
+static void
+b_num(struct build *b, const char *name, int size, uint64_t v)
+{
+	b->flen += snprintf(b->fmt + b->flen, sizeof(b->fmt) - b->flen,
+	    "\tfield:u%d %s;\toffset:%u;\tsize:%d;\tsigned:0;\n", size * 8,
+	    name, b->fixed, size);
+	memcpy(b->data + b->fixed, &v, size);
+	b->fixed += size;
+}
+
+static void
+b_str(struct build *b, const char *name, const char *s)
+{
+	b->flen += snprintf(b->fmt + b->flen, sizeof(b->fmt) - b->flen,
+	    "\tfield:__data_loc char[] %s;\toffset:%u;\tsize:4;\tsigned:1;\n",
+	    name, b->fixed);
+	b->pend[b->npend].off = b->fixed;
+	b->pend[b->npend++].str = s;
+	b->fixed += 4;
+}
+
+/* Lays out the strings after the fixed part; returns the sample length. */
+static uint32_t
+b_done(struct build *b, struct kp_format *fmt, int kind)
+{
+	uint32_t	loc, n;
+	int		i;
+
+	b->dyn = b->fixed;
+	for (i = 0; i < b->npend; i++) {
+		n = b->pend[i].str != NULL ? strlen(b->pend[i].str) + 1 : 0;
+		loc = (n << 16) | b->dyn;
+		memcpy(b->data + b->pend[i].off, &loc, 4);
+		if (n > 0)
+			memcpy(b->data + b->dyn, b->pend[i].str, n);
+		b->dyn += n;
+	}
+	T_EQ_INT(kp_format_parse(fmt, b->fmt, b->flen), 0);
+	fmt->kind = kind;
+	return (b->dyn);
+}
+
+static void
+sample(struct kp_sample *s, const struct kp_format *fmt,
+    const struct build *b, uint64_t time, pid_t pid, pid_t tid)
+{
+	memset(s, 0, sizeof(*s));
+	s->fmt = fmt;
+	s->data = b->data;
+	s->len = b->dyn;
+	s->time = time;
+	s->pid = pid;
+	s->tid = tid;
+}
+
+static void
+b_field(struct build *b, int fid, int size, uint64_t v)
+{
+	char	name[32];
+
+	b_num(b, kp_field_name(fid, name, sizeof(name)), size, v);
+}
+
+static void
+b_fstr(struct build *b, int fid, const char *s)
+{
+	char	name[32];
+
+	b_str(b, kp_field_name(fid, name, sizeof(name)), s);
+}
+
+/* The task fields: pid/tgid, ppid, creds (uid = base), comm. */
+static void
+b_task(struct build *b, pid_t pid, pid_t tgid, uint32_t uid, const char *comm)
+{
+	int	i;
+
+	b_field(b, F_PID, 4, pid);
+	b_field(b, F_TGID, 4, tgid);
+	b_field(b, F_PPID, 4, 1);
+	b_field(b, F_START, 8, 5000000000ULL);
+	b_field(b, F_PFLAGS, 4, 0);
+	b_fstr(b, F_COMM, comm);
+	for (i = F_UID; i <= F_FSGID; i++)
+		b_field(b, i, 4, uid + (i - F_UID));
+	for (i = F_CAP0; i <= F_CAP4; i++)
+		b_field(b, i, 8, 0x1ff);
+	b_field(b, F_PGID, 4, 10);
+	b_field(b, F_SID, 4, 11);
+	b_field(b, F_TTY, 8, 0xffff888000001000ULL);
+	b_field(b, F_TTYMAJ, 4, 136);
+	b_field(b, F_TTYMIN, 4, 0);
+	b_field(b, F_TTYIDX, 4, 3);
+	b_field(b, F_NSMNT, 4, 4026531841U);
+	b_field(b, F_PIDLVL, 4, 1);
+	b_field(b, F_PIDNS0, 4, 4026531836U);
+	b_field(b, F_PIDNS0 + 1, 4, 4026532000U);
+}
+
+/*
+ * A walk (base F_XWALK or F_CWALK) for names[] (leaf first) in a mount
+ * whose root is reached after n names; then mnames[] (leaf first) up the
+ * parent mount, which is the root mount when `root_parent`.
+ */
+static void
+b_walk(struct build *b, int base, const char *const *names, int n,
+    const char *const *mnames, int m, int in_root_mount, int root_parent)
+{
+	uint64_t	mnt = 0x5000 + MNT_OFF, self = 0x5000;
+	uint64_t	par = in_root_mount ? self : 0x6000;
+	int		i;
+
+	for (i = 0; i <= n && i <= WALK_DEPTH; i++) {
+		b_field(b, base + W_P + i, 8, 0x1000 + i);	/* root: n */
+		if (i < n)
+			b_fstr(b, base + W_N + i, names[i]);
+	}
+	b_field(b, base + W_MR, 8, 0x1000 + n);
+	b_field(b, base + W_MNT, 8, mnt);
+	b_field(b, base + W_PAR, 8, par);
+	for (i = 0; i <= m; i++) {
+		b_field(b, base + W_Q + i, 8, 0x2000 + i);
+		if (i < m)
+			b_fstr(b, base + W_QN + i, mnames[i]);
+	}
+	b_field(b, base + W_PMR, 8, 0x2000 + m);
+	b_field(b, base + W_PPAR, 8, root_parent ? par : 0x7000);
+}
+
+static void
+test_format(void)
+{
+	struct kp_format	fmt;
+	const char		*bad = "ID: 5\n\tfield:int x;\toffset:zz;\n";
+	const char		*noid = "\tfield:int x;\toffset:8;\tsize:4;\n";
+	const char		*arr = "ID: 7\n"
+	    "\tfield:u64 x[];\toffset:16;\tsize:512;\tsigned:0;\n"
+	    "\tfield:__data_loc char[] uid;\toffset:528;\tsize:4;\tsigned:1;\n";
+	char			 name[32];
+
+	T_CASE("format");
+	T_EQ_INT(kp_format_parse(&fmt, arr, strlen(arr)), 0);
+	T_EQ_INT(fmt.id, 7);
+	T_EQ_INT(fmt.nfields, 2);
+	T_EQ_INT(fmt.f[0].size, 512);
+	T_EQ_INT(fmt.min_len, 532);
+	T_EQ_INT(fmt.slot[F_UID], 1);
+	T_EQ_INT(fmt.f[1].dataloc, 1);
+	T_EQ_INT(fmt.slot[F_GID], -1);
+	errno = 0;
+	T_EQ_INT(kp_format_parse(&fmt, bad, strlen(bad)), -1);
+	T_EQ_INT(errno, EINVAL);
+	T_EQ_INT(kp_format_parse(&fmt, noid, strlen(noid)), -1);
+	T_EQ_STR(kp_field_name(F_XWALK + W_QN + 2, name, sizeof(name)),
+	    "xqn2");
+	T_EQ_STR(kp_field_name(F_CWALK + W_PPAR, name, sizeof(name)), "cppar");
+	T_EQ_STR(kp_field_name(F_ARGV0 + 15, name, sizeof(name)), "a15");
+	T_EQ_STR(kp_field_name(F_PIDNS0 + 3, name, sizeof(name)), "pidns3");
+}
+
+/* A string is read only inside the sample and ending in its NUL. */
+static void
+test_strings(void)
+{
+	static struct build	b;
+	struct kp_format	fmt;
+	struct kp_sample	s;
+	uint32_t		loc, n;
+
+	T_CASE("strings");
+	b_init(&b, 9);
+	b_fstr(&b, F_COMM, "abc");
+	b_field(&b, F_UID, 4, 7);
+	b_done(&b, &fmt, KP_FORK);
+	sample(&s, &fmt, &b, 1, 1, 1);
+	T_EQ_STR(kp_str(&s, F_COMM, &n), "abc");
+	T_EQ_INT(n, 4);
+	T_CHECK(kp_str(&s, F_UID, NULL) == NULL);	/* not a string */
+	s.len = b.dyn - 1;				/* cut the NUL off */
+	T_CHECK(kp_str(&s, F_COMM, NULL) == NULL);
+	s.len = b.dyn;
+	b.data[b.dyn - 1] = 'x';			/* no NUL */
+	T_CHECK(kp_str(&s, F_COMM, NULL) == NULL);
+	loc = (200U << 16) | 20;			/* past the end */
+	memcpy(b.data + 16, &loc, 4);
+	T_CHECK(kp_str(&s, F_COMM, NULL) == NULL);
+	loc = 20;					/* a fault: empty */
+	memcpy(b.data + 16, &loc, 4);
+	T_CHECK(kp_str(&s, F_COMM, NULL) == NULL);
+}
+
+static char *
+walk_of(const char *const *names, int n, const char *const *mnames, int m,
+    int in_root, int root_parent)
+{
+	static struct build	b;
+	struct kp_format	fmt;
+	struct kp_sample	s;
+
+	b_init(&b, 3);
+	b_walk(&b, F_CWALK, names, n, mnames, m, in_root, root_parent);
+	b_done(&b, &fmt, KP_CWD);
+	sample(&s, &fmt, &b, 1, 1, 1);
+	return (kp_walk_path(&s, F_CWALK, MNT_OFF));
+}
+
+static void
+test_walk(void)
+{
+	const char *const	abc[] = { "c", "b", "a" };
+	const char *const	home[] = { "home" };
+	const char *const	deep[] = { "1", "2", "3", "4", "5", "6", "7",
+	    "8", "9", "10", "11" };
+	const char *const	slash[] = { "a/b" };
+	char			*p;
+
+	T_CASE("walk");
+	T_EQ_STR(p = walk_of(abc, 3, NULL, 0, 1, 1), "/a/b/c");
+	free(p);
+	T_EQ_STR(p = walk_of(NULL, 0, NULL, 0, 1, 1), "/");
+	free(p);
+	/* /home is a mount on /: its names, then the mountpoint's. */
+	T_EQ_STR(p = walk_of(abc, 3, home, 1, 0, 1), "/home/a/b/c");
+	free(p);
+	/* Below a mount below a mount: unknown, never a partial path. */
+	T_CHECK(walk_of(abc, 3, home, 1, 0, 0) == NULL);
+	/* Deeper than the fetch-args reach: unknown. */
+	T_CHECK(walk_of(deep, 11, NULL, 0, 1, 1) == NULL);
+	/* A name with a slash cannot be a component. */
+	T_CHECK(walk_of(slash, 1, NULL, 0, 1, 1) == NULL);
+}
+
+static struct raw_event *
+next_of(struct kp_decoder *d, uint32_t type)
+{
+	struct raw_event	*raw = kp_decoder_next(d);
+
+	T_CHECK(raw != NULL);
+	if (raw != NULL)
+		T_EQ_INT(raw->type, type);
+	return (raw);
+}
+
+static void
+test_fork(void)
+{
+	static struct build	b;
+	struct kp_format	fmt;
+	struct kp_sample	s;
+	struct kp_decoder	*d = kp_decoder_new(0, 4096, MNT_OFF);
+	struct raw_event	*raw;
+
+	T_CASE("fork");
+	b_init(&b, 10);
+	b_task(&b, 200, 200, 1000, "child");
+	b_done(&b, &fmt, KP_FORK);
+	sample(&s, &fmt, &b, 100, 50, 51);
+	T_EQ_INT(kp_decode(d, &s), 0);
+	if ((raw = next_of(d, QUARK_EV_FORK)) != NULL) {
+		T_EQ_INT(raw->pid, 200);
+		T_EQ_INT(raw->fork.parent_pid, 50);
+		T_EQ_INT(raw->fork.parent_tid, 51);
+		T_EQ_INT(raw->time, 100);
+		T_EQ_STR(raw->task.comm, "child");
+		T_EQ_INT(raw->task.uid, 1000);
+		T_EQ_INT(raw->task.fsgid, 1007);
+		T_EQ_INT(raw->task.tty_major, 136);
+		T_EQ_INT(raw->task.tty_minor, 3);
+		T_EQ_INT(raw->task.pgid, 10);
+		/* pid level 1: the second namespace's inode. */
+		T_EQ_INT(raw->task.ns[QUARK_NS_PID], 4026532000U);
+		T_CHECK(raw->task.known & QP_CAPS);
+		T_CHECK((raw->flags & RAW_F_THREAD) == 0);
+		raw_event_free(raw);
+	}
+	T_EQ_INT(kp_decoder_creds(d), 1);
+	/* A thread's creation: dropped without threads. */
+	b_init(&b, 10);
+	b_task(&b, 201, 200, 1000, "child");
+	b_done(&b, &fmt, KP_FORK);
+	sample(&s, &fmt, &b, 101, 200, 200);
+	T_EQ_INT(kp_decode(d, &s), 0);
+	T_CHECK(kp_decoder_next(d) == NULL);
+	/* A sample without the child's ids is malformed. */
+	b_init(&b, 10);
+	b_fstr(&b, F_COMM, "x");
+	b_done(&b, &fmt, KP_FORK);
+	sample(&s, &fmt, &b, 102, 1, 1);
+	errno = 0;
+	T_EQ_INT(kp_decode(d, &s), -1);
+	T_EQ_INT(errno, EBADMSG);
+	kp_decoder_free(d);
+}
+
+/* exit: group_dead, signal flags, codes -> wait(2) status fields. */
+static void
+test_exit(void)
+{
+	static const struct {
+		const char	*name;
+		int		 dead;
+		uint32_t	 sflags, gcode, lcode, ecode;
+		int		 code, sig, core, record;
+	} cases[] = {
+		{ "exit(42)", 1, 0, 0, 42 << 8, 42 << 8, 42, 0, 0, 1 },
+		{ "exit_group(3)", 1, 4, 3 << 8, 0, 0, 3, 0, 0, 1 },
+		{ "SIGKILL", 1, 4, 9, 0, 0, -1, 9, 0, 1 },
+		{ "SIGSEGV core", 1, 4, 0x80 | 11, 0, 0, -1, 11, 1, 1 },
+		{ "a thread", 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	};
+	static struct build	b;
+	struct kp_format	fmt;
+	struct kp_sample	s;
+	struct kp_decoder	*d = kp_decoder_new(0, 4096, MNT_OFF);
+	struct raw_event	*raw;
+	size_t			 i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		T_CASE(cases[i].name);
+		b_init(&b, 11);
+		b_task(&b, 300, 300, 0, "x");
+		b_field(&b, F_ECODE, 4, cases[i].ecode);
+		b_field(&b, F_SFLAGS, 4, cases[i].sflags);
+		b_field(&b, F_GCODE, 4, cases[i].gcode);
+		b_field(&b, F_LCODE, 4, cases[i].lcode);
+		b_field(&b, F_DEAD, 1, cases[i].dead);
+		b_done(&b, &fmt, KP_EXIT);
+		sample(&s, &fmt, &b, 500, 300, 300);
+		T_EQ_INT(kp_decode(d, &s), 0);
+		raw = kp_decoder_next(d);
+		T_EQ_INT(raw != NULL, cases[i].record);
+		if (raw == NULL)
+			continue;
+		T_EQ_INT(raw->type, QUARK_EV_EXIT);
+		T_CHECK(raw->flags & RAW_F_GROUP_DEAD);
+		T_CHECK(raw->task.known & QP_EXIT);
+		T_EQ_INT(raw->task.exit_code, cases[i].code);
+		T_EQ_INT(raw->task.exit_signal, cases[i].sig);
+		T_EQ_INT(raw->task.core_dumped, cases[i].core);
+		T_EQ_INT(raw->task.exit_ns, 500);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+}
+
+/* The exec parts the decoder expects in exec_feed() (0: all). */
+static uint32_t feed_parts;
+
+/* The parts of an exec, fed in order; `skip` is left out. */
+static struct kp_decoder *
+exec_feed(int skip, uint32_t cap, const char *const *argv, int argc)
+{
+	static struct build	b[KP_ARGV0 + KP_ARGV_PROBES - KP_EXECB];
+	static struct kp_format	fmt[KP_ARGV0 + KP_ARGV_PROBES - KP_EXECB];
+	const char *const	exe[] = { "busybox", "bin" };
+	const char *const	cwd[] = { "c", "b", "a", "tmp" };
+	struct kp_decoder	*d = kp_decoder_new(0, cap, MNT_OFF);
+	struct kp_sample	 s;
+	int			 k, i;
+
+	if (feed_parts != 0)
+		kp_decoder_parts(d, feed_parts);
+
+	for (k = KP_EXECB; k < KP_ARGV0 + KP_ARGV_PROBES; k++) {
+		i = k - KP_EXECB;
+		b_init(&b[i], 20 + i);
+		switch (k) {
+		case KP_EXECB:
+			b_fstr(&b[i], F_FILENAME, "./true");
+			b_field(&b[i], F_ARGC, 4, argc);
+			b_field(&b[i], F_XDEL, 8, 0xabc);
+			b_walk(&b[i], F_XWALK, exe, 2, NULL, 0, 1, 1);
+			break;
+		case KP_EXECTP:
+			/* Thread 401 exec'd: it is the leader, 400, now. */
+			b_fstr(&b[i], F_FILENAME, "./true");
+			b_field(&b[i], F_PID, 4, 400);
+			b_field(&b[i], F_OLDPID, 4, 401);
+			break;
+		case KP_EXEC:
+			b_task(&b[i], 400, 400, 0, "true");
+			b_field(&b[i], F_ASTART, 8, 0x7ff0000);
+			b_field(&b[i], F_AEND, 8, 0x7ff0000 + 18);
+			break;
+		case KP_CWD:
+			b_walk(&b[i], F_CWALK, cwd, 3, cwd + 3, 1, 0, 1);
+			break;
+		default:
+			for (int j = 0; j < KP_ARGV_PER; j++) {
+				int at = (k - KP_ARGV0) * KP_ARGV_PER + j;
+
+				b_fstr(&b[i], F_ARGV0 + j, at < argc ?
+				    argv[at] : "ENV=secret");
+			}
+			break;
+		}
+		b_done(&b[i], &fmt[i], k);
+		if (k == skip)
+			continue;
+		sample(&s, &fmt[i], &b[i], 1000 + i, 400, 400);
+		T_EQ_INT(kp_decode(d, &s), 0);
+	}
+	return (d);
+}
+
+static void
+test_exec(void)
+{
+	const char *const	argv[] = { "/bin/true", "one", "two" };
+	struct kp_decoder	*d;
+	struct raw_event	*raw;
+
+	T_CASE("exec whole");
+	d = exec_feed(-1, 4096, argv, 3);
+	T_EQ_INT(kp_decoder_pending(d), 0);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_EQ_INT(raw->time, 1000);	/* finalize_exec's */
+		T_EQ_STR(raw->task.filename, "./true");
+		T_EQ_STR(raw->task.exe, "/bin/busybox");
+		T_EQ_STR(raw->task.cwd, "/tmp/a/b/c");
+		T_EQ_INT(raw->task.args_len, 18);
+		T_CHECK(memcmp(raw->task.args, "/bin/true\0one\0two", 18) == 0);
+		T_EQ_INT(raw->task.argc, 3);
+		T_EQ_INT(raw->task.args_total, 18);
+		T_EQ_INT(raw->task.truncated, 0);	/* no QPT_ARGS */
+		T_EQ_STR(raw->task.comm, "true");
+		T_EQ_INT(raw->exec.old_pid, 401);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+
+	T_CASE("exec waits for the tracepoint's part");
+	d = exec_feed(KP_EXECTP, 4096, argv, 3);
+	T_EQ_INT(kp_decoder_pending(d), 1);
+	kp_decoder_free(d);
+	T_CASE("exec without the tracepoint, where there is none");
+	feed_parts = KP_EXEC_PARTS & ~(1U << KP_EXECTP);
+	d = exec_feed(KP_EXECTP, 4096, argv, 3);
+	feed_parts = 0;
+	T_EQ_INT(kp_decoder_pending(d), 0);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_EQ_INT(raw->exec.old_pid, 0);		/* unknown */
+		T_EQ_STR(raw->task.cwd, "/tmp/a/b/c");
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+
+	T_CASE("exec argv cut at the cap");
+	d = exec_feed(-1, 12, argv, 3);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_EQ_INT(raw->task.args_len, 12);
+		T_CHECK(raw->task.truncated & QPT_ARGS);
+		T_EQ_INT(raw->task.args_total, 18);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+
+	T_CASE("exec without its cwd part");
+	d = exec_feed(KP_CWD, 4096, argv, 3);
+	T_CHECK(kp_decoder_next(d) == NULL);	/* waits for the part */
+	T_EQ_INT(kp_decoder_pending(d), 1);
+	kp_decoder_expire(d, 1000);		/* not yet */
+	T_CHECK(kp_decoder_next(d) == NULL);
+	kp_decoder_expire(d, 1001);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_CHECK((raw->task.known & QP_CWD) == 0);
+		T_CHECK(raw->task.cwd == NULL);
+		T_EQ_STR(raw->task.exe, "/bin/busybox");
+		T_CHECK(raw->task.known & QP_ARGS);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+
+	T_CASE("exec without an argv part it needs: argv unknown");
+	d = exec_feed(KP_ARGV0, 4096, argv, 3);
+	kp_decoder_expire(d, UINT64_MAX);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_CHECK((raw->task.known & QP_ARGS) == 0);
+		T_CHECK(raw->task.args == NULL);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+}
+
+static void
+test_creds(void)
+{
+	static struct build	bc, bx;
+	struct kp_format	fc, fx;
+	struct kp_sample	s;
+	struct kp_decoder	*d = kp_decoder_new(0, 4096, MNT_OFF);
+	struct raw_event	*raw;
+	int			 i;
+
+	T_CASE("setuid after commit_creds");
+	b_init(&bc, 30);
+	for (i = F_UID; i <= F_FSGID; i++)
+		b_field(&bc, i, 4, 65534);
+	b_done(&bc, &fc, KP_CREDS);
+	b_init(&bx, 31);
+	b_num(&bx, "__syscall_nr", 4, 105);
+	b_field(&bx, F_RET, 8, 0);
+	b_done(&bx, &fx, KP_SETUID);
+	sample(&s, &fc, &bc, 10, 600, 600);
+	T_EQ_INT(kp_decode(d, &s), 0);
+	T_CHECK(kp_decoder_next(d) == NULL);
+	sample(&s, &fx, &bx, 11, 600, 600);
+	T_EQ_INT(kp_decode(d, &s), 0);
+	if ((raw = next_of(d, QUARK_EV_SETUID)) != NULL) {
+		T_EQ_INT(raw->task.uid, 65534);
+		T_EQ_INT(raw->task.fsgid, 65534);
+		T_CHECK(raw->flags & RAW_F_CRED_CALL);
+		T_CHECK((raw->task.known & QP_CAPS) == 0);
+		raw_event_free(raw);
+	}
+
+	T_CASE("setuid that failed");
+	b_init(&bx, 31);
+	b_num(&bx, "__syscall_nr", 4, 105);
+	b_field(&bx, F_RET, 8, (uint64_t)-1);
+	b_done(&bx, &fx, KP_SETUID);
+	sample(&s, &fx, &bx, 12, 600, 600);
+	T_EQ_INT(kp_decode(d, &s), 0);
+	T_CHECK(kp_decoder_next(d) == NULL);
+
+	T_CASE("setfsuid to the id it had: no change");
+	b_init(&bx, 32);
+	b_field(&bx, F_RET, 8, 65534);
+	b_done(&bx, &fx, KP_SETFSUID);
+	sample(&s, &fx, &bx, 13, 600, 600);
+	T_EQ_INT(kp_decode(d, &s), 0);
+	T_CHECK(kp_decoder_next(d) == NULL);
+	T_CASE("setfsuid that changed the id");
+	b_init(&bx, 32);
+	b_field(&bx, F_RET, 8, 0);
+	b_done(&bx, &fx, KP_SETFSUID);
+	sample(&s, &fx, &bx, 14, 600, 600);
+	T_EQ_INT(kp_decode(d, &s), 0);
+	if ((raw = next_of(d, QUARK_EV_SETUID)) != NULL) {
+		T_EQ_INT(raw->task.fsuid, 65534);
+		raw_event_free(raw);
+	}
+
+	T_CASE("setsid");
+	b_init(&bx, 33);
+	b_field(&bx, F_RET, 8, 600);
+	b_done(&bx, &fx, KP_SETSID);
+	sample(&s, &fx, &bx, 15, 600, 600);
+	T_EQ_INT(kp_decode(d, &s), 0);
+	if ((raw = next_of(d, QUARK_EV_SETSID)) != NULL) {
+		T_EQ_INT(raw->task.sid, 600);
+		T_EQ_INT(raw->task.pgid, 600);
+		T_CHECK(raw->task.known & QP_PGID_SID);
+		raw_event_free(raw);
+	}
+
+	T_CASE("a thread's exit drops its credentials");
+	T_EQ_INT(kp_decoder_creds(d), 1);
+	b_init(&bx, 34);
+	b_task(&bx, 600, 600, 0, "x");
+	b_field(&bx, F_DEAD, 1, 1);
+	b_done(&bx, &fx, KP_EXIT);
+	sample(&s, &fx, &bx, 16, 600, 600);
+	T_EQ_INT(kp_decode(d, &s), 0);
+	raw_event_free(kp_decoder_next(d));
+	T_EQ_INT(kp_decoder_creds(d), 0);
+
+	T_CASE("comm");
+	T_EQ_INT(kp_decode_comm(d, 700, 700, "a-very-long-name-indeed", 24,
+	    17), 0);
+	if ((raw = next_of(d, QUARK_EV_COMM)) != NULL) {
+		T_EQ_STR(raw->comm.comm, "a-very-long-nam");
+		T_EQ_INT(raw->time, 17);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+}
+
+int
+main(void)
+{
+	test_format();
+	test_strings();
+	test_walk();
+	test_fork();
+	test_exit();
+	test_exec();
+	test_creds();
+	return (t_done_named("t_kpdecode"));
+}
