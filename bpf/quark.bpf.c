@@ -390,8 +390,10 @@ BPF_PROG(quark_exec, struct task_struct *p, pid_t old_pid,
 	fname = BPF_CORE_READ(bprm, filename);
 	n = bpf_probe_read_kernel_str(rec + sizeof(*e), PATH_BYTES, fname);
 	e->len[WIRE_STR_FILENAME] = n > 0 && n <= PATH_BYTES ? n : 0;
-	/* Cut if a byte follows the PATH_BYTES - 1 kept (execveat's
-	 * "/dev/fd/N/" + a relative path can be longer than PATH_MAX). */
+	/*
+	 * Cut if a byte follows the PATH_BYTES - 1 kept (execveat's
+	 * "/dev/fd/N/" + a relative path can be longer than PATH_MAX).
+	 */
 	if (n == PATH_BYTES && bpf_probe_read_kernel(&c, 1,
 	    fname + PATH_BYTES - 1) == 0 && c != '\0')
 		e->trunc |= WIRE_T_FILENAME;
