@@ -97,10 +97,13 @@ run:
 	@$(MAKE) --no-print-directory deps all >&2
 	@./$(QUARK) watch
 
+# -s: no "Nothing to be done" between the test lines (V=1 shows all).
+SUBMAKE	 = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s)
+
 check: deps
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 tests
-	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)$(SUBMAKE) all
+	$(Q)$(SUBMAKE) BUILD=build/san SANITIZE=1 tests
+	$(Q)$(SUBMAKE) tests
 	$(Q)tests/run.sh $(BUILD) build/san
 
 tests: $(TESTS) $(HELPERS) $(QUARK)
@@ -133,6 +136,10 @@ $(LIBOUT): $(OUT_OBJ)
 $(QUARK): $(CMD_OBJ) $(LIBOUT) $(LIBQUARK)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBOUT) $(LIBQUARK) $(LDLIBS)
+
+# Not intermediate: make would delete them after the first build (before
+# their .d files exist) and compile them all again on the next run.
+.SECONDARY: $(TESTS:=.o) $(BENCHES:=.o)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBOUT) $(LIBQUARK)
 	$(call msg,LD,$@)

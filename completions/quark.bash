@@ -5,7 +5,7 @@
 
 declare -gA _quark_opts=(
 	[quark]="-h -V"
-	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output --user --btf"
+	[watch]="-h --no-aggregate --sorted --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output --user --btf"
 	[snapshot]="-h --threads --tree --no-kthreads --env"
 	[lookup]="-h --ancestors --env"
 	[btf]="-h --table --json --btf"
@@ -51,6 +51,10 @@ _quark()
 	--hold|--reorder|--grace|--max-length|--ring-size|--argv-cap)
 		return 0 ;;
 	--btf|--output)
+		# One name per line, whatever spaces it holds; readline
+		# quotes them, adds "/" to a directory and no space after it.
+		compopt -o filenames 2>/dev/null
+		local IFS=$'\n'
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
 	--backend)

@@ -1,7 +1,8 @@
 /*
- * cache.c - the process cache: one entry per pid, updated by every record
- * as it leaves the order queue, so that it always describes the process
- * as of the last event handed out.
+ * cache.c - the process cache: one entry per pid, updated by every raw
+ * event in time order (apply.c), so that it describes the process as of
+ * the last raw event applied.  Records keep views of entries; an entry
+ * about to change or go is first copied for them (view_detach()).
  *
  *  - fork: a fresh entry for the child, with the parent's context (exe,
  *    args, cwd, cgroup, creds, ...: fork shares the image), then what the
@@ -13,13 +14,13 @@
  *    overlaid;
  *  - moments (state, threads) are never kept: only snapshot and lookup,
  *    which read them, show them;
- *  - history: a record is applied at its first raw event's place in time
- *    order, so a parent's fork+exec record is applied before the records
- *    of the children it forked between the two.  Those must inherit the
- *    image the parent had at their fork, not the exec's: an exec keeps
- *    the image it replaces (one level, see history_push()), and a fork
- *    takes the image its parent had at the fork's time, or leaves it
- *    unknown when that is not known;
+ *  - history: raw events are applied in time order, but a late one (a
+ *    child's fork that arrives after its parent's exec was applied) and
+ *    a fork applied with its exec to follow (CACHE_EXEC_FOLLOWS) must
+ *    still inherit the image the parent had at the fork, not the exec's:
+ *    an exec keeps the image it replaces (one level, see history_push()),
+ *    and a fork takes the image its parent had at the fork's time, or
+ *    leaves it unknown when that is not known;
  *  - exit: exit fields set, the entry is collected grace_ns later so that
  *    a lookup right after the exit still answers;
  *  - pid reuse: a fork on a pid, or any event whose start time differs
@@ -406,6 +407,7 @@ entry_reset(struct cache *c, struct centry *e)
 {
 	pid_t	pid = e->p.pid;
 
+	view_detach(e);
 	unschedule(c, e);
 	if (e->id_base != 0) {
 		e->prev_base = e->id_base;
@@ -440,6 +442,7 @@ entry_new(struct cache *c, pid_t pid)
 static void
 entry_free(struct cache *c, struct centry *e)
 {
+	view_detach(e);
 	unschedule(c, e);
 	if (c->last == e)
 		c->last = NULL;
@@ -678,6 +681,7 @@ refresh(struct cache *c, struct centry *e, struct quark_process *p)
 {
 	char	*filename = NULL;
 
+	view_detach(e);
 	if (p->known & QP_EXE) {
 		if (same_exe(&e->p, p) && (e->p.known & QP_FILENAME)) {
 			filename = e->p.filename;
@@ -698,8 +702,8 @@ refresh(struct cache *c, struct centry *e, struct quark_process *p)
  * After a loss: the live processes the cache does not know (their fork,
  * and maybe their exec, were in the gap) are read with reader and added,
  * as learned from /proc now (not stale); their later records and their
- * children's then have their context.  Pids with records queued are
- * left to those records.
+ * children's then have their context.  Even with raw events still to
+ * apply (busy): they are after the gap, and apply on top.
  */
 void
 cache_adopt(struct cache *c, cache_lister_fn list, cache_reader_fn reader,
@@ -712,8 +716,7 @@ cache_adopt(struct cache *c, cache_lister_fn list, cache_reader_fn reader,
 	if (list(&pids, &n) == -1)
 		return;
 	for (i = 0; i < n; i++) {
-		if (cache_get(c, pids[i]) != NULL ||
-		    (busy != NULL && busy(arg, pids[i])))
+		if (cache_get(c, pids[i]) != NULL)
 			continue;
 		if ((p = reader(pids[i], qs_flags)) == NULL)
 			continue;

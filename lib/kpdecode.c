@@ -594,6 +594,8 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 	case KP_CWD:
 		if ((p->cwd = kp_walk_path(s, F_CWALK, d->mnt_off)) != NULL)
 			p->known |= QP_CWD;
+		if ((p->cgroup = kp_cgroup_path(s)) != NULL)
+			p->known |= QP_CGROUP;
 		break;
 	default:	/* an argv part */
 		at = (kind - KP_ARGV0) * KP_ARGV_PER;

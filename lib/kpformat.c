@@ -66,6 +66,10 @@ kp_field_name(int fid, char *buf, size_t len)
 		snprintf(buf, len, "pidns%d", fid - F_PIDNS0);
 	else if (fid >= F_ARGV0 && fid < F_ARGV0 + KP_ARGV_PER)
 		snprintf(buf, len, "a%d", fid - F_ARGV0);
+	else if (fid >= F_GWALK && fid < F_GWALK + G_N)
+		snprintf(buf, len, "gp%d", fid - F_GWALK);
+	else if (fid >= F_GWALK + G_N && fid < F_GWALK + G_COUNT)
+		snprintf(buf, len, "gn%d", fid - F_GWALK - G_N);
 	else if (fid >= F_XWALK && fid < F_CWALK + W_COUNT) {
 		c = fid < F_CWALK ? 'x' : 'c';
 		w = fid - (fid < F_CWALK ? F_XWALK : F_CWALK);
@@ -264,13 +268,13 @@ walk_push(const struct kp_sample *s, int fid, struct comp *c, int *n)
 	return (0);
 }
 
+static char	*comps_path(const struct comp *, int);
+
 char *
 kp_walk_path(const struct kp_sample *s, int base, uint32_t mnt_off)
 {
 	struct comp	 c[WALK_DEPTH + WALK_MDEPTH];
 	uint64_t	 cur, next, mr, mnt, par, pmr, ppar;
-	size_t		 len = 0, at;
-	char		*path;
 	int		 n = 0, i;
 
 	if (!kp_u64(s, base + W_MR, &mr) || !kp_u64(s, base + W_MNT, &mnt) ||
@@ -304,6 +308,17 @@ kp_walk_path(const struct kp_sample *s, int base, uint32_t mnt_off)
 		if (ppar != par)	/* below a second mount: too deep */
 			return (NULL);
 	}
+	return (comps_path(c, n));
+}
+
+/* "/" + the names of c[n - 1] .. c[0]; "/" for none. */
+static char *
+comps_path(const struct comp *c, int n)
+{
+	char	*path;
+	size_t	 len = 0, at;
+	int	 i;
+
 	for (i = 0; i < n; i++)
 		len += c[i].len;	/* "/" + name for each */
 	if ((path = malloc(len + 2)) == NULL)
@@ -318,6 +333,27 @@ kp_walk_path(const struct kp_sample *s, int base, uint32_t mnt_off)
 		path[at++] = '/';
 	path[at] = '\0';
 	return (path);
+}
+
+char *
+kp_cgroup_path(const struct kp_sample *s)
+{
+	struct comp	c[GWALK_DEPTH];
+	uint64_t	cur, next;
+	int		n = 0, i;
+
+	if (!kp_u64(s, F_GWALK + G_P, &cur) || cur == 0)
+		return (NULL);
+	for (i = 0; i < GWALK_DEPTH; i++) {
+		if (!kp_u64(s, F_GWALK + G_P + i + 1, &next))
+			return (NULL);
+		if (next == 0)		/* cur is the root: done */
+			return (comps_path(c, n));
+		if (walk_push(s, F_GWALK + G_N + i, c, &n) == -1)
+			return (NULL);
+		cur = next;
+	}
+	return (NULL);		/* deeper than the fetch-args reach */
 }
 
 
@@ -598,6 +634,30 @@ walk_args(struct line *l, struct offs *o, int base, const char *d,
 	arg(l, base + W_PPAR, e, "u64");
 }
 
+/* task->cgroups->dfl_cgrp->kn, then its parents (cgroup v2). */
+static void
+cgroup_args(struct line *l, struct offs *o)
+{
+	X(p); X(e); X(tmp);
+	long	parent = O(o, "kernfs_node", "parent");
+	long	name = O(o, "kernfs_node", "name");
+	int	i;
+
+	deref(tmp, sizeof(tmp), O(o, "task_struct", "cgroups"), ARG1);
+	deref(e, sizeof(e), O(o, "css_set", "dfl_cgrp"), tmp);
+	deref(p, sizeof(p), O(o, "cgroup", "kn"), e);
+	for (i = 0; i <= GWALK_DEPTH; i++) {
+		arg(l, F_GWALK + G_P + i, p, "u64");
+		if (i < GWALK_DEPTH) {
+			deref(tmp, sizeof(tmp), name, p);
+			deref(e, sizeof(e), 0, tmp);
+			arg(l, F_GWALK + G_N + i, e, "string");
+		}
+		deref(tmp, sizeof(tmp), parent, p);
+		snprintf(p, sizeof(p), "%s", tmp);
+	}
+}
+
 /* The probe of kind k: "p:quark/NAME FUNC args..." into l. */
 static const char *
 probe_line(struct line *l, struct offs *o, int k, const char *name)
@@ -685,6 +745,7 @@ probe_line(struct line *l, struct offs *o, int k, const char *name)
 		deref(a, sizeof(a), R(o, "fs_struct", "pwd.dentry"), b);
 		deref(e, sizeof(e), R(o, "fs_struct", "pwd.mnt"), b);
 		walk_args(l, o, F_CWALK, a, e);
+		cgroup_args(l, o);
 		break;
 	default:	/* argv: argv[at + i] through the pointers on the stack */
 		at = (k - KP_ARGV0) * KP_ARGV_PER;

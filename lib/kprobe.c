@@ -30,6 +30,7 @@
 #include <linux/perf_event.h>
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -58,6 +59,10 @@
 #define LINE_BYTES	4096
 /* Records read from one ring in one poll, at most: the rest waits. */
 #define RING_BATCH	4096
+/* Records younger than this at the start of a poll wait for the next. */
+#define CUT_NS		(1 * NS_PER_MS)
+/* Records read and not decoded, at most: then the rings wait. */
+#define BUF_MAX		(4 * RING_BATCH)
 /* An exec still missing parts this long after its first is handed out. */
 #define EXEC_WAIT_NS	(200 * NS_PER_MS)
 
@@ -93,6 +98,8 @@ struct kprobe {
 	struct ring		*rings;		/* ncpus */
 	int			 ncpus;
 	int			 epfd;
+	int			 evfd;		/* in epfd: records wait */
+	uint64_t		 cut;		/* decode records up to this */
 	size_t			 mapped;	/* bytes of each ring mapping */
 	struct rec		**buf;		/* read, not yet decoded */
 	size_t			 nbuf, capbuf;
@@ -414,8 +421,9 @@ ring_open(struct kprobe *st, int cpu, const struct kevent *ev, int first)
 static int
 rings_open(struct kprobe *st, uint32_t ring_bytes)
 {
+	struct epoll_event	ee;
 	long	page = sysconf(_SC_PAGESIZE);
-	size_t	per, pages = 16;
+	size_t	per, pages = 4;	/* 16 KiB: an exec sample is up to 8 KiB */
 	int	cpu, i, r;
 
 	if ((st->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF)) <= 0)
@@ -432,7 +440,13 @@ rings_open(struct kprobe *st, uint32_t ring_bytes)
 		st->fds[i] = -1;
 	for (cpu = 0; cpu < st->ncpus; cpu++)
 		st->rings[cpu].fd = -1;
-	if ((st->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+	if ((st->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (st->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return (-1);
+	memset(&ee, 0, sizeof(ee));
+	ee.events = EPOLLIN;
+	ee.data.u32 = UINT32_MAX;
+	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->evfd, &ee) == -1)
 		return (-1);
 	for (cpu = 0; cpu < st->ncpus; cpu++) {
 		for (i = 0; i < st->nev; i++) {
@@ -658,27 +672,47 @@ drain_decoder(struct kprobe *st)
 	return (n);
 }
 
+/*
+ * One poll: read the rings into the buffer, sort it by time, decode what
+ * is complete.  The rings are read one after the other, so a ring read
+ * early can miss a record that an event wrote just before the record of
+ * a later event read from another ring (commit_creds on one CPU, then
+ * the set*id call's exit on another): only records older than the start
+ * of the reading by CUT_NS (a record reaches its ring microseconds after
+ * its time is taken) are decoded; the rest wait, and the eventfd wakes
+ * the caller for them.  A ring read in part (RING_BATCH) cuts at its last
+ * record read.  A full buffer (BUF_MAX) stops reading: the rings are the
+ * backpressure, and their losses are counted.
+ */
 static int
 kprobe_poll(struct quark_queue *qq, void *state, int budget)
 {
 	struct kprobe	*st = state;
 	struct epoll_event ee[8];
-	uint64_t	 cut = UINT64_MAX, last;
+	struct timespec	 ts = { 0, CUT_NS };
+	uint64_t	 cut, last, v;
 	size_t		 i, done;
-	int		 cpu, more, n = 0;
+	int		 cpu, more, n = 0, again = 1;
 
+again:
 	st->boot_off = boot_offset();
 	/* Clear the wakeups: the rings are read below whatever they say. */
+	while (read(st->evfd, &v, sizeof(v)) > 0)
+		;
 	while (epoll_wait(st->epfd, ee, nitems(ee), 0) > 0)
 		;
-	for (cpu = 0; cpu < st->ncpus; cpu++) {
-		last = 0;
-		if (ring_read(st, &st->rings[cpu], &last, &more) == -1)
-			return (-1);
-		/* A ring read in part: nothing after its last is complete. */
-		if (more && last < cut)
-			cut = last;
+	if (st->nbuf < BUF_MAX) {
+		cut = quark_boot_now() - CUT_NS;
+		for (cpu = 0; cpu < st->ncpus; cpu++) {
+			last = 0;
+			if (ring_read(st, &st->rings[cpu], &last, &more) == -1)
+				return (-1);
+			if (more && last < cut)
+				cut = last;
+		}
+		st->cut = cut;
 	}
+	cut = st->cut;
 	qsort(st->buf, st->nbuf, sizeof(*st->buf), rec_cmp);
 	for (done = 0; done < st->nbuf; done++) {
 		if (st->buf[done]->time > cut ||
@@ -695,6 +729,19 @@ kprobe_poll(struct quark_queue *qq, void *state, int budget)
 	st->nbuf -= done;
 	kp_decoder_expire(st->dec, quark_boot_now() - EXEC_WAIT_NS);
 	n += drain_decoder(st);
+	/*
+	 * Nothing out, but records wait for the cut: they are decodable in
+	 * CUT_NS; wait for them once, so that a poll that returns 0 (the
+	 * queue's sign that a stopped backend is drained) never leaves one.
+	 */
+	if (n == 0 && st->nbuf > 0 && again--) {
+		nanosleep(&ts, NULL);
+		goto again;
+	}
+	v = 1;
+	if (st->nbuf > 0 && write(st->evfd, &v, sizeof(v)) == -1 &&
+	    errno != EAGAIN)
+		return (-1);
 	return (n);
 }
 
@@ -756,6 +803,8 @@ kprobe_close(void *state)
 				munmap(st->rings[cpu].meta, st->mapped);
 	if (st->epfd > 0)
 		close(st->epfd);
+	if (st->evfd > 0)
+		close(st->evfd);
 	events_remove(st, 0);
 	for (i = 0; i < st->nbuf; i++)
 		free(st->buf[i]);
@@ -805,6 +854,7 @@ kprobe_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		return (-1);
 	st->qq = qq;
 	st->epfd = -1;
+	st->evfd = -1;
 	if (tracefs_find(st) == -1) {
 		snprintf(why, sizeof(why), "tracefs is not mounted and cannot "
 		    "be: %s", strerror(errno));

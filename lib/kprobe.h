@@ -40,6 +40,16 @@
 #define W_PPAR	(W_PMR + 1)			/* parent mount's mnt_parent */
 #define W_COUNT	(W_PPAR + 1)
 
+/*
+ * The cgroup walk: the unified hierarchy's kernfs nodes from the task's
+ * cgroup up its parents, at most GWALK_DEPTH names (the root's name is
+ * not in the path); deeper is unknown.
+ */
+#define GWALK_DEPTH	8
+#define G_P	0				/* node after i parents */
+#define G_N	(G_P + GWALK_DEPTH + 1)		/* its name */
+#define G_COUNT	(G_N + GWALK_DEPTH)
+
 /* argv strings per argv probe; KP_ARGV_PROBES probes: 32 arguments. */
 #define KP_ARGV_PER	16
 #define KP_ARGV_PROBES	2
@@ -59,7 +69,8 @@ enum kp_fid {
 	F_ARGV0,
 	F_XWALK = F_ARGV0 + KP_ARGV_PER,	/* the exe's walk */
 	F_CWALK = F_XWALK + W_COUNT,		/* the cwd's walk */
-	F_RET = F_CWALK + W_COUNT,		/* syscall tracepoints */
+	F_GWALK = F_CWALK + W_COUNT,		/* the cgroup's: G_* */
+	F_RET = F_GWALK + G_COUNT,		/* syscall tracepoints */
 	F_COUNT
 };
 
@@ -180,5 +191,7 @@ long	kp_btf_off(const struct btf *, const char *type, const char *member);
 
 /* The path of a walk (see WALK_DEPTH): malloc'd, or NULL when unknown. */
 char	*kp_walk_path(const struct kp_sample *, int base, uint32_t mnt_off);
+/* The cgroup path (see GWALK_DEPTH): malloc'd, or NULL when unknown. */
+char	*kp_cgroup_path(const struct kp_sample *);
 
 #endif /* QUARK_KPROBE_H */

@@ -169,7 +169,7 @@ enum quark_event_kind {
 	QUARK_EVENT_LOST,	/* the backend lost `lost` raw events */
 };
 
-#define QUARK_EVF_LATE		(1U << 0)	/* arrived after newer ones were emitted */
+#define QUARK_EVF_LATE		(1U << 0)	/* arrived after newer ones were applied or emitted */
 #define QUARK_EVF_STALE		(1U << 1)	/* context may predate a loss */
 #define QUARK_EVF_THREAD	(1U << 2)	/* about a thread, not a process */
 
@@ -210,6 +210,12 @@ struct quark_event {
 #define QQ_THREADS	(1U << 1)	/* also thread fork/exit */
 #define QQ_ENV		(1U << 2)	/* capture environments (secrets!) */
 #define QQ_NO_SCRAPE	(1U << 3)	/* do not seed the cache from /proc */
+/*
+ * Records leave in strict time order of their first event (a held
+ * incomplete record holds every later one).  Without it a record leaves
+ * as soon as it is whole; records of one process keep their order.
+ */
+#define QQ_SORTED	(1U << 4)
 
 enum quark_backend_id {
 	QUARK_BACKEND_AUTO,

@@ -7,7 +7,8 @@
  *   fake.c      fake backend replaying attr->fake (tests, bench)
  *   netlink.c   proc connector backend, the fallback (see netlink.h)
  *   raw_event.c raw_event allocation, copy, free
- *   order.c     time ordering queue, hold/watermark policy
+ *   order.c     records, time order, hold policy, when a record is due
+ *   apply.c     raw events -> cache in time order, views of processes
  *   agg.c       aggregation rule table
  *   cache.c     process cache, exit grace, gc, pid reuse, reconcile
  *   event.c     record + cache -> struct quark_event
@@ -53,8 +54,19 @@
  */
 #define RAW_F_CRED_CALL	(1U << 2)
 
+struct qrecord;
+
 struct raw_event {
 	TAILQ_ENTRY(raw_event)	entry;	/* owned by whoever holds the event */
+	/*
+	 * Engine only (zero from a backend): waiting to be applied to the
+	 * cache, in time order (apply.c), as part of record `rec`.
+	 */
+	TAILQ_ENTRY(raw_event)	pending;
+	struct qrecord		*rec;
+	uint64_t		arrival;	/* engine clock when submitted */
+	uint8_t			applied;	/* 1 once in the cache */
+	uint8_t			noop;	/* a set*id call that changed nothing */
 	uint32_t		type;	/* enum quark_event_type or RAW_LOST */
 	uint32_t		flags;	/* RAW_F_* */
 	uint64_t		time;	/* boot ns */
@@ -273,7 +285,6 @@ void	queue_submit(struct quark_queue *, struct raw_event *);
  * declines (the event then starts a record of its own).  attr->agg may
  * point to a replacement table; agg_append() is the default merge.
  */
-struct qrecord;
 typedef int (*quark_agg_fn)(struct qrecord *, struct raw_event *);
 struct quark_agg_rules {
 	const char	*name;

@@ -6,9 +6,11 @@
  *   1. releases the record handed out by the previous call;
  *   2. polls the backend for at most `budget` raw events, and never for
  *      more than the queue has room for (the ring is the backpressure);
- *   3. collects exited processes past their grace time, reconciles the
+ *   3. applies to the cache, in time order, the raw events whose reorder
+ *      window has passed (see apply.c);
+ *   4. collects exited processes past their grace time, reconciles the
  *      cache with /proc if a loss happened or reconcile_ns passed;
- *   4. hands out the head record if it is due (see order.c).
+ *   5. hands out a due record (see order.c), its raw events applied.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -35,13 +37,12 @@ struct quark_queue {
 	struct order			 order;
 	struct order_policy		 policy;
 	struct cache			 cache;
-	TAILQ_HEAD(, qrecord)		 ready;	/* forced out at max_length */
+	struct qrecord_list		 ready;	/* forced out at max_length */
 	struct qrecord			*cur;	/* handed out, freed next call */
 	struct quark_event		 event;
 	struct quark_process		 scratch;	/* thread records */
 	uint64_t			 seq;
 	uint64_t			 next_reconcile;	/* 0: not set yet */
-	int				 reconcile_now;
 	int				 stopped;	/* 1 stopping, 2 drained */
 	struct quark_stats		 stats;
 	char				 why[256];	/* the backend's, at open */
@@ -351,6 +352,7 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	qq->policy.reorder = attr->reorder_ns;
 	qq->policy.max_length = attr->max_length;
 	order_init(&qq->order);
+	qq->order.sorted = (attr->flags & QQ_SORTED) != 0;
 	cache_init(&qq->cache, attr->grace_ns);
 	TAILQ_INIT(&qq->ready);
 	clock_init();
@@ -378,20 +380,39 @@ quark_queue_close(struct quark_queue *qq)
 		qq->ops->close(qq->state);
 	record_free(&qq->order, qq->cur);
 	while ((rec = TAILQ_FIRST(&qq->ready)) != NULL) {
-		TAILQ_REMOVE(&qq->ready, rec, ready);
+		TAILQ_REMOVE(&qq->ready, rec, link);
 		record_free(&qq->order, rec);
 	}
+	/* Records first: their views may pin cache entries. */
 	order_clear(&qq->order);
 	cache_clear(&qq->cache);
 	free(qq);
 }
 
-/* A record that will never take another raw event. */
+/*
+ * Full: a record leaves now, so the queue never exceeds max_length: the
+ * oldest, or an earlier record of its process before it.
+ */
+static void
+force_out(struct quark_queue *qq, uint64_t now)
+{
+	struct qrecord	*rec;
+
+	if ((rec = order_head(&qq->order)) == NULL)
+		return;
+	rec = order_first_of(&qq->order, rec);
+	if (apply_record(&qq->order, &qq->cache, rec, now) == -1)
+		qq->stats.lost++;
+	order_pop(&qq->order, rec);
+	TAILQ_INSERT_TAIL(&qq->ready, rec, link);
+}
+
+/* A record of its own for raw. */
 static void
 submit_alone(struct quark_queue *qq, struct raw_event *raw, uint32_t flags,
     uint64_t now)
 {
-	struct qrecord	*rec, *head;
+	struct qrecord	*rec;
 	int		 aggregates;
 
 	if ((rec = record_new(&qq->order, raw, now)) == NULL) {
@@ -403,12 +424,10 @@ submit_alone(struct quark_queue *qq, struct raw_event *raw, uint32_t flags,
 	rec->flags |= flags;
 	aggregates = flags == 0 && raw->type != RAW_LOST &&
 	    (qq->attr.flags & QQ_NO_AGGREGATE) == 0;
-	/* Full: the head leaves now, so the queue never exceeds max_length. */
-	if (qq->order.length >= qq->attr.max_length) {
-		head = order_pop(&qq->order);
-		TAILQ_INSERT_TAIL(&qq->ready, head, ready);
-	}
+	if (qq->order.length >= qq->attr.max_length)
+		force_out(qq, now);
 	order_insert(&qq->order, rec, aggregates);
+	apply_enqueue(&qq->order, raw, rec, now);
 	qq->stats.non_aggregations++;
 }
 
@@ -426,7 +445,8 @@ submit_merge(struct quark_queue *qq, struct raw_event *raw, uint64_t now)
 		return (-1);
 	if (front)
 		order_rekey(&qq->order, rec);
-	rec->arrival_last = now;
+	order_grew(&qq->order, rec, now);
+	apply_enqueue(&qq->order, raw, rec, now);
 	qq->stats.aggregations++;
 	return (0);
 }
@@ -476,10 +496,16 @@ queue_poll(struct quark_queue *qq)
 	return (n);
 }
 
+/*
+ * The reconcile runs when a loss is applied (apply_due() stops there):
+ * an entry with raw events still to apply is left to them; the others,
+ * queued records or not, are as the kernel last said (records keep
+ * views of what they showed: view_detach()).
+ */
 static int
 busy_pid(void *arg, pid_t pid)
 {
-	return (order_busy(arg, pid));
+	return (order_unapplied(arg, pid));
 }
 
 static void
@@ -488,14 +514,14 @@ housekeeping(struct quark_queue *qq, uint64_t now)
 	cache_gc(&qq->cache, now);
 	if (qq->next_reconcile == 0)
 		qq->next_reconcile = now + qq->attr.reconcile_ns;
-	if (qq->reconcile_now || now >= qq->next_reconcile) {
+	if (qq->cache.reconcile_due || now >= qq->next_reconcile) {
 		cache_reconcile(&qq->cache, qq->reader, scrape_flags(qq),
 		    busy_pid, &qq->order, now);
 		/* After a loss: the processes whose fork was in the gap. */
-		if (qq->reconcile_now)
+		if (qq->cache.reconcile_due)
 			cache_adopt(&qq->cache, qq->lister, qq->reader,
 			    scrape_flags(qq), busy_pid, &qq->order);
-		qq->reconcile_now = 0;
+		qq->cache.reconcile_due = 0;
 		qq->next_reconcile = now + qq->attr.reconcile_ns;
 	}
 }
@@ -505,34 +531,44 @@ quark_queue_next(struct quark_queue *qq)
 {
 	struct qrecord	*rec;
 	uint64_t	 now;
-	int		 r;
+	int		 r, force;
 
 	record_free(&qq->order, qq->cur);
 	qq->cur = NULL;
 	if (queue_poll(qq) == -1)
 		return (NULL);
 	now = qq->now();
-	housekeeping(qq, now);
+	do {
+		if (apply_due(&qq->order, &qq->cache, qq->policy.reorder, now,
+		    qq->stopped != 0) == -1)
+			return (NULL);
+		/* A loss stops apply_due(): reconcile, then the rest. */
+		r = qq->cache.reconcile_due;
+		housekeeping(qq, now);
+	} while (r);
 	for (;;) {
 		if ((rec = TAILQ_FIRST(&qq->ready)) != NULL)
-			TAILQ_REMOVE(&qq->ready, rec, ready);
-		else if ((rec = order_pop_due(&qq->order, &qq->policy, now,
-		    qq->stopped != 0)) == NULL) {
+			TAILQ_REMOVE(&qq->ready, rec, link);
+		else if ((rec = order_next(&qq->order, &qq->policy, now,
+		    qq->stopped != 0, &force)) == NULL) {
 			errno = 0;
 			return (NULL);
+		} else {
+			r = force ? apply_record(&qq->order, &qq->cache, rec,
+			    now) : 0;
+			order_pop(&qq->order, rec);
+			if (r == -1) {
+				qq->cur = rec;
+				return (NULL);
+			}
 		}
 		qq->cur = rec;
 		qq->stats.removals++;
-		if ((r = event_fill(&qq->event, &qq->scratch, &qq->cache, rec,
-		    now)) == -1)
-			return (NULL);
-		if (r == 0)
+		if (event_fill(&qq->event, &qq->scratch, rec) == 0)
 			break;
 		record_free(&qq->order, qq->cur);
 		qq->cur = NULL;
 	}
-	if (qq->event.kind == QUARK_EVENT_LOST)
-		qq->reconcile_now = 1;
 	return (&qq->event);
 }
 
@@ -553,31 +589,40 @@ ns_to_ms(uint64_t due, uint64_t now)
 	return (ms > INT_MAX ? INT_MAX : (int)ms);
 }
 
+static void
+due_min(uint64_t *due, int *has, uint64_t at)
+{
+	if (!*has || at < *due)
+		*due = at;
+	*has = 1;
+}
+
 /*
- * Until the head record is due, or an exited process is to be collected,
- * whichever comes first; 0 when something is ready or a reconcile is
- * pending; -1 when nothing is held at all.
+ * Until a record is due (and its raw events can be applied) or an exited
+ * process is to be collected, whichever comes first: no wakeup for
+ * anything else (raw events are applied on the way, the periodic
+ * reconcile runs at the next call after its time).  0 when something is
+ * ready or a reconcile is pending; -1 when nothing is held at all.
  */
 int
 quark_queue_timeout_ms(struct quark_queue *qq)
 {
-	struct qrecord	*head;
-	uint64_t	 now, due = 0, gc;
+	uint64_t	 due = 0, at, apply_at = 0;
+	int		 has = 0, has_apply;
 
-	if (!TAILQ_EMPTY(&qq->ready) || qq->reconcile_now)
+	if (!TAILQ_EMPTY(&qq->ready) || qq->cache.reconcile_due)
 		return (0);
-	if ((head = order_head(&qq->order)) != NULL) {
-		if (qq->stopped)
-			return (0);
-		due = order_due_at(&qq->order, &qq->policy, head);
-	}
-	gc = cache_gc_due(&qq->cache);
-	if (gc != 0 && (due == 0 || gc < due))
-		due = gc;
-	if (due == 0)
+	if (qq->stopped && (order_head(&qq->order) != NULL ||
+	    qq->stopped == 1))
+		return (0);
+	has_apply = apply_next_at(&qq->order, qq->policy.reorder, &apply_at);
+	if (order_next_at(&qq->order, &qq->policy, has_apply, apply_at, &at))
+		due_min(&due, &has, at);
+	if ((at = cache_gc_due(&qq->cache)) != 0)
+		due_min(&due, &has, at);
+	if (!has)
 		return (-1);
-	now = qq->now();
-	return (ns_to_ms(due, now));
+	return (ns_to_ms(due, qq->now()));
 }
 
 int

@@ -129,6 +129,7 @@ fuzz_procfs(void)
 		free(path);
 		free(copy);
 	}
+	t_iterations((unsigned)i);
 	T_EQ_INT(bad, 0);
 	/* The mutated samples keep some valid stat lines: the parser ran. */
 	T_CHECK(ok > 0);
@@ -157,6 +158,7 @@ fuzz_container(void)
 			T_CHECK(strlen(c.id) < sizeof(c.id));
 		}
 	}
+	t_iterations((unsigned)i);
 }
 
 /* A valid exec record with its strings, then a few bytes changed. */
@@ -236,6 +238,7 @@ fuzz_decode(void)
 		}
 		free(copy);
 	}
+	t_iterations((unsigned)i);
 	T_EQ_INT(silent, 0);
 	/* Unchanged and harmlessly changed samples decode. */
 	T_CHECK(decoded > ROUNDS / 8);
@@ -248,7 +251,8 @@ kp_is_str(int fid)
 	int	w;
 
 	if (fid == F_COMM || fid == F_FILENAME ||
-	    (fid >= F_ARGV0 && fid < F_ARGV0 + KP_ARGV_PER))
+	    (fid >= F_ARGV0 && fid < F_ARGV0 + KP_ARGV_PER) ||
+	    (fid >= F_GWALK + G_N && fid < F_GWALK + G_COUNT))
 		return (1);
 	if (fid < F_XWALK || fid >= F_CWALK + W_COUNT)
 		return (0);
@@ -375,6 +379,7 @@ fuzz_writer(void)
 		json_decref(o);
 		quark_process_clear(&p);
 	}
+	t_iterations((unsigned)i);
 	T_EQ_INT(invalid, 0);
 }
 

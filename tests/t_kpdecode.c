@@ -277,6 +277,50 @@ test_walk(void)
 	T_CHECK(walk_of(slash, 1, NULL, 0, 1, 1) == NULL);
 }
 
+/* A cgroup walk: names leaf first, the root after them, then NULL. */
+static char *
+cgroup_of(const char *const *names, int n, int depth)
+{
+	static struct build	b;
+	struct kp_format	fmt;
+	struct kp_sample	s;
+	int			i;
+
+	b_init(&b, 4);
+	for (i = 0; i <= depth && i <= GWALK_DEPTH; i++) {
+		b_field(&b, F_GWALK + G_P + i, 8, i <= n ? 0x9000 + i : 0);
+		if (i < GWALK_DEPTH && i < n)
+			b_fstr(&b, F_GWALK + G_N + i, names[i]);
+	}
+	b_done(&b, &fmt, KP_CWD);
+	sample(&s, &fmt, &b, 1, 1, 1);
+	return (kp_cgroup_path(&s));
+}
+
+static void
+test_cgroup(void)
+{
+	const char *const	docker[] = { "docker-ab12.scope",
+	    "system.slice" };
+	const char *const	deep[] = { "1", "2", "3", "4", "5", "6", "7",
+	    "8", "9" };
+	char			*p;
+
+	T_CASE("cgroup");
+	T_EQ_STR(p = cgroup_of(docker, 2, GWALK_DEPTH),
+	    "/system.slice/docker-ab12.scope");
+	free(p);
+	T_EQ_STR(p = cgroup_of(NULL, 0, GWALK_DEPTH), "/");
+	free(p);
+	/* 7 names, the root, and its NULL parent: the deepest known. */
+	T_EQ_STR(p = cgroup_of(deep, 7, GWALK_DEPTH), "/7/6/5/4/3/2/1");
+	free(p);
+	/* Deeper than the walk: unknown, not cut short. */
+	T_CHECK(cgroup_of(deep, 8, GWALK_DEPTH) == NULL);
+	/* A level the kernel could not fetch: unknown. */
+	T_CHECK(cgroup_of(docker, 2, 1) == NULL);
+}
+
 static struct raw_event *
 next_of(struct kp_decoder *d, uint32_t type)
 {
@@ -629,6 +673,7 @@ main(void)
 	test_format();
 	test_strings();
 	test_walk();
+	test_cgroup();
 	test_fork();
 	test_exit();
 	test_exec();

@@ -172,9 +172,11 @@ wait_recs() {
 	done
 }
 
-# barrier DIR: run a marker process and wait for its record.  Records
-# leave quark in time order, so everything that happened before the
-# marker is out once it is (unless marked late).
+# barrier DIR: run a marker process and wait for its record.  A record
+# leaves once it is whole and its events are in the cache, which happens
+# in time order: every record that was whole before the marker ran (a
+# process that exited, a thread record) is out once the marker's is
+# (unless marked late).  A process still running may not be.
 barrier() {
 	local m="quark-barrier-$$-$RANDOM$RANDOM"
 
