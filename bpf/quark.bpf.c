@@ -311,15 +311,25 @@ str_off(struct wire_exec *e, int slot)
 	return (off);
 }
 
-/* One path string into slot, from the walk just done. */
+/* The path walk_path() just built, into slot. */
 static __always_inline void
 put_walked(char *rec, struct wire_exec *e, struct walk *w, int slot,
     __u32 tflag, __u32 t)
 {
-	put_path(rec + str_off(e, slot), w, &t);
-	e->len[slot] = path_len(w);
+	e->len[slot] = put_walk(rec + str_off(e, slot), w);
 	if (t)
 		e->trunc |= tflag;
+}
+
+/*
+ * Unlinked, as d_unlinked() says (what makes /proc append " (deleted)"):
+ * unhashed, and not a root (a filesystem's root dentry is never hashed).
+ */
+static __always_inline int
+unlinked(struct dentry *d)
+{
+	return (BPF_CORE_READ(d, d_hash.pprev) == NULL &&
+	    BPF_CORE_READ(d, d_parent) != d);
 }
 
 /* The exe, cwd and cgroup paths, back to back after the filename. */
@@ -333,20 +343,29 @@ put_paths(char *rec, struct wire_exec *e, struct task_struct *p,
 
 	if ((w = bpf_map_lookup_elem(&walkbuf, &zero)) == NULL)
 		return;
-	/* The exe: bprm->file is what mm->exe_file is set to. */
+	/*
+	 * The exe: bprm->file is what mm->exe_file is set to.  Deleted
+	 * when unhashed, roots included: a memfd is its own root, and
+	 * /proc says "(deleted)" of it too.
+	 */
 	t = 0;
 	d = BPF_CORE_READ(bprm, file, f_path.dentry);
-	walk_dentry(w, d, BPF_CORE_READ(bprm, file, f_path.mnt), &t);
+	walk_path(w, d, BPF_CORE_READ(bprm, file, f_path.mnt), &t);
 	if (BPF_CORE_READ(d, d_hash.pprev) == NULL)
 		e->flags |= WIRE_EXEC_EXE_DELETED;
 	put_walked(rec, e, w, WIRE_STR_EXE, WIRE_T_EXE, t);
 	t = 0;
-	walk_dentry(w, BPF_CORE_READ(p, fs, pwd.dentry),
-	    BPF_CORE_READ(p, fs, pwd.mnt), &t);
+	d = BPF_CORE_READ(p, fs, pwd.dentry);
+	walk_path(w, d, BPF_CORE_READ(p, fs, pwd.mnt), &t);
+	if (unlinked(d))
+		e->flags |= WIRE_EXEC_CWD_DELETED;
 	put_walked(rec, e, w, WIRE_STR_CWD, WIRE_T_CWD, t);
 	t = 0;
 	walk_kernfs(w, BPF_CORE_READ(p, cgroups, dfl_cgrp, kn), &t);
-	put_walked(rec, e, w, WIRE_STR_CGROUP, WIRE_T_CGROUP, t);
+	put_path(rec + str_off(e, WIRE_STR_CGROUP), w, &t);
+	e->len[WIRE_STR_CGROUP] = path_len(w);
+	if (t)
+		e->trunc |= WIRE_T_CGROUP;
 }
 
 /* The v1 cgroup path at rec + off, if any (see v1_cgroup_kn()): its bytes. */
@@ -376,7 +395,8 @@ BPF_PROG(quark_exec, struct task_struct *p, pid_t old_pid,
 {
 	struct wire_exec	*e;
 	struct mm_struct	*mm;
-	char			*rec;
+	const char		*fname;
+	char			*rec, c;
 	__u32			 cpu, off, len;
 	long			 n;
 
@@ -391,9 +411,16 @@ BPF_PROG(quark_exec, struct task_struct *p, pid_t old_pid,
 	e->old_pid = old_pid;
 	e->argc = BPF_CORE_READ(bprm, argc);
 	e->envc = BPF_CORE_READ(bprm, envc);
-	n = bpf_probe_read_kernel_str(rec + sizeof(*e), PATH_BYTES,
-	    BPF_CORE_READ(bprm, filename));
+	fname = BPF_CORE_READ(bprm, filename);
+	n = bpf_probe_read_kernel_str(rec + sizeof(*e), PATH_BYTES, fname);
 	e->len[WIRE_STR_FILENAME] = n > 0 && n <= PATH_BYTES ? n : 0;
+	/*
+	 * Cut if a byte follows the PATH_BYTES - 1 kept (execveat's
+	 * "/dev/fd/N/" + a relative path can be longer than PATH_MAX).
+	 */
+	if (n == PATH_BYTES && bpf_probe_read_kernel(&c, 1,
+	    fname + PATH_BYTES - 1) == 0 && c != '\0')
+		e->trunc |= WIRE_T_FILENAME;
 	put_paths(rec, e, p, bprm);
 	off = str_off(e, WIRE_STR_ARGS);
 	mm = BPF_CORE_READ(p, mm);

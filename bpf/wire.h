@@ -92,9 +92,11 @@ struct wire_fork {
 #define WIRE_T_CWD	(1 << 2)
 #define WIRE_T_CGROUP	(1 << 3)
 #define WIRE_T_ENV	(1 << 4)
+#define WIRE_T_FILENAME	(1 << 5)	/* execve's path longer than kept */
 #define WIRE_T_CGROUP_V1 (1 << 6)
 #define WIRE_EXEC_EXE_DELETED	(1 << 0)	/* exe dentry unlinked */
 #define WIRE_EXEC_ENV		(1 << 1)	/* env captured (maybe empty) */
+#define WIRE_EXEC_CWD_DELETED	(1 << 2)	/* cwd dentry unlinked */
 
 /*
  * Hard upper bounds of the argv and env captures (the BPF scratch buffer

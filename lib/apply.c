@@ -253,6 +253,7 @@ apply_one(struct order *o, struct cache *c, struct raw_event *raw,
 	if (raw->type == RAW_LOST) {
 		/* Every entry learned before now may have missed an exec. */
 		c->epoch++;
+		c->reconcile_due = 1;
 		return (0);
 	}
 	if (rec->flags & QUARK_EVF_THREAD) {
@@ -264,8 +265,11 @@ apply_one(struct order *o, struct cache *c, struct raw_event *raw,
 
 /*
  * Applies every raw event whose reorder window has passed, oldest first
- * (all of them with `all`).  -1 and errno (ENOMEM) if one could not be
- * applied: it is skipped, its record says less.
+ * (all of them with `all`), and stops after a loss (c->reconcile_due:
+ * the caller reconciles with /proc, then calls again), so that the raw
+ * events after a gap find the processes whose fork was in it.  -1 and
+ * errno (ENOMEM) if one could not be applied: it is skipped, its record
+ * says less.
  */
 int
 apply_due(struct order *o, struct cache *c, uint64_t reorder, uint64_t now,
@@ -274,7 +278,7 @@ apply_due(struct order *o, struct cache *c, uint64_t reorder, uint64_t now,
 	struct raw_event	*raw;
 	int			 r = 0;
 
-	while ((raw = TAILQ_FIRST(&o->pending)) != NULL &&
+	while (!c->reconcile_due && (raw = TAILQ_FIRST(&o->pending)) != NULL &&
 	    (all || now >= raw->arrival + reorder))
 		if (apply_one(o, c, raw, now) == -1)
 			r = -1;

@@ -7,8 +7,13 @@
  *  - fork: a fresh entry for the child, with the parent's context (exe,
  *    args, cwd, cgroup, creds, ...: fork shares the image), then what the
  *    raw event knows;
- *  - exec: the image changes: exe, args and env are dropped and replaced
- *    by what the raw event knows, the rest is overlaid;
+ *  - exec: the image changes: exe, filename, args, env and cwd are
+ *    dropped and replaced by what the raw event knows, and so are comm,
+ *    credentials and capabilities (QP_EXEC_CHANGES): what the exec does
+ *    not say is unknown after it, never the value before; the rest is
+ *    overlaid;
+ *  - moments (state, threads) are never kept: only snapshot and lookup,
+ *    which read them, show them;
  *  - history: raw events are applied in time order, but a late one (a
  *    child's fork that arrives after its parent's exec was applied) and
  *    a fork applied with its exec to follow (CACHE_EXEC_FOLLOWS) must
@@ -86,40 +91,54 @@ static const struct field_range plain_fields[] = {
 /*
  * The image: what an exec installs, one line per field (a string, its
  * QP_ and QPT_ bits, the plain fields that go with it).  An exec replaces
- * the image; `keep`: the field is the process's rather than the
- * program's (cwd) and survives an exec that does not say.
+ * the image: what its raw event does not say is unknown after it.  The
+ * cwd too, although an exec does not change it: the value before may
+ * be a guess that no event could correct (the fork's copy of a parent
+ * that changed directory since), and the exec's is the one to trust.
  */
 struct image_field {
 	uint64_t	bit;		/* QP_* */
 	uint32_t	tbits;		/* QPT_* about it */
-	int		keep;
 	size_t		str;		/* offset of the string */
-	size_t		len;		/* of its size_t length, or NOLEN */
 	size_t		off, end;	/* plain fields that go with it */
 };
 
-#define NOLEN		SIZE_MAX
 #define QP_OFF(f)	offsetof(struct quark_process, f)
-#define IMG_STR(bit, tbits, keep, s) \
-	{ bit, tbits, keep, QP_OFF(s), NOLEN, 0, 0 }
-#define IMG_MEM(bit, tbits, keep, s, first, last) \
-	{ bit, tbits, keep, QP_OFF(s), QP_OFF(first), QP_OFF(first), \
-	QP_FIELD_END(last) }
+#define IMG_STR(bit, tbits, s) \
+	{ bit, tbits, QP_OFF(s), 0, 0 }
+#define IMG_MEM(bit, tbits, s, first, last) \
+	{ bit, tbits, QP_OFF(s), QP_OFF(first), QP_FIELD_END(last) }
 
 static const struct image_field image_fields[] = {
-	IMG_STR(QP_EXE,	QPT_EXE | QPT_EXE_DELETED, 0,	exe),
-	IMG_STR(QP_FILENAME, 0,		0,	filename),
-	IMG_MEM(QP_ARGS, QPT_ARGS,	0,	args,	args_len, argc),
-	IMG_MEM(QP_ENV,	QPT_ENV,	0,	env,	env_len, envc),
-	IMG_STR(QP_CWD,	QPT_CWD,	1,	cwd),
+	IMG_STR(QP_EXE,		QPT_EXE | QPT_EXE_DELETED,	exe),
+	IMG_STR(QP_FILENAME,	QPT_FILENAME,			filename),
+	IMG_MEM(QP_ARGS,	QPT_ARGS,	args,	args_len, argc),
+	IMG_MEM(QP_ENV,		QPT_ENV,	env,	env_len, envc),
+	IMG_STR(QP_CWD,		QPT_CWD | QPT_CWD_DELETED,	cwd),
 };
 
-#define IMG_ALL		0	/* every image field */
-#define IMG_EXEC	1	/* those an exec replaces */
+/* The image's QP_* bits. */
+#define QP_IMAGE	(QP_EXE | QP_FILENAME | QP_ARGS | QP_ENV | QP_CWD)
 
-#define IMG_FOREACH(f, which) \
+/*
+ * What else an exec may change: the name, the ids (set-id bits) and
+ * the capabilities (file capabilities, the ids' change).  Unknown after
+ * an exec whose raw event does not say them (the proc connector's, when
+ * the process was gone before /proc was read): never the values before.
+ */
+#define QP_EXEC_CHANGES	(QP_COMM | QP_CREDS | QP_FSCREDS | QP_CAPS)
+
+/*
+ * Moments: what a process is doing at one instant (scheduler state,
+ * number of threads).  Read from /proc for snapshot and lookup; the
+ * cache never keeps them, so that no later record shows an old one as
+ * if it were current.
+ */
+#define QP_MOMENT	(QP_STATE | QP_NTHREADS)
+
+#define IMG_FOREACH(f) \
 	for ((f) = image_fields; (f) < image_fields + nitems(image_fields); \
-	    (f)++) if ((which) == IMG_EXEC && (f)->keep) continue; else
+	    (f)++)
 
 static char **
 img_str(struct quark_process *p, const struct image_field *f)
@@ -148,66 +167,36 @@ field_view(struct quark_process *dst, const struct quark_process *src,
 }
 
 /*
- * dst's image fields (which) become src's, or unknown when src is NULL.
+ * dst's image fields become src's, or unknown when src is NULL.
  * Shallow: no string is copied or freed.
  */
 static void
-image_view(struct quark_process *dst, const struct quark_process *src,
-    int which)
+image_view(struct quark_process *dst, const struct quark_process *src)
 {
 	const struct image_field	*f;
 
-	IMG_FOREACH(f, which)
+	IMG_FOREACH(f)
 		field_view(dst, src, f);
 }
 
-/* Frees p's image fields (which): they become unknown. */
+/* Frees p's image fields: they become unknown. */
 static void
-image_drop(struct quark_process *p, int which)
+image_drop(struct quark_process *p)
 {
 	const struct image_field	*f;
 
-	IMG_FOREACH(f, which)
+	IMG_FOREACH(f)
 		free(*img_str(p, f));
-	image_view(p, NULL, which);
+	image_view(p, NULL);
 }
 
 /* dst's whole image is dropped for src's; src's becomes unknown. */
 static void
 image_move(struct quark_process *dst, struct quark_process *src)
 {
-	image_drop(dst, IMG_ALL);
-	image_view(dst, src, IMG_ALL);
-	image_view(src, NULL, IMG_ALL);
-}
-
-/*
- * After an exec: what it did not say of the fields it keeps (cwd) is
- * still the image's before it.  Left unknown if it cannot be copied.
- */
-static void
-image_keep(struct quark_process *p, struct quark_process *prev)
-{
-	const struct image_field	*f;
-	char				*s, *d;
-	size_t				 n;
-
-	IMG_FOREACH(f, IMG_ALL) {
-		d = NULL;
-		if (!f->keep || (p->known & f->bit) ||
-		    (prev->known & f->bit) == 0)
-			continue;
-		if ((s = *img_str(prev, f)) != NULL) {
-			n = f->len == NOLEN ? strlen(s) :
-			    *(size_t *)(void *)((char *)prev + f->len);
-			if ((d = malloc(n + 1)) == NULL)
-				continue;
-			memcpy(d, s, n);
-			d[n] = '\0';
-		}
-		field_view(p, prev, f);
-		*img_str(p, f) = d;
-	}
+	image_drop(dst);
+	image_view(dst, src);
+	image_view(src, NULL);
 }
 
 static void
@@ -228,12 +217,15 @@ overlay_strings(struct quark_process *dst, struct quark_process *src)
 		dst->truncated &= ~(QPT_EXE | QPT_EXE_DELETED);
 		dst->truncated |= src->truncated & (QPT_EXE | QPT_EXE_DELETED);
 	}
-	if (k & QP_FILENAME)
+	if (k & QP_FILENAME) {
 		steal(&dst->filename, &src->filename);
+		dst->truncated = (dst->truncated & ~QPT_FILENAME) |
+		    (src->truncated & QPT_FILENAME);
+	}
 	if (k & QP_CWD) {
 		steal(&dst->cwd, &src->cwd);
-		dst->truncated = (dst->truncated & ~QPT_CWD) |
-		    (src->truncated & QPT_CWD);
+		dst->truncated &= ~(QPT_CWD | QPT_CWD_DELETED);
+		dst->truncated |= src->truncated & (QPT_CWD | QPT_CWD_DELETED);
 	}
 	if (k & QP_CGROUP) {
 		steal(&dst->cgroup, &src->cgroup);
@@ -273,8 +265,41 @@ overlay(struct quark_process *dst, struct quark_process *src)
 	}
 	overlay_strings(dst, src);
 	dst->known |= src->known;
-	if (src->known & QP_START)
-		dst->entity_id = quark_entity_id(dst->pid, dst->start_ns);
+}
+
+/*
+ * The entity id of e's process: quark_entity_id(pid, start tick), the
+ * id /proc readers (snapshot, lookup) compute too.  A process that
+ * reuses the pid of one started in the same clock tick (possible with
+ * ns_last_pid or clone3's set_tid) would have its predecessor's: it gets
+ * the next generation of that id instead, generation n being
+ * splitmix64(base + n * 2^64/phi), so that two processes never share an
+ * id within a run.  (A /proc reader, seeing only the one alive, gives
+ * such a process the base id.)
+ */
+static void
+set_entity(struct centry *e)
+{
+	uint64_t	base, z;
+
+	if ((e->p.known & QP_START) == 0) {
+		e->p.entity_id = 0;
+		return;
+	}
+	base = quark_entity_id(e->p.pid, e->p.start_ns);
+	if (base != e->id_base) {
+		e->id_base = base;
+		e->id_gen = base == e->prev_base ? e->prev_gen + 1 : 0;
+	}
+	if (e->id_gen == 0) {
+		e->p.entity_id = base;
+		return;
+	}
+	z = base + e->id_gen * 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	e->p.entity_id = z != 0 ? z : 1;
 }
 
 /* The image before image_time is unknown. */
@@ -299,22 +324,19 @@ history_forget(struct centry *e)
 static void
 history_push(struct cache *c, struct centry *e, uint64_t t)
 {
-	const struct image_field	*f;
-	uint64_t			 known = 0;
+	uint64_t	known = e->p.known & QP_IMAGE;
 
 	if (e->image_lazy) {
 		/* Fork and exec in one record: prev is where prev_ref says. */
 		e->image_lazy = 0;
-		image_drop(&e->p, IMG_EXEC);
+		image_drop(&e->p);
 		goto out;
 	}
-	IMG_FOREACH(f, IMG_ALL)
-		known |= e->p.known & f->bit;
 	memset(&e->prev_ref, 0, sizeof(e->prev_ref));
 	if (known == 0 || (e->prev == NULL &&
 	    (e->prev = calloc(1, sizeof(*e->prev))) == NULL)) {
 		history_forget(e);
-		image_drop(&e->p, IMG_EXEC);
+		image_drop(&e->p);
 		goto out;
 	}
 	image_move(e->prev, &e->p);
@@ -388,6 +410,12 @@ entry_reset(struct cache *c, struct centry *e)
 
 	view_detach(e);
 	unschedule(c, e);
+	if (e->id_base != 0) {
+		e->prev_base = e->id_base;
+		e->prev_gen = e->id_gen;
+	}
+	e->id_base = 0;
+	e->id_gen = 0;
 	quark_process_clear(&e->p);
 	e->p.pid = pid;
 	e->exited = 0;
@@ -482,16 +510,22 @@ cache_seed(struct cache *c, struct quark_process *p)
 		return (-1);
 	e->p = *p;
 	free(p);
-	if ((e->p.known & QP_START) && e->p.entity_id == 0)
-		e->p.entity_id = quark_entity_id(e->p.pid, e->p.start_ns);
+	e->p.known &= ~QP_MOMENT;
+	set_entity(e);
 	return (0);
 }
 
+/*
+ * Two processes: their kernel start times (ns) differ, or, when one was
+ * learned from /proc (ticks only), their start ticks.
+ */
 static int
 start_differs(const struct quark_process *a, const struct quark_process *b)
 {
 	if ((a->known & QP_START) == 0 || (b->known & QP_START) == 0)
 		return (0);
+	if (a->start_ns_raw != 0 && b->start_ns_raw != 0)
+		return (a->start_ns_raw != b->start_ns_raw);
 	return (quark_start_trunc(a->start_ns) !=
 	    quark_start_trunc(b->start_ns));
 }
@@ -524,9 +558,9 @@ apply_fork(struct cache *c, struct centry *e, struct raw_event *raw,
 		from = parent->p;
 		epoch = parent->epoch;
 		img = history_at(c, parent, raw->time, &epoch);
-		image_view(&from, img, IMG_ALL);
+		image_view(&from, img);
 		if (flags & CACHE_EXEC_FOLLOWS) {
-			image_view(&from, NULL, IMG_EXEC);
+			image_view(&from, NULL);
 			e->prev_ref.pid = parent->p.pid;
 			e->prev_ref.serial = parent->serial;
 			e->prev_ref.time = raw->time;
@@ -570,13 +604,14 @@ cache_apply(struct cache *c, struct raw_event *raw, uint64_t now, int flags)
 			goto nomem;
 	} else if (start_differs(&e->p, &raw->task))
 		entry_reset(c, e);
-	if (raw->type == QUARK_EV_EXEC)
+	if (raw->type == QUARK_EV_EXEC) {
 		history_push(c, e, raw->time);
+		e->p.known &= ~(QP_EXEC_CHANGES & ~raw->task.known);
+	}
 	/* A process record is about the group: a thread id is not its own. */
-	raw->task.known &= ~QP_TID;
+	raw->task.known &= ~(QP_TID | QP_MOMENT);
 	overlay(&e->p, &raw->task);
-	if (raw->type == QUARK_EV_EXEC && e->prev != NULL)
-		image_keep(&e->p, e->prev);
+	set_entity(e);
 	if (raw->type == QUARK_EV_COMM && raw->comm.comm[0] != '\0') {
 		memcpy(e->p.comm, raw->comm.comm, sizeof(e->p.comm));
 		e->p.comm[sizeof(e->p.comm) - 1] = '\0';
@@ -653,7 +688,7 @@ refresh(struct cache *c, struct centry *e, struct quark_process *p)
 			filename = e->p.filename;
 			e->p.filename = NULL;
 		}
-		image_drop(&e->p, IMG_EXEC);
+		image_drop(&e->p);
 		if (filename != NULL) {
 			e->p.filename = filename;
 			e->p.known |= QP_FILENAME;
@@ -662,6 +697,37 @@ refresh(struct cache *c, struct centry *e, struct quark_process *p)
 	p->known &= QP_EXE | QP_ARGS | QP_CWD | QP_COMM;
 	overlay(&e->p, p);
 	e->epoch = c->epoch;
+}
+
+/*
+ * After a loss: the live processes the cache does not know (their fork,
+ * and maybe their exec, were in the gap) are read with reader and added,
+ * as learned from /proc now (not stale); their later records and their
+ * children's then have their context.  Even with raw events still to
+ * apply (busy): they are after the gap, and apply on top.
+ */
+void
+cache_adopt(struct cache *c, cache_lister_fn list, cache_reader_fn reader,
+    int qs_flags, int (*busy)(void *, pid_t), void *arg)
+{
+	struct quark_process	*p;
+	pid_t			*pids;
+	size_t			 i, n;
+
+	if (list(&pids, &n) == -1)
+		return;
+	for (i = 0; i < n; i++) {
+		if (cache_get(c, pids[i]) != NULL)
+			continue;
+		if ((p = reader(pids[i], qs_flags)) == NULL)
+			continue;
+		if (cache_seed(c, p) == -1) {
+			quark_process_free(p);
+			continue;
+		}
+		c->adoptions++;
+	}
+	free(pids);
 }
 
 /*
@@ -695,9 +761,8 @@ cache_reconcile(struct cache *c, cache_reader_fn reader, int qs_flags,
 			entry_reset(c, e);
 			e->p = *p;
 			free(p);
-			if ((e->p.known & QP_START) && e->p.entity_id == 0)
-				e->p.entity_id = quark_entity_id(e->p.pid,
-				    e->p.start_ns);
+			e->p.known &= ~QP_MOMENT;
+			set_entity(e);
 			c->evictions++;
 			continue;
 		}

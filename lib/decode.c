@@ -120,6 +120,33 @@ dup_cstr(char **dst, const char *s, uint32_t n)
 	return (0);
 }
 
+/*
+ * Marks a cut path with QUARK_CUT, in front of the end that was kept
+ * (front) or after the start that was kept.
+ */
+static int
+mark_cut(char **s, int front)
+{
+	size_t	n, m = sizeof(QUARK_CUT) - 1;
+	char	*t;
+
+	if (*s == NULL)
+		return (0);
+	n = strlen(*s);
+	if ((t = malloc(n + m + 1)) == NULL)
+		return (-1);
+	if (front) {
+		memcpy(t, QUARK_CUT, m);
+		memcpy(t + m, *s, n + 1);
+	} else {
+		memcpy(t, *s, n);
+		memcpy(t + n, QUARK_CUT, m + 1);
+	}
+	free(*s);
+	*s = t;
+	return (0);
+}
+
 /* Raw NUL-separated area, with one spare NUL (see quark_process). */
 static int
 dup_area(char **dst, const char *s, uint32_t n)
@@ -194,8 +221,14 @@ decode_exec(struct raw_event *raw, const struct wire_exec *e, size_t len)
 	p->args_total = e->args_total;
 	p->argc = e->argc;
 	p->known |= QP_ARGS;
+	if (((e->trunc & WIRE_T_EXE) && mark_cut(&p->exe, 1) == -1) ||
+	    ((e->trunc & WIRE_T_CWD) && mark_cut(&p->cwd, 1) == -1) ||
+	    ((e->trunc & WIRE_T_FILENAME) && mark_cut(&p->filename, 0) == -1))
+		return (-1);
 	if (e->trunc & WIRE_T_EXE)
 		p->truncated |= QPT_EXE;
+	if (e->trunc & WIRE_T_FILENAME)
+		p->truncated |= QPT_FILENAME;
 	if (e->trunc & WIRE_T_ARGS)
 		p->truncated |= QPT_ARGS;
 	if (e->trunc & WIRE_T_CWD)
@@ -206,6 +239,8 @@ decode_exec(struct raw_event *raw, const struct wire_exec *e, size_t len)
 		p->truncated |= QPT_ENV;
 	if (e->flags & WIRE_EXEC_EXE_DELETED)
 		p->truncated |= QPT_EXE_DELETED;
+	if (e->flags & WIRE_EXEC_CWD_DELETED)
+		p->truncated |= QPT_CWD_DELETED;
 	/* sched_process_exec's old_pid is the pid itself for a leader. */
 	raw->exec.old_pid = e->old_pid != e->hdr.pid ? (pid_t)e->old_pid : 0;
 	return (0);

@@ -129,6 +129,7 @@ struct qrecord	*order_candidate(struct order *, const struct raw_event *);
 void		 order_rekey(struct order *, struct qrecord *);
 void		 order_grew(struct order *, struct qrecord *, uint64_t now);
 int		 order_busy(struct order *, pid_t);
+int		 order_unapplied(struct order *, pid_t);
 struct qrecord	*order_head(struct order *);
 struct qrecord	*order_first_of(struct order *, struct qrecord *);
 uint64_t	 order_hold_ns(uint64_t hold_max, uint64_t hold_min,
@@ -182,6 +183,13 @@ struct centry {
 	int			 exited;
 	uint64_t		 serial;	/* this process's: unique in the cache */
 	/*
+	 * entity_id generations (see set_entity() in cache.c): the base id
+	 * (quark_entity_id()) and generation of this process, and of the
+	 * process that had the pid before it.
+	 */
+	uint64_t		 id_base, prev_base;
+	uint32_t		 id_gen, prev_gen;
+	/*
 	 * One image of history, for the forks applied after an exec that
 	 * came later than them (a record is applied at its first raw
 	 * event's time): p's image since image_time (0: not installed by an
@@ -202,6 +210,8 @@ RB_HEAD(cache_tree, centry);
 TAILQ_HEAD(centry_list, centry);
 
 typedef struct quark_process *(*cache_reader_fn)(pid_t, int);
+/* The pids alive now: *pids malloc'd, the caller frees; -1 on error. */
+typedef int (*cache_lister_fn)(pid_t **pids, size_t *n);
 
 /*
  * Exited entries kept for their grace time, at most: under a spawn storm
@@ -220,10 +230,16 @@ struct cache {
 	uint64_t		gc_max;	/* CACHE_GC_MAX */
 	uint64_t		grace_ns;
 	uint64_t		epoch;	/* bumped at each loss */
+	/*
+	 * A loss was applied: the queue reconciles with /proc before the
+	 * raw events after the gap are applied (apply_due() stops there).
+	 */
+	int			reconcile_due;
 	uint64_t		serial;	/* last given to an entry */
 	uint64_t		gcs;
 	uint64_t		reconciles;
 	uint64_t		evictions;
+	uint64_t		adoptions;	/* unknown live processes added */
 	uint64_t		cred_noops;	/* set*id calls that changed nothing */
 };
 
@@ -240,6 +256,8 @@ void		 cache_gc(struct cache *, uint64_t now);
 uint64_t	 cache_gc_due(struct cache *);
 void		 cache_reconcile(struct cache *, cache_reader_fn, int qs_flags,
 		    int (*busy)(void *, pid_t), void *arg, uint64_t now);
+void		 cache_adopt(struct cache *, cache_lister_fn, cache_reader_fn,
+		    int qs_flags, int (*busy)(void *, pid_t), void *arg);
 int		 cache_stale(const struct cache *, const struct centry *);
 
 /*

@@ -353,6 +353,21 @@ order_busy(struct order *o, pid_t pid)
 	return (n != NULL && n->pid == pid);
 }
 
+/* 1 when a queued record of pid has raw events not yet applied. */
+int
+order_unapplied(struct order *o, pid_t pid)
+{
+	struct qrecord	 probe, *n;
+
+	memset(&probe, 0, sizeof(probe));
+	probe.pid = pid;
+	for (n = RB_NFIND(order_proc_tree, &o->procs, &probe);
+	    n != NULL && n->pid == pid; n = RB_NEXT(order_proc_tree, &o->procs, n))
+		if (n->unapplied > 0)
+			return (1);
+	return (0);
+}
+
 struct qrecord *
 order_head(struct order *o)
 {

@@ -63,6 +63,14 @@
 #define QPT_CGROUP	(1U << 3)	/* cgroup path truncated */
 #define QPT_ENV		(1U << 4)	/* environment truncated at the cap */
 #define QPT_EXE_DELETED	(1U << 5)	/* the exe was unlinked ("(deleted)") */
+#define QPT_CWD_DELETED	(1U << 6)	/* the cwd was removed ("(deleted)") */
+#define QPT_FILENAME	(1U << 7)	/* filename truncated */
+/*
+ * A truncated path (QPT_EXE, QPT_CWD) is the end of the real one after
+ * QUARK_CUT ("\u2026/usr/bin/x"), a truncated filename its start before
+ * it: neither reads as a whole path.
+ */
+#define QUARK_CUT	"\xe2\x80\xa6"	/* U+2026 HORIZONTAL ELLIPSIS */
 
 /*
  * A container, as its cgroups name it (lib/container.c has the layouts).
@@ -151,7 +159,12 @@ struct quark_process {
 	int		core_dumped;	/* QP_EXIT */
 	uint64_t	exit_ns;	/* QP_EXIT: boot ns */
 
-	uint64_t	entity_id;	/* f(boot id, pid, start ticks); 0 if !QP_START */
+	/*
+	 * FNV-1a 64 of (boot id, pid, start ticks), 0 if !QP_START; in a
+	 * queue's cache, a process on the pid of one started in the same
+	 * tick gets another generation of it (quark-schema(7)).
+	 */
+	uint64_t	entity_id;
 };
 
 /* Kinds of raw change that can make up one record, in `events`. */

@@ -208,6 +208,11 @@ int	agg_append(struct qrecord *, struct raw_event *);
 void	queue_set_clock(struct quark_queue *, uint64_t (*)(void));
 void	queue_set_reader(struct quark_queue *,
 	    struct quark_process *(*)(pid_t, int));
+/*
+ * The pids alive, for the reconcile after a loss (default: the numeric
+ * names under /proc); *pids malloc'd; -1 on error.
+ */
+void	queue_set_lister(struct quark_queue *, int (*)(pid_t **, size_t *));
 void	queue_set_poll_budget(struct quark_queue *, int);
 
 /* decode.c: one ring record -> a raw event.  -1 and EBADMSG if malformed. */

@@ -20,6 +20,7 @@
  */
 #include <sys/epoll.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -28,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/stdlib.h>
 #include <bsd/string.h>
 
 #include "engine.h"
@@ -43,6 +45,7 @@ struct quark_queue {
 	const struct quark_agg_rules	*rules;
 	uint64_t			(*now)(void);
 	cache_reader_fn			 reader;
+	cache_lister_fn			 lister;
 	int				 budget;
 	struct order			 order;
 	struct order_policy		 policy;
@@ -53,7 +56,6 @@ struct quark_queue {
 	struct quark_process		 scratch;	/* thread records */
 	uint64_t			 seq;
 	uint64_t			 next_reconcile;	/* 0: not set yet */
-	int				 reconcile_now;
 	int				 stopped;	/* 1 stopping, 2 drained */
 	uint64_t			 stop_at;	/* clock at the stop */
 	struct quark_stats		 stats;
@@ -136,11 +138,53 @@ queue_set_clock(struct quark_queue *qq, uint64_t (*now)(void))
 	qq->next_reconcile = 0;
 }
 
+/* The pids /proc lists now: its numeric names. */
+static int
+proc_pids(pid_t **pids, size_t *n)
+{
+	struct dirent	*de;
+	const char	*err;
+	pid_t		*v = NULL, *nv;
+	size_t		 cap = 0;
+	DIR		*d;
+	long long	 pid;
+
+	*n = 0;
+	if ((d = opendir("/proc")) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		pid = strtonum(de->d_name, 1, INT32_MAX, &err);
+		if (err != NULL)
+			continue;
+		if (*n == cap) {
+			cap = cap == 0 ? 1024 : cap * 2;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				free(v);
+				closedir(d);
+				return (-1);
+			}
+			v = nv;
+		}
+		v[(*n)++] = (pid_t)pid;
+	}
+	closedir(d);
+	*pids = v;
+	return (0);
+}
+
 void
 queue_set_reader(struct quark_queue *qq,
     struct quark_process *(*reader)(pid_t, int))
 {
 	qq->reader = reader != NULL ? reader : quark_process_read;
+}
+
+void
+queue_set_lister(struct quark_queue *qq, int (*lister)(pid_t **, size_t *))
+{
+	qq->lister = lister != NULL ? lister : proc_pids;
 }
 
 void
@@ -446,6 +490,7 @@ queue_open_test(const struct quark_queue_attr *attr,
 	qq->rules = qq->test.agg != NULL ? qq->test.agg : &quark_agg_default;
 	qq->now = quark_boot_now;
 	qq->reader = quark_process_read;
+	qq->lister = proc_pids;
 	qq->budget = QUEUE_POLL_BUDGET;
 	qq->policy.hold_max = attr->hold_max_ns;
 	qq->policy.hold_min = attr->hold_min_ns;
@@ -604,10 +649,16 @@ queue_poll(struct quark_queue *qq)
 	return (n);
 }
 
+/*
+ * The reconcile runs when a loss is applied (apply_due() stops there):
+ * an entry with raw events still to apply is left to them; the others,
+ * queued records or not, are as the kernel last said (records keep
+ * views of what they showed: view_detach()).
+ */
 static int
 busy_pid(void *arg, pid_t pid)
 {
-	return (order_busy(arg, pid));
+	return (order_unapplied(arg, pid));
 }
 
 static void
@@ -616,10 +667,14 @@ housekeeping(struct quark_queue *qq, uint64_t now)
 	cache_gc(&qq->cache, now);
 	if (qq->next_reconcile == 0)
 		qq->next_reconcile = now + qq->attr.reconcile_ns;
-	if (qq->reconcile_now || now >= qq->next_reconcile) {
+	if (qq->cache.reconcile_due || now >= qq->next_reconcile) {
 		cache_reconcile(&qq->cache, qq->reader, scrape_flags(qq),
 		    busy_pid, &qq->order, now);
-		qq->reconcile_now = 0;
+		/* After a loss: the processes whose fork was in the gap. */
+		if (qq->cache.reconcile_due)
+			cache_adopt(&qq->cache, qq->lister, qq->reader,
+			    scrape_flags(qq), busy_pid, &qq->order);
+		qq->cache.reconcile_due = 0;
 		qq->next_reconcile = now + qq->attr.reconcile_ns;
 	}
 }
@@ -642,12 +697,16 @@ quark_queue_next(struct quark_queue *qq)
 		return (NULL);
 	}
 	now = qq->now();
-	if (apply_due(&qq->order, &qq->cache, qq->policy.reorder, now,
-	    qq->stopped != 0) == -1) {
-		qq->drained = 1;
-		return (NULL);
-	}
-	housekeeping(qq, now);
+	do {
+		if (apply_due(&qq->order, &qq->cache, qq->policy.reorder, now,
+		    qq->stopped != 0) == -1) {
+			qq->drained = 1;
+			return (NULL);
+		}
+		/* A loss stops apply_due(): reconcile, then the rest. */
+		r = qq->cache.reconcile_due;
+		housekeeping(qq, now);
+	} while (r);
 	for (;;) {
 		if ((rec = TAILQ_FIRST(&qq->ready)) != NULL)
 			TAILQ_REMOVE(&qq->ready, rec, link);
@@ -673,8 +732,6 @@ quark_queue_next(struct quark_queue *qq)
 		record_free(&qq->order, qq->cur);
 		qq->cur = NULL;
 	}
-	if (qq->event.kind == QUARK_EVENT_LOST)
-		qq->reconcile_now = 1;
 	return (&qq->event);
 }
 
@@ -722,7 +779,7 @@ quark_queue_timeout_ms(struct quark_queue *qq)
 	uint64_t	 due = 0, at, apply_at = 0;
 	int		 has = 0, has_apply;
 
-	if (!TAILQ_EMPTY(&qq->ready) || qq->reconcile_now)
+	if (!TAILQ_EMPTY(&qq->ready) || qq->cache.reconcile_due)
 		return (0);
 	if (qq->stopped && (order_head(&qq->order) != NULL ||
 	    qq->stopped == 1))

@@ -209,6 +209,8 @@ rd_cwd(int dfd, struct rbuf *b, struct quark_process *p)
 {
 	if (link_at(dfd, "cwd", b, &p->cwd) == -1)
 		return (-1);
+	if (procfs_strip_deleted(p->cwd))
+		p->truncated |= QPT_CWD_DELETED;
 	p->known |= QP_CWD;
 	return (0);
 }

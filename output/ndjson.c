@@ -183,8 +183,11 @@ o_image(struct jobj *ob, const struct quark_process *p)
 	if (p->truncated & QPT_EXE_DELETED)
 		jobj_bool(ob, "exe_deleted", 1);
 	/* As given to execve(2): "./prog", a symlink, a script. */
-	if (known & QP_FILENAME)
+	if (known & QP_FILENAME) {
 		jobj_cstr(ob, "filename", p->filename);
+		if (p->truncated & QPT_FILENAME)
+			jobj_bool(ob, "filename_truncated", 1);
+	}
 	if (known & QP_ARGS) {
 		jobj_argv(ob, "args", p->args, p->args_len);
 		jobj_int(ob, "argc", p->argc);
@@ -196,6 +199,8 @@ o_image(struct jobj *ob, const struct quark_process *p)
 		jobj_cstr(ob, "cwd", p->cwd);
 		if (p->truncated & QPT_CWD)
 			jobj_bool(ob, "cwd_truncated", 1);
+		if (p->truncated & QPT_CWD_DELETED)
+			jobj_bool(ob, "cwd_deleted", 1);
 	}
 	if ((known & QP_STATE) && p->state != '\0')
 		jobj_str(ob, "state", &p->state, 1);

@@ -78,7 +78,8 @@ test_fork_exec(void)
 		goto out;
 	T_EQ_STR(ev->process->exe, "/bin/child");
 	T_EQ_STR(ev->process->args, "/bin/child");
-	T_EQ_STR(ev->process->cwd, "/");		/* kept */
+	/* Not said by the exec: unknown, never the value before it. */
+	T_CHECK((ev->process->known & QP_CWD) == 0);
 	T_EQ_INT(ev->process->ppid, 1);
 	ev = quark_queue_next(qq);			/* exec, exe only */
 	T_CHECK(ev != NULL);

@@ -233,6 +233,23 @@ test_exec(void)
 	T_EQ_INT(p->truncated, QPT_ARGS | QPT_CWD | QPT_ENV | QPT_EXE_DELETED);
 	T_EQ_INT(p->argc, 5000);
 	T_EQ_INT(p->args_total, 23905);
+	/* A cut path is its end after the mark, never a path of its own. */
+	T_EQ_STR(p->cwd, "\xe2\x80\xa6/home/u");
+	T_EQ_STR(p->exe, "/usr/bin/prog");
+	raw_event_free(raw);
+
+	T_CASE("exec, cut exe and filename, deleted cwd");
+	len = make_exec(str, lens);
+	e->flags = WIRE_EXEC_CWD_DELETED;
+	e->trunc = WIRE_T_EXE | WIRE_T_FILENAME;
+	if (!T_CHECK((raw = dec(recbuf, len)) != NULL))
+		return;
+	p = &raw->task;
+	T_EQ_INT(p->truncated, QPT_EXE | QPT_FILENAME | QPT_CWD_DELETED);
+	T_EQ_STR(p->exe, "\xe2\x80\xa6/usr/bin/prog");
+	/* A filename keeps its start: the mark goes after it. */
+	T_EQ_STR(p->filename, "./prog\xe2\x80\xa6");
+	T_EQ_STR(p->cwd, "/home/u");
 	raw_event_free(raw);
 
 	T_CASE("exec, zero-length strings are unknown fields");

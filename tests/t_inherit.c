@@ -16,9 +16,9 @@
 #include "engine_test.h"
 
 #define R_IMG(t, p, path, argv) \
-	{ RAW(QUARK_EV_EXEC, t, p), .task = { .known = QP_EXE | QP_ARGS, \
+	{ RAW(QUARK_EV_EXEC, t, p), .task = { .known = QP_EXE | QP_ARGS | QP_CWD, \
 	.exe = (path), .args = (argv), .args_len = sizeof(argv), \
-	.args_total = sizeof(argv), .argc = 1 } }
+	.args_total = sizeof(argv), .argc = 1, .cwd = "/home" } }
 
 /* Letters name the raw events of the pool. */
 static const char	pool_names[] = "ifcexydzEoQRY";
@@ -148,7 +148,7 @@ static const struct {
 	  " 102:fork+exit" GREP },
 	{ "P's image before its exec unknown: C's unknown, not grep",
 	  "fcexy", 0,
-	  "100:fork+exec+exit=/usr/bin/grep(grep,-F) 101:fork+exit=?" },
+	  "100:fork+exec+exit=/usr/bin/grep(grep,-F)@/home 101:fork+exit=?" },
 	{ "two execs since C's fork: unknown, not a guess", "ifeEcx", 1,
 	  "1:exec" SH " 100:fork" SH " 100:exec" GREP
 	  " 100:exec=/bin/ls(ls)@/home 101:fork!L=? 101:exit=?" },

@@ -72,7 +72,7 @@ full_process(struct quark_process *p)
 	    QP_CGROUP | QP_STATE | QP_NTHREADS | QP_EXIT | QP_KTHREAD |
 	    QP_TID | QP_LOGINUID | QP_FILENAME;
 	p->truncated = QPT_EXE | QPT_ARGS | QPT_CWD | QPT_CGROUP |
-	    QPT_EXE_DELETED;
+	    QPT_EXE_DELETED | QPT_CWD_DELETED | QPT_FILENAME;
 	p->pid = 42;
 	p->tid = 43;
 	p->ppid = 1;
@@ -121,10 +121,10 @@ full_process(struct quark_process *p)
 static const char full_want[] =
     "{\"pid\":42,\"tid\":43,\"ppid\":1,\"comm\":\"bash\","
     "\"exe\":\"/usr/bin/bash (deleted)\",\"exe_truncated\":true,"
-    "\"exe_deleted\":true,\"filename\":\"./bash\","
+    "\"exe_deleted\":true,\"filename\":\"./bash\",\"filename_truncated\":true,"
     "\"args\":[\"bash\",\"-c\",\"\",\"echo hi\"],"
     "\"argc\":5,\"args_size\":100,\"args_truncated\":true,"
-    "\"cwd\":\"/root\",\"cwd_truncated\":true,\"state\":\"S\","
+    "\"cwd\":\"/root\",\"cwd_truncated\":true,\"cwd_deleted\":true,\"state\":\"S\","
     "\"kthread\":false,\"threads\":3,"
     "\"uid\":0,\"gid\":0,\"euid\":0,\"egid\":0,\"suid\":1,\"sgid\":2,"
     "\"fsuid\":3,\"fsgid\":4,\"user\":\"root\",\"group\":\"root\","

@@ -46,8 +46,10 @@ static const struct raw_event script[] = {
 	  .task = { .known = QP_PPID | QP_START | QP_CREDS | QP_COMM,
 	  .ppid = 1, .start_ns = 1 * MS, .start_ns_raw = 1 * MS + 7,
 	  .comm = "init-ish", .uid = 0, .gid = 0, .euid = 0, .egid = 0 } },
+	/* An exec says what it may change (creds), as the kernel's do. */
 	{ RAW(QUARK_EV_EXEC, 2 * MS, 50), .task = { .known = QP_EXE |
-	  QP_ARGS | QP_COMM, .exe = "/usr/sbin/sshd", .comm = "sshd",
+	  QP_ARGS | QP_COMM | QP_CREDS, .exe = "/usr/sbin/sshd", .comm = "sshd",
+	  .uid = 0, .gid = 0, .euid = 0, .egid = 0,
 	  .args = args_small, .args_len = sizeof(args_small) - 1,
 	  .args_total = sizeof(args_small) - 1, .argc = 3 } },
 	/* 100: every field, then an image with bytes that are not UTF-8. */
@@ -74,8 +76,12 @@ static const struct raw_event script[] = {
 	  "6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d", .runtime = "docker" },
 	  .state = 'S', .nthreads = 1, .kthread = 0 } },
 	{ RAW(QUARK_EV_EXEC, 11 * MS, 100), .task = { .known = QP_EXE |
-	  QP_ARGS | QP_ENV | QP_FILENAME | QP_COMM, .truncated = QPT_EXE |
-	  QPT_ARGS | QPT_ENV | QPT_EXE_DELETED, .exe = "/usr/bin/b\xe2\x82" "ash",
+	  QP_ARGS | QP_ENV | QP_FILENAME | QP_COMM | QP_CWD | QP_CREDS |
+	  QP_FSCREDS | QP_CAPS, .truncated = QPT_EXE | QPT_ARGS | QPT_ENV |
+	  QPT_EXE_DELETED | QPT_CWD | QPT_CWD_DELETED | QPT_FILENAME,
+	  .cwd = "/ro\xc3\x28t", .uid = 1000, .gid = 1000, .euid = 1000,
+	  .egid = 1000, .suid = 1000, .sgid = 1000, .fsuid = 1000,
+	  .fsgid = 1000, .cap = CAPS, .exe = "/usr/bin/b\xe2\x82" "ash",
 	  .filename = "./bash", .comm = "ba\xffsh", .args = args_bad,
 	  .args_len = sizeof(args_bad) - 1, .args_total = 70000, .argc = 6,
 	  .env = env_ok, .env_len = sizeof(env_ok) - 1, .envc = 2 } },
