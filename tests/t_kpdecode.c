@@ -436,6 +436,8 @@ test_exit(void)
 
 /* The exec parts the decoder expects in exec_feed() (0: all). */
 static uint32_t feed_parts;
+/* exec_feed() feeds the parts last first (a thread moved between CPUs). */
+static int feed_reverse;
 
 /* The parts of an exec, fed in order; `skip` is left out. */
 static struct kp_decoder *
@@ -486,7 +488,10 @@ exec_feed(int skip, uint32_t cap, const char *const *argv, int argc)
 			break;
 		}
 		b_done(&b[i], &fmt[i], k);
-		if (k == skip)
+	}
+	for (k = KP_EXECB; k < KP_ARGV0 + KP_ARGV_PROBES; k++) {
+		i = feed_reverse ? KP_ARGV0 + KP_ARGV_PROBES - 1 - k : k - KP_EXECB;
+		if (i + KP_EXECB == skip)
 			continue;
 		sample(&s, &fmt[i], &b[i], 1000 + i, 400, 400);
 		T_EQ_INT(kp_decode(d, &s), 0);
@@ -532,6 +537,21 @@ test_exec(void)
 	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
 		T_EQ_INT(raw->exec.old_pid, 0);		/* unknown */
 		T_EQ_STR(raw->task.cwd, "/tmp/a/b/c");
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+
+	T_CASE("exec parts in any order");
+	feed_reverse = 1;
+	d = exec_feed(-1, 4096, argv, 3);
+	feed_reverse = 0;
+	T_EQ_INT(kp_decoder_pending(d), 0);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_EQ_INT(raw->time, 1000);	/* still finalize_exec's */
+		T_EQ_STR(raw->task.exe, "/bin/busybox");
+		T_EQ_STR(raw->task.cwd, "/tmp/a/b/c");
+		T_EQ_INT(raw->task.argc, 3);
+		T_EQ_INT(raw->exec.old_pid, 401);
 		raw_event_free(raw);
 	}
 	kp_decoder_free(d);
