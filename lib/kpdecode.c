@@ -59,7 +59,9 @@ RB_GENERATE_STATIC(kcred_tree, kcred, entry, kcred_cmp)
 /* An exec being joined. */
 struct kexec {
 	TAILQ_ENTRY(kexec)	 entry;
-	struct raw_event	*raw;
+	struct raw_event	*raw;		/* NULL once handed out */
+	pid_t			 tid;
+	uint64_t		 time;		/* of its first part */
 	uint32_t		 parts;		/* 1 << KP_* seen */
 	uint64_t		 argc;
 	int			 have_argc;
@@ -477,7 +479,7 @@ exec_find(struct kp_decoder *d, pid_t tid)
 	struct kexec	*x;
 
 	TAILQ_FOREACH(x, &d->execs, entry)
-		if (x->raw->tid == tid)
+		if (x->tid == tid)
 			return (x);
 	return (NULL);
 }
@@ -521,19 +523,49 @@ exec_args(struct kp_decoder *d, struct kexec *x)
 	return (0);
 }
 
+/* Hands the exec out (once); x stays to swallow its late parts. */
+static int
+exec_hand(struct kp_decoder *d, struct kexec *x)
+{
+	if (x->raw == NULL)
+		return (0);
+	d->nexecs--;
+	if (exec_args(d, x) == -1)
+		return (-1);
+	ready(d, x->raw);
+	x->raw = NULL;
+	return (0);
+}
+
 static int
 exec_done(struct kp_decoder *d, struct kexec *x)
 {
+	int	r;
+
+	r = exec_hand(d, x);
 	TAILQ_REMOVE(&d->execs, x, entry);
-	d->nexecs--;
-	if (exec_args(d, x) == -1) {
-		kexec_free(x);
-		return (-1);
-	}
-	ready(d, x->raw);
-	x->raw = NULL;
 	kexec_free(x);
-	return (0);
+	return (r);
+}
+
+/*
+ * The parts this exec needs: all of them, but the argv parts past its
+ * argc once argc is known.  Those still fire and are read, but one the
+ * kernel dropped (a sample too big for perf: the environment follows the
+ * arguments) must not hold the exec back.
+ */
+static uint32_t
+exec_needs(const struct kp_decoder *d, const struct kexec *x)
+{
+	uint32_t	need = d->parts;
+	int		k;
+
+	if (!x->have_argc)
+		return (need);
+	for (k = 0; k < KP_ARGV_PROBES; k++)
+		if ((uint64_t)k * KP_ARGV_PER >= x->argc)
+			need &= ~(1U << (KP_ARGV0 + k));
+	return (need);
 }
 
 static int
@@ -546,10 +578,18 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 	uint32_t		 n;
 	int			 i, at;
 
+	/* A part seen already: a new exec, the old one is done. */
 	if ((x = exec_find(d, s->tid)) != NULL &&
 	    (x->parts & (1U << kind)) && exec_done(d, x) == -1)
 		return (-1);
-	if ((x = exec_find(d, s->tid)) == NULL) {
+	if ((x = exec_find(d, s->tid)) != NULL && x->raw == NULL) {
+		/* A late part of an exec handed out: nothing it needs. */
+		x->parts |= 1U << kind;
+		if ((x->parts & d->parts) == d->parts)
+			return (exec_done(d, x));
+		return (0);
+	}
+	if (x == NULL) {
 		if ((x = calloc(1, sizeof(*x))) == NULL)
 			return (-1);
 		if ((x->raw = raw_new(QUARK_EV_EXEC, s, s->pid, s->tid)) ==
@@ -557,6 +597,8 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 			free(x);
 			return (-1);
 		}
+		x->tid = s->tid;
+		x->time = s->time;
 		TAILQ_INSERT_TAIL(&d->execs, x, entry);
 		d->nexecs++;
 	}
@@ -565,7 +607,7 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 	switch (kind) {
 	case KP_EXECB:
 		/* The first part in time: the exec's time is this one's. */
-		x->raw->time = s->time;
+		x->raw->time = x->time = s->time;
 		if ((str = kp_str(s, F_FILENAME, NULL)) != NULL &&
 		    (p->filename = strdup(str)) != NULL)
 			p->known |= QP_FILENAME;
@@ -612,6 +654,8 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 	}
 	if ((x->parts & d->parts) == d->parts)
 		return (exec_done(d, x));
+	if ((x->parts & exec_needs(d, x)) == exec_needs(d, x))
+		return (exec_hand(d, x));
 	return (0);
 }
 
@@ -673,7 +717,7 @@ kp_decoder_expire(struct kp_decoder *d, uint64_t older_than)
 
 	for (x = TAILQ_FIRST(&d->execs); x != NULL; x = next) {
 		next = TAILQ_NEXT(x, entry);
-		if (x->raw->time < older_than)
+		if (x->time < older_than)
 			(void)exec_done(d, x);
 	}
 }

@@ -556,6 +556,24 @@ test_exec(void)
 	}
 	kp_decoder_free(d);
 
+	T_CASE("exec without an argv part past argc: not held back");
+	d = exec_feed(KP_ARGV0 + 1, 4096, argv, 3);
+	T_EQ_INT(kp_decoder_pending(d), 0);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_EQ_INT(raw->task.argc, 3);
+		T_CHECK(raw->task.known & QP_ARGS);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+	T_CASE("the late part of an exec handed out makes no record");
+	d = exec_feed(-1, 4096, argv, 3);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL)
+		raw_event_free(raw);
+	T_CHECK(kp_decoder_next(d) == NULL);
+	kp_decoder_expire(d, UINT64_MAX);
+	T_CHECK(kp_decoder_next(d) == NULL);
+	kp_decoder_free(d);
+
 	T_CASE("exec argv cut at the cap");
 	d = exec_feed(-1, 12, argv, 3);
 	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
