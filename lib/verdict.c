@@ -125,6 +125,11 @@ kprobe_ok(const struct quark_probe *p, char *buf, size_t len)
 			return (0);
 		}
 	}
+	if (!p->kprobe_btf) {
+		snprintf(buf, len, "needs the members its probes read: %.100s",
+		    p->kprobe_btf_why);
+		return (0);
+	}
 	if (!p->kprobe_events) {
 		snprintf(buf, len, "needs kprobe_events in tracefs: %s",
 		    p->why[PROBE_KPROBE]);
