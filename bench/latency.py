@@ -1,10 +1,14 @@
 #!/usr/bin/python3
-"""latency.py QUARK [N] - exit-to-output latency of quark watch at low load.
+"""latency.py QUARK NAME N [busy] [WATCH_OPTION...] - exit-to-output latency.
 
-Starts `QUARK watch`, runs N marker processes (10 per second), and for
-each marker measures the time from its exit (exit.time in the record, the
-kernel's clock) to the moment its line is read from quark's stdout.
-Prints p50 and p99 in milliseconds and the number of markers seen.
+Starts `QUARK watch WATCH_OPTION...`, runs N marker processes (10 per
+second), and for each marker measures the time from its exit (exit.time in
+the record, the kernel's clock) to the moment its line is read from
+quark's stdout.  With `busy`, the host is kept busy meanwhile, as a real
+one is: a shell loop of short sleeps (sleep 0.25, each held while it
+runs) and a long-lived parent that keeps a child running (sleep 2 in a
+loop: each child outlives the hold, its record is held for the whole
+hold).  Prints latency_NAME_p50_ms, _p90_ms, _max_ms and the markers seen.
 """
 import calendar
 import json
@@ -22,11 +26,17 @@ def rfc3339_ns(s):
     return secs * 10**9 + int(frac.ljust(9, "0")[:9])
 
 
+def pct(v, p):
+    return v[min(len(v) - 1, int(len(v) * p))]
+
+
 def main():
-    quark = sys.argv[1]
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-    tag = "quark-lat-%d" % os.getpid()
-    proc = subprocess.Popen([quark, "watch"] + sys.argv[3:], stdout=subprocess.PIPE,
+    quark, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    rest = sys.argv[4:]
+    busy = bool(rest) and rest[0] == "busy"
+    opts = rest[1:] if busy else rest
+    tag = "quark-lat-%d-%s" % (os.getpid(), name)
+    proc = subprocess.Popen([quark, "watch"] + opts, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
     lat, seen, ready = [], set(), threading.Event()
 
@@ -56,21 +66,29 @@ def main():
     if not ready.is_set():
         proc.kill()
         sys.exit("quark watch did not become ready")
+    bg = []
+    if busy:
+        for script in ("while :; do sleep 0.25; done",
+                       "while :; do sleep 2; done"):
+            bg.append(subprocess.Popen(["sh", "-c", script]))
+        time.sleep(2.5)
     for i in range(n):
         subprocess.run(["/bin/true", "%s-%d" % (tag, i)])
         time.sleep(0.1)
     time.sleep(2)
+    for p in bg:
+        p.kill()
+        p.wait()
     proc.terminate()
     proc.wait()
     t.join(2)
     lat.sort()
     if not lat:
         sys.exit("no marker seen")
-    p50 = lat[len(lat) // 2]
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-    print("latency_markers %d/%d" % (len(lat), n))
-    print("latency_p50_ms %.1f" % p50)
-    print("latency_p99_ms %.1f" % p99)
+    print("latency_%s_markers %d/%d" % (name, len(lat), n))
+    print("latency_%s_p50_ms %.1f" % (name, pct(lat, 0.5)))
+    print("latency_%s_p90_ms %.1f" % (name, pct(lat, 0.9)))
+    print("latency_%s_max_ms %.1f" % (name, lat[-1]))
 
 
 main()

@@ -9,7 +9,24 @@ st=0
 echo "== engine: synthetic raw events through order + aggregate + cache"
 "$build/bench/bench_engine" "${BENCH_PROCS:-1000000}" || st=1
 
-echo "== watch: spawn storm (bare, quark, execsnoop+exitsnoop), latency"
+echo "== clock: noticing a step of the wall clock"
+"$build/bench/bench_clock" || st=1
+
+echo "== watch: spawn storm (bare, quark, execsnoop+exitsnoop)"
 bench/storm.sh "$build" || st=1
+
+if [ "$(id -u)" -eq 0 ]; then
+	echo "== watch: exit-to-output latency, idle and busy, default and --sorted"
+	for load in idle busy; do
+		b=; [ $load = busy ] && b=busy
+		bench/latency.py "$build/quark" "${load}_default" 50 $b || st=1
+		bench/latency.py "$build/quark" "${load}_sorted" 50 $b \
+		    --sorted || st=1
+	done
+	echo "== watch: aggregation ratio, a parallel make of quark"
+	bench/aggwork.sh "$build/quark" || st=1
+	echo "== watch: own cost, idle and with a trickle of 4 processes/s"
+	bench/idle.sh "$build/quark" || st=1
+fi
 
 exit $st

@@ -1,7 +1,7 @@
 #!/bin/sh
 # storm.sh BUILD - spawn storm without quark, with `quark watch`, and with
-# execsnoop + exitsnoop (Debian's libbpf-tools), then quark's exit-to-output
-# latency at low load.  Prints figures; asserts nothing.
+# execsnoop + exitsnoop (Debian's libbpf-tools).  Prints figures; asserts
+# nothing.
 set -u
 build=${1:-build}
 quark=$build/quark
@@ -53,5 +53,3 @@ rate2=$($storm $workers "$secs" | awk '{ print $2 }')
 kill -INT $e1 $e2; wait $e1 $e2 2>/dev/null
 echo "storm_snoops_spawns_per_s $rate2"
 echo "storm_snoops_ratio $(echo "$rate2 $bare" | awk '{ printf "%.3f", $1 / $2 }')"
-
-/usr/bin/python3 "$(dirname "$0")/latency.py" "$quark" 50

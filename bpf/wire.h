@@ -87,6 +87,7 @@ struct wire_fork {
 #define WIRE_T_CGROUP	(1 << 3)
 #define WIRE_T_ENV	(1 << 4)
 #define WIRE_T_FILENAME	(1 << 5)
+#define WIRE_T_CGROUP_V1 (1 << 6)
 #define WIRE_EXEC_EXE_DELETED	(1 << 0)	/* exe dentry unlinked */
 #define WIRE_EXEC_ENV		(1 << 1)	/* env captured (maybe empty) */
 
@@ -104,7 +105,13 @@ struct wire_fork {
 #define WIRE_STR_CGROUP		3	/* unified hierarchy path, NUL-terminated */
 #define WIRE_STR_ARGS		4	/* argv area as is: NUL-separated */
 #define WIRE_STR_ENV		5	/* envp area as is, when captured */
-#define WIRE_STR_COUNT		6
+/*
+ * On a v1 or hybrid host: the path of the task's cgroup in one v1
+ * controller's hierarchy (the first, in quark.bpf.c's order, where the
+ * task is not at the root), NUL-terminated; 0 bytes when there is none.
+ */
+#define WIRE_STR_CGROUP_V1	6
+#define WIRE_STR_COUNT		7
 
 struct wire_exec {
 	struct wire_hdr		hdr;
@@ -117,7 +124,6 @@ struct wire_exec {
 	__u32			trunc;		/* WIRE_T_* */
 	__u32			flags;		/* WIRE_EXEC_* */
 	__u32			len[WIRE_STR_COUNT];	/* bytes of each string */
-	__u32			pad0;
 	/* char data[]: the strings, back to back, sum(len) bytes */
 };
 

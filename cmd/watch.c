@@ -27,7 +27,11 @@
 #include "ndjson.h"
 #include "cmd.h"
 
-/* Poll period while records are held, ms: well under the reorder window. */
+/*
+ * While ring data flows and records are held, look this often (ms), well
+ * under the reorder window (25 ms): a spawn storm costs at most 100
+ * wakeups a second, not one per record.
+ */
 #define BATCH_MS	10
 
 static volatile sig_atomic_t	stop_sig;
@@ -69,15 +73,17 @@ static const struct opt watch_opt_table[] = {
 	  .off = 0 },
 	{ "no-aggregate", 0, OPT_BITS, NULL, "print every raw event as its own record",
 	  .off = A(flags), .val = QQ_NO_AGGREGATE },
+	{ "sorted", 0, OPT_BITS, NULL, "print records in strict time order (a held record holds all)",
+	  .off = A(flags), .val = QQ_SORTED },
 	{ "threads", 0, OPT_BITS, NULL, "also report the creation and exit of threads",
 	  .off = A(flags), .val = QQ_THREADS },
 	{ "env", 0, OPT_BITS, NULL, "capture environments (they hold secrets)",
 	  .off = A(flags), .val = QQ_ENV },
 	{ "stats", 0, OPT_FLAG, NULL, "print counters to stderr on exit and on SIGUSR1",
 	  .off = W(stats) },
-	{ "hold", 0, OPT_MS, "MS", "hold events up to MS for time ordering",
+	{ "hold", 0, OPT_MS, "MS", "hold a record up to MS for its exec and exit to join it",
 	  .off = A(hold_max_ns), .min = 1, .max = 60000 },
-	{ "reorder", 0, OPT_MS, "MS", "print a complete record once it is MS old",
+	{ "reorder", 0, OPT_MS, "MS", "wait MS for older events; print a complete record once it is MS old",
 	  .off = A(reorder_ns), .max = 60000 },
 	{ "max-length", 0, OPT_COUNT, "N", "bound the queue to N records",
 	  .off = A(max_length), .min = 1, .max = 10000000 },
@@ -306,14 +312,29 @@ open_failed(int backend)
 	}
 }
 
+/*
+ * Sleep in poll(2) until the ring has data or the queue has something
+ * due (a record, an exited process to collect), and no longer: an idle
+ * host costs no wakeup at all.  While ring data keeps coming and records
+ * are held, gather instead: look every BATCH_MS, whatever falls due in
+ * between (at most 100 wakeups a second under any load, records up to
+ * BATCH_MS later); the first BATCH_MS without ring data ends that.
+ */
 static int
 watch_loop(struct quark_queue *qq, struct wopts *w)
 {
-	struct pollfd	pfd;
-	int		r, timeout, nfds;
+	struct pollfd	pfd[2], ring;
+	int		r, timeout, batch = 0;
 
-	pfd.fd = quark_queue_fd(qq);
-	pfd.events = POLLIN;
+	/*
+	 * pfd[0]: the ring, unless batching; pfd[1]: host changes (a clock
+	 * step, a passwd change), always watched so that the queue dates
+	 * them right.  poll(2) skips a negative fd.
+	 */
+	ring.fd = quark_queue_fd(qq);
+	ring.events = POLLIN;
+	pfd[1].fd = quark_queue_notify_fd(qq);
+	pfd[0].events = pfd[1].events = POLLIN;
 	while (!stop_sig) {
 		if ((r = drain(qq, w->fd)) != 0)
 			return (r == 1 ? 0 : 1);
@@ -327,26 +348,26 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 			stats_sig = 0;
 			print_stats(qq);
 		}
-		/*
-		 * While records are held nothing is due before the reorder
-		 * window (25 ms) anyway: do not wake per ring record, take
-		 * what arrived in batches every BATCH_MS (the ring holds
-		 * seconds of a spawn storm).  With nothing held, block on the
-		 * ring, waking at least every 100 ms for reconcile and grace.
-		 */
 		timeout = quark_queue_timeout_ms(qq);
-		if (timeout >= 0) {
-			nfds = 0;
-			if (timeout > BATCH_MS)
+		if (batch && timeout < 0)
+			batch = 0;
+		pfd[0].fd = ring.fd;
+		if (batch) {
+			pfd[0].fd = -1;
+			if (timeout != 0)
 				timeout = BATCH_MS;
-		} else {
-			nfds = pfd.fd == -1 ? 0 : 1;
-			timeout = 100;
 		}
-		if (poll(&pfd, nfds, timeout) == -1 && errno != EINTR) {
+		pfd[0].revents = 0;
+		if ((r = poll(pfd, 2, timeout)) == -1 && errno != EINTR) {
 			cwarn("poll");
 			return (1);
 		}
+		/* Gather while data comes: did some come meanwhile? */
+		if (batch)
+			batch = ring.fd != -1 && poll(&ring, 1, 0) > 0;
+		else
+			batch = r > 0 && pfd[0].fd != -1 &&
+			    (pfd[0].revents & POLLIN) != 0;
 	}
 	/* Stopped by a signal: flush what is held, then leave. */
 	quark_queue_stop(qq);

@@ -5,7 +5,7 @@
 
 declare -gA _quark_opts=(
 	[quark]="-h -V"
-	[watch]="-h --no-aggregate --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output --user --btf"
+	[watch]="-h --no-aggregate --sorted --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output --user --btf"
 	[snapshot]="-h --threads --tree --no-kthreads --env"
 	[lookup]="-h --ancestors --env"
 	[btf]="-h --table --json --btf"

@@ -1,20 +1,21 @@
 /*
- * cache.c - the process cache: one entry per pid, updated by every record
- * as it leaves the order queue, so that it always describes the process
- * as of the last event handed out.
+ * cache.c - the process cache: one entry per pid, updated by every raw
+ * event in time order (apply.c), so that it describes the process as of
+ * the last raw event applied.  Records keep views of entries; an entry
+ * about to change or go is first copied for them (view_detach()).
  *
  *  - fork: a fresh entry for the child, with the parent's context (exe,
  *    args, cwd, cgroup, creds, ...: fork shares the image), then what the
  *    raw event knows;
  *  - exec: the image changes: exe, args and env are dropped and replaced
  *    by what the raw event knows, the rest is overlaid;
- *  - history: a record is applied at its first raw event's place in time
- *    order, so a parent's fork+exec record is applied before the records
- *    of the children it forked between the two.  Those must inherit the
- *    image the parent had at their fork, not the exec's: an exec keeps
- *    the image it replaces (one level, see history_push()), and a fork
- *    takes the image its parent had at the fork's time, or leaves it
- *    unknown when that is not known;
+ *  - history: raw events are applied in time order, but a late one (a
+ *    child's fork that arrives after its parent's exec was applied) and
+ *    a fork applied with its exec to follow (CACHE_EXEC_FOLLOWS) must
+ *    still inherit the image the parent had at the fork, not the exec's:
+ *    an exec keeps the image it replaces (one level, see history_push()),
+ *    and a fork takes the image its parent had at the fork's time, or
+ *    leaves it unknown when that is not known;
  *  - exit: exit fields set, the entry is collected grace_ns later so that
  *    a lookup right after the exit still answers;
  *  - pid reuse: a fork on a pid, or any event whose start time differs
@@ -75,6 +76,7 @@ static const struct field_range plain_fields[] = {
 	RANGE(QP_KTHREAD,	kthread,	kthread),
 	RANGE(QP_TID,		tid,		tid),
 	RANGE(QP_LOGINUID,	loginuid,	loginuid),
+	RANGE(QP_CONTAINER,	container,	container),
 };
 
 /* What a fork does not inherit: it is the child's own. */
@@ -384,6 +386,7 @@ entry_reset(struct cache *c, struct centry *e)
 {
 	pid_t	pid = e->p.pid;
 
+	view_detach(e);
 	unschedule(c, e);
 	quark_process_clear(&e->p);
 	e->p.pid = pid;
@@ -412,6 +415,7 @@ entry_new(struct cache *c, pid_t pid)
 static void
 entry_free(struct cache *c, struct centry *e)
 {
+	view_detach(e);
 	unschedule(c, e);
 	if (c->last == e)
 		c->last = NULL;
@@ -643,6 +647,7 @@ refresh(struct cache *c, struct centry *e, struct quark_process *p)
 {
 	char	*filename = NULL;
 
+	view_detach(e);
 	if (p->known & QP_EXE) {
 		if (same_exe(&e->p, p) && (e->p.known & QP_FILENAME)) {
 			filename = e->p.filename;

@@ -3,8 +3,9 @@
  * event.c and queue.c (and their unit tests).  Not part of the public API.
  *
  * A record is one pid's raw events that aggregate into one quark_event.
- * Records wait in the order queue (sorted by their first raw event) until
- * due; then event.c applies them to the cache and builds the event.
+ * Raw events enter the cache one by one in time order (apply.c); records
+ * wait in the order queue until due (order.c), then event.c builds the
+ * event from views of the process taken as its raw events were applied.
  */
 #ifndef QUARK_ENGINE_H
 #define QUARK_ENGINE_H
@@ -16,6 +17,8 @@
 #include <bsd/sys/tree.h>
 
 #include "quark_int.h"
+
+struct cache;
 
 /*
  * A record never holds more raw events than this: a process renaming
@@ -29,10 +32,32 @@
  */
 #define REC_SPARES	64
 
+/*
+ * A view of a process as it was at one moment (apply.c): while the cache
+ * entry has not changed since, the entry itself (pinned: any change or
+ * collection of the entry first copies it into a snapshot shared by all
+ * its pins); else that snapshot.  Neither: unknown.
+ */
+struct psnap {
+	uint32_t		 refs;
+	struct quark_process	 p;
+};
+
+struct centry;
+
+struct pview {
+	LIST_ENTRY(pview)	 pin;		/* in e->pins while e is set */
+	struct centry		*e;
+	struct psnap		*snap;
+};
+
+LIST_HEAD(pview_list, pview);
+
 struct qrecord {
 	RB_ENTRY(qrecord)	 by_key;	/* order: (time, rank, seq) */
 	RB_ENTRY(qrecord)	 by_pid;	/* order: (pid, time, rank, seq) */
-	TAILQ_ENTRY(qrecord)	 ready;		/* queue: forced out, not yet handed */
+	RB_ENTRY(qrecord)	 by_proc;	/* order: every record with a pid */
+	TAILQ_ENTRY(qrecord)	 link;		/* held, done, ready or spare */
 	struct raw_event_list	 raws;		/* sorted by raw_cmp() */
 	uint64_t		 time;		/* first raw event's */
 	uint32_t		 rank;		/* first raw event's causal rank */
@@ -42,9 +67,20 @@ struct qrecord {
 	uint32_t		 kinds;		/* 1 << raw type, for each raw */
 	uint32_t		 flags;		/* QUARK_EVF_* */
 	int			 in_pidtree;	/* may aggregate */
+	int			 in_proctree;
+	int			 list;		/* REC_HELD, REC_DONE, 0: none */
+	uint32_t		 unapplied;	/* raws not in the cache yet */
 	uint64_t		 arrival_first;	/* clock when the record began */
 	uint64_t		 arrival_last;	/* clock of its newest raw event */
+	uint64_t		 done_at;	/* clock when it could no longer grow,
+						   or of its newest raw since */
+	struct pview		 proc;		/* the process after its raws */
+	struct pview		 parent;	/* its parent at the fork */
+	int			 parent_forked;	/* parent taken at the fork */
 };
+
+#define REC_HELD	1	/* may still grow: due at the hold */
+#define REC_DONE	2	/* can no longer grow: due after reorder */
 
 #define REC_HAS(rec, type)	(((rec)->kinds & (1U << (type))) != 0)
 
@@ -59,9 +95,16 @@ struct order_policy {
 RB_HEAD(order_key_tree, qrecord);
 RB_HEAD(order_pid_tree, qrecord);
 
+RB_HEAD(order_proc_tree, qrecord);
+TAILQ_HEAD(qrecord_list, qrecord);
+
 struct order {
 	struct order_key_tree	keys;
 	struct order_pid_tree	pids;
+	struct order_proc_tree	procs;
+	struct qrecord_list	held;		/* REC_HELD, by arrival_first */
+	struct qrecord_list	done;		/* REC_DONE, by done_at */
+	int			sorted;		/* QQ_SORTED: strict time order */
 	uint64_t		length;
 	uint64_t		peak;
 	uint64_t		late;
@@ -69,6 +112,10 @@ struct order {
 	uint64_t		last_time;	/* newest time emitted */
 	struct qrecord		*spare;		/* freed records, for reuse */
 	uint32_t		nspare;
+	/* apply.c: raw events not in the cache yet, in raw_cmp() order. */
+	struct raw_event_list	pending;
+	int			applied_any;
+	struct raw_event	last_applied;	/* time, rank and seq only */
 };
 
 uint32_t	 raw_rank(uint32_t type);
@@ -80,15 +127,34 @@ void		 order_clear(struct order *);
 void		 order_insert(struct order *, struct qrecord *, int aggregates);
 struct qrecord	*order_candidate(struct order *, const struct raw_event *);
 void		 order_rekey(struct order *, struct qrecord *);
+void		 order_grew(struct order *, struct qrecord *, uint64_t now);
 int		 order_busy(struct order *, pid_t);
 struct qrecord	*order_head(struct order *);
+struct qrecord	*order_first_of(struct order *, struct qrecord *);
 uint64_t	 order_hold_ns(uint64_t hold_max, uint64_t hold_min,
 		    uint64_t len, uint64_t max);
-uint64_t	 order_due_at(const struct order *, const struct order_policy *,
-		    const struct qrecord *);
-struct qrecord	*order_pop(struct order *);
-struct qrecord	*order_pop_due(struct order *, const struct order_policy *,
-		    uint64_t now, int drain);
+struct qrecord	*order_next(struct order *, const struct order_policy *,
+		    uint64_t now, int drain, int *force);
+int		 order_next_at(struct order *, const struct order_policy *,
+		    int has_apply, uint64_t apply_at, uint64_t *at);
+void		 order_remove(struct order *, struct qrecord *);
+struct qrecord	*order_pop(struct order *, struct qrecord *);
+
+/*
+ * apply.c: raw events enter the cache in time order, each once it has
+ * waited the reorder window (or sooner when a record must leave).
+ */
+void		 apply_enqueue(struct order *, struct raw_event *,
+		    struct qrecord *, uint64_t now);
+int		 apply_due(struct order *, struct cache *, uint64_t reorder,
+		    uint64_t now, int all);
+int		 apply_record(struct order *, struct cache *,
+		    struct qrecord *, uint64_t now);
+int		 apply_next_at(struct order *, uint64_t reorder, uint64_t *at);
+void		 apply_clear(struct order *);
+const struct quark_process *view_get(const struct pview *);
+void		 view_drop(struct pview *);
+void		 view_detach(struct centry *);
 
 /* agg.c: 0 when raw joined rec (rec now owns it), -1 when it did not. */
 int	agg_try(const struct quark_agg_rules *, struct qrecord *,
@@ -129,6 +195,7 @@ struct centry {
 	uint64_t		 prev_epoch;
 	struct image_ref	 prev_ref;
 	int			 image_lazy;
+	struct pview_list	 pins;	/* views of p as it is (apply.c) */
 };
 
 RB_HEAD(cache_tree, centry);
@@ -176,12 +243,12 @@ void		 cache_reconcile(struct cache *, cache_reader_fn, int qs_flags,
 int		 cache_stale(const struct cache *, const struct centry *);
 
 /*
- * event.c: 0; 1 when the record tells nothing (it held only set*id calls
- * that changed nothing: the cache is updated, no event is due); -1 and
- * errno (ENOMEM) if the cache could not be updated.
+ * event.c: a record whose raw events are all applied becomes an event:
+ * 0; 1 when it tells nothing (it held only set*id calls that changed
+ * nothing, no event is due).
  */
 int	event_fill(struct quark_event *, struct quark_process *scratch,
-	    struct cache *, struct qrecord *, uint64_t now);
+	    struct qrecord *);
 
 /*
  * queue.c: the backends QUARK_BACKEND_AUTO tries, in order (NULL: the

@@ -1,22 +1,35 @@
 /*
- * order.c - the time-ordering queue and its hold policy.
+ * order.c - records in the order queue, and when each one is due.
  *
  * Raw events reach user space in ring order, which is per-CPU time order
  * at best: a child's exec on CPU 1 can arrive before its fork seen on
- * CPU 0.  Records wait here, sorted by (time, causal rank, arrival seq) of
- * their first raw event, until due:
+ * CPU 0.  Raw events enter the cache in time order, each after waiting
+ * reorder ns (25 ms) since it arrived (apply.c); records, sorted by
+ * (time, causal rank, arrival seq) of their first raw event, wait here:
  *
- *  - a record that is complete (it holds an exit: nothing can join it
- *    any more), a lost record, a thread record or a late one is due
- *    reorder ns (25 ms) after its newest raw event arrived: long enough
- *    for the other CPUs' rings to deliver anything older;
- *  - any other record is due hold(fill) after it began, so that its
- *    exec and exit can still join it.  hold() shrinks as the queue fills
- *    so memory stays bounded: hold_max up to 10% fill, then linearly
- *    down to hold_min at 90%, and 0 from 90% on.
+ *  - a record that can no longer grow (done: it holds an exit, it is a
+ *    lost, thread or non-aggregating record, or a later record of its
+ *    process exists) is due reorder ns after its newest raw event
+ *    arrived: long enough for the other CPUs' rings to deliver anything
+ *    older;
+ *  - any other record (held) is due hold(fill) after it began, so that
+ *    its exec and exit can still join it; it then leaves as a partial
+ *    record and the process's later events make records of their own.
+ *    hold() shrinks as the queue fills so memory stays bounded: hold_max
+ *    up to 10% fill, then linearly down to hold_min at 90%, and 0 from
+ *    90% on.
  *
- * Only the head is ever due: records leave in key order.  A record whose
- * time is older than a record already emitted leaves marked late.
+ * Which due record leaves:
+ *  - default: any due record whose raw events are all in the cache and
+ *    that is its process's first queued record.  A record leaves as soon
+ *    as it is whole, whatever is held ahead of it (a process that runs
+ *    for seconds delays nobody else's record).  Records of different
+ *    processes may leave out of time order; records of one process never
+ *    do.  A held record at its hold leaves with its process's earlier
+ *    records before it;
+ *  - sorted (QQ_SORTED): only the head, in key order, as a strict global
+ *    time order; a record older than one already emitted leaves marked
+ *    late.  A held head holds every record behind it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -85,6 +98,7 @@ rec_pid_cmp(const struct qrecord *a, const struct qrecord *b)
 
 RB_GENERATE_STATIC(order_key_tree, qrecord, by_key, rec_key_cmp)
 RB_GENERATE_STATIC(order_pid_tree, qrecord, by_pid, rec_pid_cmp)
+RB_GENERATE_STATIC(order_proc_tree, qrecord, by_proc, rec_pid_cmp)
 
 static void
 record_key(struct qrecord *rec)
@@ -102,7 +116,7 @@ record_new(struct order *o, struct raw_event *raw, uint64_t now)
 	struct qrecord	*rec;
 
 	if ((rec = o->spare) != NULL) {
-		o->spare = TAILQ_NEXT(rec, ready);
+		o->spare = TAILQ_NEXT(rec, link);
 		o->nspare--;
 		memset(rec, 0, sizeof(*rec));
 	} else if ((rec = calloc(1, sizeof(*rec))) == NULL)
@@ -113,7 +127,7 @@ record_new(struct order *o, struct raw_event *raw, uint64_t now)
 	rec->kinds = 1U << raw->type;
 	rec->pid = raw->pid;
 	rec->seq = raw->seq;
-	rec->arrival_first = rec->arrival_last = now;
+	rec->arrival_first = rec->arrival_last = rec->done_at = now;
 	record_key(rec);
 	return (rec);
 }
@@ -125,12 +139,14 @@ record_free(struct order *o, struct qrecord *rec)
 
 	if (rec == NULL)
 		return;
+	view_drop(&rec->proc);
+	view_drop(&rec->parent);
 	while ((raw = TAILQ_FIRST(&rec->raws)) != NULL) {
 		TAILQ_REMOVE(&rec->raws, raw, entry);
 		raw_event_free(raw);
 	}
 	if (o != NULL && o->nspare < REC_SPARES) {
-		TAILQ_NEXT(rec, ready) = o->spare;
+		TAILQ_NEXT(rec, link) = o->spare;
 		o->spare = rec;
 		o->nspare++;
 	} else
@@ -143,6 +159,10 @@ order_init(struct order *o)
 	memset(o, 0, sizeof(*o));
 	RB_INIT(&o->keys);
 	RB_INIT(&o->pids);
+	RB_INIT(&o->procs);
+	TAILQ_INIT(&o->held);
+	TAILQ_INIT(&o->done);
+	TAILQ_INIT(&o->pending);
 }
 
 void
@@ -150,36 +170,123 @@ order_clear(struct order *o)
 {
 	struct qrecord	*rec;
 
-	while ((rec = order_pop(o)) != NULL)
+	apply_clear(o);
+	while ((rec = order_head(o)) != NULL) {
+		order_remove(o, rec);
 		record_free(NULL, rec);
+	}
 	while ((rec = o->spare) != NULL) {
-		o->spare = TAILQ_NEXT(rec, ready);
+		o->spare = TAILQ_NEXT(rec, link);
 		free(rec);
 	}
 	o->nspare = 0;
 }
 
-/* aggregates: the record may take later raw events (it is in the pid index). */
-void
-order_insert(struct order *o, struct qrecord *rec, int aggregates)
+static void
+list_set(struct order *o, struct qrecord *rec, int list, uint64_t now)
+{
+	if (rec->list == REC_HELD)
+		TAILQ_REMOVE(&o->held, rec, link);
+	else if (rec->list == REC_DONE)
+		TAILQ_REMOVE(&o->done, rec, link);
+	rec->list = list;
+	if (list == REC_HELD)
+		TAILQ_INSERT_TAIL(&o->held, rec, link);
+	else if (list == REC_DONE) {
+		rec->done_at = now;
+		TAILQ_INSERT_TAIL(&o->done, rec, link);
+	}
+}
+
+static void
+trees_insert(struct order *o, struct qrecord *rec, int aggregates)
 {
 	RB_INSERT(order_key_tree, &o->keys, rec);
 	if (aggregates) {
 		RB_INSERT(order_pid_tree, &o->pids, rec);
 		rec->in_pidtree = 1;
 	}
-	if (++o->length > o->peak)
-		o->peak = o->length;
+	if (rec->pid != 0 && !REC_HAS(rec, RAW_LOST)) {
+		RB_INSERT(order_proc_tree, &o->procs, rec);
+		rec->in_proctree = 1;
+	}
 }
 
 static void
-order_unlink(struct order *o, struct qrecord *rec)
+trees_remove(struct order *o, struct qrecord *rec)
 {
 	RB_REMOVE(order_key_tree, &o->keys, rec);
 	if (rec->in_pidtree) {
 		RB_REMOVE(order_pid_tree, &o->pids, rec);
 		rec->in_pidtree = 0;
 	}
+	if (rec->in_proctree) {
+		RB_REMOVE(order_proc_tree, &o->procs, rec);
+		rec->in_proctree = 0;
+	}
+}
+
+/* The nearest process record (not a thread's) of rec's pid before or after. */
+static struct qrecord *
+proc_neighbour(struct order *o, struct qrecord *rec, int after)
+{
+	struct qrecord	*n = rec;
+
+	do
+		n = after ? RB_NEXT(order_proc_tree, &o->procs, n) :
+		    RB_PREV(order_proc_tree, &o->procs, n);
+	while (n != NULL && n->pid == rec->pid &&
+	    (n->flags & QUARK_EVF_THREAD));
+	return (n != NULL && n->pid == rec->pid ? n : NULL);
+}
+
+/*
+ * A record with a later record of its process can no longer grow in
+ * time (what comes later starts there): done.  The earlier one is, too.
+ * Thread records close nothing: the process's record still takes its
+ * exit (they only wait behind it).
+ */
+static void
+chain_close(struct order *o, struct qrecord *rec, uint64_t now)
+{
+	struct qrecord	*prev, *next;
+
+	if (!rec->in_proctree || (rec->flags & QUARK_EVF_THREAD))
+		return;
+	prev = proc_neighbour(o, rec, 0);
+	next = proc_neighbour(o, rec, 1);
+	if (prev != NULL && prev->list == REC_HELD)
+		list_set(o, prev, REC_DONE, now);
+	if (next != NULL && rec->list == REC_HELD)
+		list_set(o, rec, REC_DONE, now);
+}
+
+static int
+record_is_complete(const struct qrecord *rec)
+{
+	return (!rec->in_pidtree || REC_HAS(rec, QUARK_EV_EXIT) ||
+	    REC_HAS(rec, RAW_LOST) || (rec->flags &
+	    (QUARK_EVF_THREAD | QUARK_EVF_LATE)));
+}
+
+/* aggregates: the record may take later raw events (it is in the pid index). */
+void
+order_insert(struct order *o, struct qrecord *rec, int aggregates)
+{
+	trees_insert(o, rec, aggregates);
+	list_set(o, rec, record_is_complete(rec) ? REC_DONE : REC_HELD,
+	    rec->arrival_last);
+	chain_close(o, rec, rec->arrival_last);
+	if (++o->length > o->peak)
+		o->peak = o->length;
+}
+
+/* Out of the queue (emitted, or the queue closes). */
+void
+order_remove(struct order *o, struct qrecord *rec)
+{
+	trees_remove(o, rec);
+	list_set(o, rec, 0, 0);
 	o->length--;
 }
 
@@ -215,9 +322,23 @@ order_rekey(struct order *o, struct qrecord *rec)
 	int	aggregates = rec->in_pidtree;
 
 	/* RB_REMOVE works on the node, not its (already changed) key. */
-	order_unlink(o, rec);
+	trees_remove(o, rec);
 	record_key(rec);
-	order_insert(o, rec, aggregates);
+	trees_insert(o, rec, aggregates);
+	chain_close(o, rec, rec->arrival_last);
+}
+
+/*
+ * A raw event joined rec (or was applied late to it) at now: the reorder
+ * window starts again, and a record that now holds an exit is done.
+ */
+void
+order_grew(struct order *o, struct qrecord *rec, uint64_t now)
+{
+	if (now > rec->arrival_last)
+		rec->arrival_last = now;
+	if (rec->list == REC_DONE || record_is_complete(rec))
+		list_set(o, rec, REC_DONE, now);
 }
 
 /* 1 when a record about pid waits in the queue. */
@@ -228,7 +349,7 @@ order_busy(struct order *o, pid_t pid)
 
 	memset(&probe, 0, sizeof(probe));
 	probe.pid = pid;
-	n = RB_NFIND(order_pid_tree, &o->pids, &probe);
+	n = RB_NFIND(order_proc_tree, &o->procs, &probe);
 	return (n != NULL && n->pid == pid);
 }
 
@@ -262,59 +383,138 @@ order_hold_ns(uint64_t hold_max, uint64_t hold_min, uint64_t len,
 	return (hold_min + (uint64_t)(span * num / den));
 }
 
-static int
-record_is_late(const struct order *o, const struct qrecord *rec)
+/* The first queued record of rec's process: it leaves before rec. */
+struct qrecord *
+order_first_of(struct order *o, struct qrecord *rec)
 {
-	return (o->emitted && rec->time < o->last_time);
+	struct qrecord	*prev;
+
+	if (!rec->in_proctree)
+		return (rec);
+	while ((prev = RB_PREV(order_proc_tree, &o->procs, rec)) != NULL &&
+	    prev->pid == rec->pid)
+		rec = prev;
+	return (rec);
 }
 
-static int
-record_is_complete(const struct qrecord *rec)
-{
-	return (REC_HAS(rec, QUARK_EV_EXIT) || REC_HAS(rec, RAW_LOST) ||
-	    (rec->flags & QUARK_EVF_THREAD));
-}
-
-/* Clock value at which rec, were it the head, is due. */
-uint64_t
-order_due_at(const struct order *o, const struct order_policy *pol,
+static uint64_t
+held_due(const struct order *o, const struct order_policy *pol,
     const struct qrecord *rec)
 {
-	if (record_is_complete(rec) || record_is_late(o, rec))
-		return (rec->arrival_last + pol->reorder);
 	return (rec->arrival_first + order_hold_ns(pol->hold_max,
 	    pol->hold_min, o->length, pol->max_length));
 }
 
-/* Takes the head out, due or not, and marks it late if it is. */
+static uint64_t
+done_due(const struct order_policy *pol, const struct qrecord *rec)
+{
+	return ((rec->arrival_last > rec->done_at ? rec->arrival_last :
+	    rec->done_at) + pol->reorder);
+}
+
+/* Sorted: a record older than one already emitted is late. */
+static int
+record_is_late(const struct order *o, const struct qrecord *rec)
+{
+	return (o->sorted && o->emitted && rec->time < o->last_time);
+}
+
+/* Clock value at which rec, were it the head, is due (sorted). */
+static uint64_t
+head_due(const struct order *o, const struct order_policy *pol,
+    const struct qrecord *rec)
+{
+	if (rec->list == REC_DONE || record_is_late(o, rec))
+		return (done_due(pol, rec));
+	return (held_due(o, pol, rec));
+}
+
+/* A done record that may leave now: in the cache, first of its process. */
+static int
+done_free(struct order *o, struct qrecord *rec)
+{
+	return (rec->unapplied == 0 && order_first_of(o, rec) == rec);
+}
+
+/*
+ * The record to hand out now, or NULL.  *force: its raw events must be
+ * applied first, their reorder window cut short (a hold that ran out,
+ * a drain, the sorted head).  drain: everything is due, in key order.
+ */
 struct qrecord *
-order_pop(struct order *o)
+order_next(struct order *o, const struct order_policy *pol, uint64_t now,
+    int drain, int *force)
 {
 	struct qrecord	*rec;
 
+	*force = 1;
 	if ((rec = order_head(o)) == NULL)
 		return (NULL);
-	order_unlink(o, rec);
+	if (drain)
+		return (rec);
+	if (o->sorted)
+		return (now >= head_due(o, pol, rec) ? rec : NULL);
+	*force = 0;
+	TAILQ_FOREACH(rec, &o->done, link) {
+		if (now < done_due(pol, rec))
+			break;
+		if (done_free(o, rec))
+			return (rec);
+	}
+	*force = 1;
+	if ((rec = TAILQ_FIRST(&o->held)) != NULL &&
+	    now >= held_due(o, pol, rec))
+		return (order_first_of(o, rec));
+	return (NULL);
+}
+
+/*
+ * 1 and *at: the clock value at which order_next() will have a record,
+ * 0 if none is queued.  apply_at: when the oldest raw event not in the
+ * cache is to be applied (has_apply), for a due record that waits for
+ * its own.
+ */
+int
+order_next_at(struct order *o, const struct order_policy *pol,
+    int has_apply, uint64_t apply_at, uint64_t *at)
+{
+	struct qrecord	*rec;
+	int		 has = 0;
+
+	if ((rec = order_head(o)) == NULL)
+		return (0);
+	if (o->sorted) {
+		*at = head_due(o, pol, rec);
+		return (1);
+	}
+	TAILQ_FOREACH(rec, &o->done, link) {
+		if (order_first_of(o, rec) != rec)
+			continue;
+		*at = done_due(pol, rec);
+		if (rec->unapplied > 0 && has_apply && apply_at > *at)
+			*at = apply_at;
+		has = 1;
+		break;
+	}
+	if ((rec = TAILQ_FIRST(&o->held)) != NULL &&
+	    (!has || held_due(o, pol, rec) < *at)) {
+		*at = held_due(o, pol, rec);
+		has = 1;
+	}
+	return (has);
+}
+
+/* Takes rec out to be handed out; sorted: marks it late if it is. */
+struct qrecord *
+order_pop(struct order *o, struct qrecord *rec)
+{
+	order_remove(o, rec);
 	if (record_is_late(o, rec)) {
 		rec->flags |= QUARK_EVF_LATE;
 		o->late++;
-	} else {
+	} else if (o->sorted) {
 		o->emitted = 1;
 		o->last_time = rec->time;
 	}
 	return (rec);
-}
-
-/* The head if it is due at now (or drain is set), else NULL. */
-struct qrecord *
-order_pop_due(struct order *o, const struct order_policy *pol, uint64_t now,
-    int drain)
-{
-	struct qrecord	*rec;
-
-	if ((rec = order_head(o)) == NULL)
-		return (NULL);
-	if (!drain && now < order_due_at(o, pol, rec))
-		return (NULL);
-	return (order_pop(o));
 }

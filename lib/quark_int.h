@@ -7,7 +7,8 @@
  *   fake.c      fake backend replaying attr->fake (tests, bench)
  *   netlink.c   proc connector backend, the fallback (see netlink.h)
  *   raw_event.c raw_event allocation, copy, free
- *   order.c     time ordering queue, hold/watermark policy
+ *   order.c     records, time order, hold policy, when a record is due
+ *   apply.c     raw events -> cache in time order, views of processes
  *   agg.c       aggregation rule table
  *   cache.c     process cache, exit grace, gc, pid reuse, reconcile
  *   event.c     record + cache -> struct quark_event
@@ -16,7 +17,8 @@
  *   procfs.c    /proc file parsers (pure functions, unit tested)
  *   process.c   struct quark_process helpers
  *   clock.c     boot/wall clocks, ticks, entity ids
- *   container.c cgroup path -> container id/runtime
+ *   container.c cgroup paths -> container id/runtime
+ *   names.c     uid/gid -> names as of a moment (names.h)
  *   probe.c     what the kernel offers (shared by `quark btf` and ring.c)
  */
 #ifndef QUARK_INT_H
@@ -53,8 +55,19 @@
  */
 #define RAW_F_CRED_CALL	(1U << 2)
 
+struct qrecord;
+
 struct raw_event {
 	TAILQ_ENTRY(raw_event)	entry;	/* owned by whoever holds the event */
+	/*
+	 * Engine only (zero from a backend): waiting to be applied to the
+	 * cache, in time order (apply.c), as part of record `rec`.
+	 */
+	TAILQ_ENTRY(raw_event)	pending;
+	struct qrecord		*rec;
+	uint64_t		arrival;	/* engine clock when submitted */
+	uint8_t			applied;	/* 1 once in the cache */
+	uint8_t			noop;	/* a set*id call that changed nothing */
 	uint32_t		type;	/* enum quark_event_type or RAW_LOST */
 	uint32_t		flags;	/* RAW_F_* */
 	uint64_t		time;	/* boot ns */
@@ -275,7 +288,6 @@ void	queue_submit(struct quark_queue *, struct raw_event *);
  * declines (the event then starts a record of its own).  attr->agg may
  * point to a replacement table; agg_append() is the default merge.
  */
-struct qrecord;
 typedef int (*quark_agg_fn)(struct qrecord *, struct raw_event *);
 struct quark_agg_rules {
 	const char	*name;
@@ -301,6 +313,30 @@ struct raw_event	*decode_record(const void *rec, size_t len);
 
 /* clock.c */
 int	clock_init(void);	/* boot id, tick length, boot->wall offset */
+/*
+ * A wall clock offset: realtime = boottime + off (ns), +-err, in effect
+ * from boot time `from` on.  The last CLOCK_OFFSETS are kept.
+ */
+#define CLOCK_OFFSETS	8
+struct clock_offset {
+	uint64_t	from;
+	int64_t		off;
+	int64_t		err;
+};
+void	clock_measure(struct clock_offset *);	/* now; from = boot now */
+/* 1 when o differs from the current offset and became it, else 0. */
+int	clock_note_offset(const struct clock_offset *);
+int	clock_remeasure(void);	/* measure and note: 1 if it changed */
+void	clock_reset(void);	/* tests: forget every offset */
+/*
+ * A timerfd (CLOCK_REALTIME, TFD_TIMER_CANCEL_ON_SET) that becomes
+ * readable when the wall clock is set; -1 and errno if none.
+ * clock_watch_check() reads it (non-blocking) and re-measures the offset
+ * when the clock was set: 1 when the offset changed.  With fd -1 it
+ * re-measures unconditionally.
+ */
+int	clock_watch_open(void);
+int	clock_watch_check(int fd);
 
 /* procfs.c: pure parsers over a buffer (unit tested with odd inputs). */
 int	procfs_parse_stat(const char *buf, size_t len, struct quark_process *);
@@ -316,6 +352,17 @@ int	procfs_strip_deleted(char *path);
 uint32_t procfs_count_strings(const char *buf, size_t len);
 /* stat's tty_nr -> major, minor. */
 void	procfs_tty_nr(int64_t tty_nr, uint32_t *major, uint32_t *minor);
+
+/*
+ * container.c: the container that /proc/PID/cgroup's lines name (the
+ * unified one first, then each v1 hierarchy's), or that the kernel's v2
+ * or v1 path names (either may be NULL).  1 and *c filled, or 0 and *c
+ * zeroed.
+ */
+int	container_from_proc(const char *buf, size_t len,
+	    struct quark_container *);
+int	container_from_paths(const char *v2, const char *v1,
+	    struct quark_container *);
 
 /* scrape.c: where /proc is ("/proc"); tests point it at a fake tree. */
 void	scrape_set_proc_root(const char *);

@@ -6,20 +6,32 @@
  *   1. releases the record handed out by the previous call;
  *   2. polls the backend for at most `budget` raw events, and never for
  *      more than the queue has room for (the ring is the backpressure);
- *   3. collects exited processes past their grace time, reconciles the
+ *   3. applies to the cache, in time order, the raw events whose reorder
+ *      window has passed (see apply.c);
+ *   4. collects exited processes past their grace time, reconciles the
  *      cache with /proc if a loss happened or reconcile_ns passed;
- *   4. hands out the head record if it is due (see order.c).
+ *   5. hands out a due record (see order.c), its raw events applied.
+ *
+ * Host changes: at the first call of each drain (after a call that
+ * returned NULL), before taking raw events, the queue asks whether the
+ * wall clock was set or the user databases changed since (a timerfd and
+ * an inotify fd in the notify fd's epoll set: one epoll_wait(0) per
+ * drain, see clock.c and names.c) and dates the change to then.
  */
+#include <sys/epoll.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bsd/string.h>
 
 #include "engine.h"
+#include "names.h"
 
 struct quark_queue {
 	struct quark_queue_attr		 attr;
@@ -32,7 +44,7 @@ struct quark_queue {
 	struct order			 order;
 	struct order_policy		 policy;
 	struct cache			 cache;
-	TAILQ_HEAD(, qrecord)		 ready;	/* forced out at max_length */
+	struct qrecord_list		 ready;	/* forced out at max_length */
 	struct qrecord			*cur;	/* handed out, freed next call */
 	struct quark_event		 event;
 	struct quark_process		 scratch;	/* thread records */
@@ -41,6 +53,10 @@ struct quark_queue {
 	int				 reconcile_now;
 	int				 stopped;	/* 1 stopping, 2 drained */
 	struct quark_stats		 stats;
+	int				 notify_fd;	/* epoll: the two below */
+	int				 clock_fd;	/* timerfd, or -1 */
+	int				 names_fd;	/* inotify, or -1 */
+	int				 drained;	/* last next() gave NULL */
 	char				 why[256];	/* the backend's, at open */
 };
 
@@ -152,6 +168,72 @@ fail:
 	quark_scrape_close(qs);
 	errno = saved;
 	return (-1);
+}
+
+/*
+ * The notify fd: an epoll set of the clock's timerfd and the user
+ * databases' inotify fd.  Without one of them the queue still notices
+ * the change, by measuring the clock offset again (3 vDSO clock reads)
+ * or stat(2)ing the databases at every drain, only not woken by it.
+ */
+static void
+notify_add(struct quark_queue *qq, int fd)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = fd;
+	if (fd != -1 && qq->notify_fd != -1 &&
+	    epoll_ctl(qq->notify_fd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		close(qq->notify_fd);
+		qq->notify_fd = -1;
+	}
+}
+
+static void
+notify_open(struct quark_queue *qq)
+{
+	qq->clock_fd = clock_watch_open();
+	qq->names_fd = names_watch_open(quark_boot_now());
+	if ((qq->notify_fd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return;
+	notify_add(qq, qq->clock_fd);
+	notify_add(qq, qq->names_fd);
+}
+
+static void
+notify_close(struct quark_queue *qq)
+{
+	if (qq->notify_fd != -1)
+		close(qq->notify_fd);
+	if (qq->clock_fd != -1)
+		close(qq->clock_fd);
+	if (qq->names_fd != -1)
+		close(qq->names_fd);
+	qq->notify_fd = qq->clock_fd = qq->names_fd = -1;
+}
+
+/* What changed on the host since the last drain. */
+static void
+notify_check(struct quark_queue *qq)
+{
+	struct epoll_event	ev[2];
+	int			n, i;
+
+	if (qq->notify_fd == -1 || qq->clock_fd == -1)
+		clock_watch_check(qq->clock_fd);
+	if (qq->notify_fd == -1 || qq->names_fd == -1)
+		names_watch_check(qq->names_fd, quark_boot_now());
+	if (qq->notify_fd == -1 ||
+	    (n = epoll_wait(qq->notify_fd, ev, nitems(ev), 0)) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.fd == qq->clock_fd)
+			clock_watch_check(qq->clock_fd);
+		else if (ev[i].data.fd == qq->names_fd)
+			names_watch_check(qq->names_fd, quark_boot_now());
+	}
 }
 
 static int
@@ -295,6 +377,8 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	}
 	if ((qq = calloc(1, sizeof(*qq))) == NULL)
 		return (NULL);
+	qq->notify_fd = qq->clock_fd = qq->names_fd = -1;
+	qq->drained = 1;
 	qq->attr = *attr;
 	qq->rules = attr->agg != NULL ? attr->agg : &quark_agg_default;
 	qq->now = quark_boot_now;
@@ -305,9 +389,11 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	qq->policy.reorder = attr->reorder_ns;
 	qq->policy.max_length = attr->max_length;
 	order_init(&qq->order);
+	qq->order.sorted = (attr->flags & QQ_SORTED) != 0;
 	cache_init(&qq->cache, attr->grace_ns);
 	TAILQ_INIT(&qq->ready);
 	clock_init();
+	notify_open(qq);
 	/* Capture first, then /proc: nothing falls between the two. */
 	if (backend_open(qq, attr->backend) == -1)
 		goto fail;
@@ -330,22 +416,42 @@ quark_queue_close(struct quark_queue *qq)
 		return;
 	if (qq->state != NULL)
 		qq->ops->close(qq->state);
+	notify_close(qq);
 	record_free(&qq->order, qq->cur);
 	while ((rec = TAILQ_FIRST(&qq->ready)) != NULL) {
-		TAILQ_REMOVE(&qq->ready, rec, ready);
+		TAILQ_REMOVE(&qq->ready, rec, link);
 		record_free(&qq->order, rec);
 	}
+	/* Records first: their views may pin cache entries. */
 	order_clear(&qq->order);
 	cache_clear(&qq->cache);
 	free(qq);
 }
 
-/* A record that will never take another raw event. */
+/*
+ * Full: a record leaves now, so the queue never exceeds max_length: the
+ * oldest, or an earlier record of its process before it.
+ */
+static void
+force_out(struct quark_queue *qq, uint64_t now)
+{
+	struct qrecord	*rec;
+
+	if ((rec = order_head(&qq->order)) == NULL)
+		return;
+	rec = order_first_of(&qq->order, rec);
+	if (apply_record(&qq->order, &qq->cache, rec, now) == -1)
+		qq->stats.lost++;
+	order_pop(&qq->order, rec);
+	TAILQ_INSERT_TAIL(&qq->ready, rec, link);
+}
+
+/* A record of its own for raw. */
 static void
 submit_alone(struct quark_queue *qq, struct raw_event *raw, uint32_t flags,
     uint64_t now)
 {
-	struct qrecord	*rec, *head;
+	struct qrecord	*rec;
 	int		 aggregates;
 
 	if ((rec = record_new(&qq->order, raw, now)) == NULL) {
@@ -357,12 +463,10 @@ submit_alone(struct quark_queue *qq, struct raw_event *raw, uint32_t flags,
 	rec->flags |= flags;
 	aggregates = flags == 0 && raw->type != RAW_LOST &&
 	    (qq->attr.flags & QQ_NO_AGGREGATE) == 0;
-	/* Full: the head leaves now, so the queue never exceeds max_length. */
-	if (qq->order.length >= qq->attr.max_length) {
-		head = order_pop(&qq->order);
-		TAILQ_INSERT_TAIL(&qq->ready, head, ready);
-	}
+	if (qq->order.length >= qq->attr.max_length)
+		force_out(qq, now);
 	order_insert(&qq->order, rec, aggregates);
+	apply_enqueue(&qq->order, raw, rec, now);
 	qq->stats.non_aggregations++;
 }
 
@@ -380,7 +484,8 @@ submit_merge(struct quark_queue *qq, struct raw_event *raw, uint64_t now)
 		return (-1);
 	if (front)
 		order_rekey(&qq->order, rec);
-	rec->arrival_last = now;
+	order_grew(&qq->order, rec, now);
+	apply_enqueue(&qq->order, raw, rec, now);
 	qq->stats.aggregations++;
 	return (0);
 }
@@ -455,28 +560,46 @@ quark_queue_next(struct quark_queue *qq)
 {
 	struct qrecord	*rec;
 	uint64_t	 now;
-	int		 r;
+	int		 r, force;
 
 	record_free(&qq->order, qq->cur);
 	qq->cur = NULL;
-	if (queue_poll(qq) == -1)
+	if (qq->drained) {
+		qq->drained = 0;
+		notify_check(qq);
+	}
+	if (queue_poll(qq) == -1) {
+		qq->drained = 1;
 		return (NULL);
+	}
 	now = qq->now();
+	if (apply_due(&qq->order, &qq->cache, qq->policy.reorder, now,
+	    qq->stopped != 0) == -1) {
+		qq->drained = 1;
+		return (NULL);
+	}
 	housekeeping(qq, now);
 	for (;;) {
 		if ((rec = TAILQ_FIRST(&qq->ready)) != NULL)
-			TAILQ_REMOVE(&qq->ready, rec, ready);
-		else if ((rec = order_pop_due(&qq->order, &qq->policy, now,
-		    qq->stopped != 0)) == NULL) {
+			TAILQ_REMOVE(&qq->ready, rec, link);
+		else if ((rec = order_next(&qq->order, &qq->policy, now,
+		    qq->stopped != 0, &force)) == NULL) {
+			qq->drained = 1;
 			errno = 0;
 			return (NULL);
+		} else {
+			r = force ? apply_record(&qq->order, &qq->cache, rec,
+			    now) : 0;
+			order_pop(&qq->order, rec);
+			if (r == -1) {
+				qq->cur = rec;
+				qq->drained = 1;
+				return (NULL);
+			}
 		}
 		qq->cur = rec;
 		qq->stats.removals++;
-		if ((r = event_fill(&qq->event, &qq->scratch, &qq->cache, rec,
-		    now)) == -1)
-			return (NULL);
-		if (r == 0)
+		if (event_fill(&qq->event, &qq->scratch, rec) == 0)
 			break;
 		record_free(&qq->order, qq->cur);
 		qq->cur = NULL;
@@ -492,6 +615,12 @@ quark_queue_fd(struct quark_queue *qq)
 	return (qq->ops->fd(qq->state));
 }
 
+int
+quark_queue_notify_fd(struct quark_queue *qq)
+{
+	return (qq->notify_fd);
+}
+
 static int
 ns_to_ms(uint64_t due, uint64_t now)
 {
@@ -503,31 +632,40 @@ ns_to_ms(uint64_t due, uint64_t now)
 	return (ms > INT_MAX ? INT_MAX : (int)ms);
 }
 
+static void
+due_min(uint64_t *due, int *has, uint64_t at)
+{
+	if (!*has || at < *due)
+		*due = at;
+	*has = 1;
+}
+
 /*
- * Until the head record is due, or an exited process is to be collected,
- * whichever comes first; 0 when something is ready or a reconcile is
- * pending; -1 when nothing is held at all.
+ * Until a record is due (and its raw events can be applied) or an exited
+ * process is to be collected, whichever comes first: no wakeup for
+ * anything else (raw events are applied on the way, the periodic
+ * reconcile runs at the next call after its time).  0 when something is
+ * ready or a reconcile is pending; -1 when nothing is held at all.
  */
 int
 quark_queue_timeout_ms(struct quark_queue *qq)
 {
-	struct qrecord	*head;
-	uint64_t	 now, due = 0, gc;
+	uint64_t	 due = 0, at, apply_at = 0;
+	int		 has = 0, has_apply;
 
 	if (!TAILQ_EMPTY(&qq->ready) || qq->reconcile_now)
 		return (0);
-	if ((head = order_head(&qq->order)) != NULL) {
-		if (qq->stopped)
-			return (0);
-		due = order_due_at(&qq->order, &qq->policy, head);
-	}
-	gc = cache_gc_due(&qq->cache);
-	if (gc != 0 && (due == 0 || gc < due))
-		due = gc;
-	if (due == 0)
+	if (qq->stopped && (order_head(&qq->order) != NULL ||
+	    qq->stopped == 1))
+		return (0);
+	has_apply = apply_next_at(&qq->order, qq->policy.reorder, &apply_at);
+	if (order_next_at(&qq->order, &qq->policy, has_apply, apply_at, &at))
+		due_min(&due, &has, at);
+	if ((at = cache_gc_due(&qq->cache)) != 0)
+		due_min(&due, &has, at);
+	if (!has)
 		return (-1);
-	now = qq->now();
-	return (ns_to_ms(due, now));
+	return (ns_to_ms(due, qq->now()));
 }
 
 int

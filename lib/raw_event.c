@@ -40,6 +40,10 @@ raw_event_dup(const struct raw_event *src)
 		return (NULL);
 	*raw = *src;
 	memset(&raw->entry, 0, sizeof(raw->entry));
+	memset(&raw->pending, 0, sizeof(raw->pending));
+	raw->rec = NULL;
+	raw->arrival = 0;
+	raw->applied = raw->noop = 0;
 	memset(&raw->task, 0, sizeof(raw->task));
 	if (quark_process_copy(&raw->task, &src->task) == -1) {
 		raw_event_free(raw);

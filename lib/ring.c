@@ -40,7 +40,10 @@
 /*
  * poll runs once per quark_queue_next(): while records flow, read the lost
  * counters (one bpf(2) call) at most this often; on a poll that found the
- * ring empty, always (so a stop's last drain sees every loss).
+ * ring empty, once if records came since the last read (so a stop's last
+ * drain sees every loss), else never: the kernel side loses records only
+ * when it makes them, and a ring that stayed empty took none.  An idle
+ * host costs no bpf(2) call.
  */
 #define LOST_CHECK_NS	(10 * NS_PER_MS)
 
@@ -56,6 +59,7 @@ struct ebpf {
 	int			 budget;
 	uint64_t		 lost_seen;	/* kernel counter at last read */
 	uint64_t		 lost_checked;	/* boot ns of that read */
+	int			 lost_dirty;	/* records came since that read */
 	uint64_t		 lost;		/* total reported */
 	uint64_t		 bad_records;
 	const char		*cred_off;	/* why cred hooks are off */
@@ -257,10 +261,13 @@ report_lost(struct ebpf *st, int throttle)
 	struct raw_event	*raw;
 	uint64_t		 now, t;
 
+	if (!throttle && !st->lost_dirty)
+		return (0);
 	t = quark_boot_now();
 	if (throttle && t - st->lost_checked < LOST_CHECK_NS)
 		return (0);
 	st->lost_checked = t;
+	st->lost_dirty = 0;
 	if (read_counter(st, WIRE_CNT_LOST, &now) == -1 || now <= st->lost_seen)
 		return (0);
 	if ((raw = raw_event_alloc(RAW_LOST)) == NULL)
@@ -352,6 +359,8 @@ ebpf_poll(struct quark_queue *qq, void *state, int budget)
 		errno = -r;
 		return (-1);
 	}
+	if (r != 0)
+		st->lost_dirty = 1;
 	if (r != BUDGET_HIT && report_lost(st, r > 0) == 1)
 		st->submitted++;
 	return (st->submitted);

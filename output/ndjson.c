@@ -171,16 +171,29 @@ o_argv(struct obj *ob, const char *key, const char *buf, size_t len)
 		o_altered(ob, key);
 }
 
-/* A time that cannot be printed (year > 9999) is left out, and marked. */
+/* A wall time that cannot be printed (year > 9999) is left out, and marked. */
+static void
+o_wall(struct obj *ob, const char *key, uint64_t wall_ns)
+{
+	char	buf[NDJSON_TIME_LEN];
+
+	if (ndjson_format_time(wall_ns, buf, sizeof(buf)) == -1)
+		o_altered(ob, key);
+	else
+		o_set(ob, key, json_string_nocheck(buf));
+}
+
 static void
 o_time(struct obj *ob, const char *key, uint64_t boot_ns)
 {
-	json_t	*t;
+	o_wall(ob, key, quark_boot_to_wall(boot_ns));
+}
 
-	if ((t = ndjson_time(boot_ns)) == NULL)
-		o_altered(ob, key);
-	else
-		o_set(ob, key, t);
+/* A start time: tick-granular, the same in every run (quark.h). */
+static void
+o_start_time(struct obj *ob, const struct quark_process *p)
+{
+	o_wall(ob, "start_time", quark_start_to_wall(p->start_ns));
 }
 
 static void
@@ -249,20 +262,15 @@ o_tty(struct obj *ob, const struct quark_process *p)
 static void
 o_container(struct obj *ob, const struct quark_process *p)
 {
-	struct quark_container	c;
+	struct quark_container	c = p->container;
 	struct obj		t;
 	int			altered = 0;
 
-	if (!(p->known & QP_CGROUP) || p->cgroup == NULL)
+	if (!(p->known & QP_CONTAINER) || c.id[0] == '\0')
 		return;
-	memset(&c, 0, sizeof(c));
-	if (quark_container_parse(p->cgroup, &c) != 1)
-		return;
+	c.id[sizeof(c.id) - 1] = '\0';
 	o_init(&t);
-	if (c.id[0] != '\0') {
-		c.id[sizeof(c.id) - 1] = '\0';
-		o_set(&t, "id", jstr(c.id, strlen(c.id), &altered));
-	}
+	o_set(&t, "id", jstr(c.id, strlen(c.id), &altered));
 	o_cstr(&t, "runtime", c.runtime);
 	o_set(ob, "container", o_finish(&t));
 	if (altered)
@@ -301,8 +309,9 @@ o_ns_cap(struct obj *ob, const struct quark_process *p)
 	}
 }
 
+/* at: the moment the record describes (boot ns), for the names. */
 static void
-o_creds(struct obj *ob, const struct quark_process *p)
+o_creds(struct obj *ob, const struct quark_process *p, uint64_t at)
 {
 	if (p->known & QP_CREDS) {
 		o_int(ob, "uid", p->uid);
@@ -318,10 +327,10 @@ o_creds(struct obj *ob, const struct quark_process *p)
 	}
 	/* Names from the host's databases are sanitized like any string. */
 	if (p->known & QP_CREDS) {
-		o_cstr(ob, "user", names_user(p->uid));
-		o_cstr(ob, "group", names_group(p->gid));
-		o_cstr(ob, "euser", names_user(p->euid));
-		o_cstr(ob, "egroup", names_group(p->egid));
+		o_cstr(ob, "user", names_user_at(p->uid, at));
+		o_cstr(ob, "group", names_group_at(p->gid, at));
+		o_cstr(ob, "euser", names_user_at(p->euid, at));
+		o_cstr(ob, "egroup", names_group_at(p->egid, at));
 	}
 	/* (u32)-1: no login session (AUDIT_UID_UNSET). */
 	if ((p->known & QP_LOGINUID) && p->loginuid != UINT32_MAX)
@@ -395,18 +404,24 @@ o_image(struct obj *ob, const struct quark_process *p)
 json_t *
 ndjson_process(const struct quark_process *p)
 {
+	return (ndjson_process_at(p, quark_boot_now()));
+}
+
+json_t *
+ndjson_process_at(const struct quark_process *p, uint64_t at)
+{
 	struct obj	ob;
 
 	o_init(&ob);
 	o_image(&ob, p);
-	o_creds(&ob, p);
+	o_creds(&ob, p, at);
 	if (p->known & QP_PGID_SID) {
 		o_int(&ob, "pgid", p->pgid);
 		o_int(&ob, "sid", p->sid);
 	}
 	o_tty(&ob, p);
 	if (p->known & QP_START) {
-		o_time(&ob, "start_time", p->start_ns);
+		o_start_time(&ob, p);
 		if (p->start_ns_raw != 0)
 			o_u64(&ob, "start_boottime_ns", p->start_ns_raw);
 	}
@@ -415,8 +430,8 @@ ndjson_process(const struct quark_process *p)
 		o_cstr(&ob, "cgroup", p->cgroup);
 		if (p->truncated & QPT_CGROUP)
 			o_bool(&ob, "cgroup_truncated", 1);
-		o_container(&ob, p);
 	}
+	o_container(&ob, p);
 	o_ns_cap(&ob, p);
 	if (p->known & QP_ENV) {
 		o_argv(&ob, "env", p->env, p->env_len);
@@ -445,7 +460,7 @@ ndjson_parent(const struct quark_process *p)
 		o_int(&ob, "argc", p->argc);
 	}
 	if (p->known & QP_START)
-		o_time(&ob, "start_time", p->start_ns);
+		o_start_time(&ob, p);
 	if (p->known & QP_CREDS) {
 		o_int(&ob, "uid", p->uid);
 		o_int(&ob, "euid", p->euid);
@@ -458,11 +473,12 @@ ndjson_snapshot_json(const struct quark_process *p,
     const struct quark_process *parent)
 {
 	struct obj	ob;
+	uint64_t	now = quark_boot_now();
 
 	o_init(&ob);
 	o_set(&ob, "kind", json_string_nocheck("snapshot"));
-	o_time(&ob, "time", quark_boot_now());
-	o_set(&ob, "process", ndjson_process(p));
+	o_time(&ob, "time", now);
+	o_set(&ob, "process", ndjson_process_at(p, now));
 	if (parent != NULL)
 		o_set(&ob, "parent", ndjson_parent(parent));
 	return (o_finish(&ob));
@@ -545,6 +561,20 @@ o_changes(struct obj *ob, const struct quark_event *ev)
 		o_set(ob, "changes", changes);
 }
 
+/*
+ * The moment a record's process object describes: its last change (the
+ * process is as after all of them).
+ */
+static uint64_t
+event_moment(const struct quark_event *ev)
+{
+	uint32_t	n = ev->nchanges;
+
+	if (n > QUARK_MAX_CHANGES)
+		n = QUARK_MAX_CHANGES;
+	return (n > 0 ? ev->changes[n - 1].time : ev->time);
+}
+
 json_t *
 ndjson_event_json(const struct quark_event *ev)
 {
@@ -571,7 +601,8 @@ ndjson_event_json(const struct quark_event *ev)
 	if (ev->nchanges_dropped != 0)
 		o_int(&ob, "changes_dropped", ev->nchanges_dropped);
 	if (ev->process != NULL)
-		o_set(&ob, "process", ndjson_process(ev->process));
+		o_set(&ob, "process", ndjson_process_at(ev->process,
+		    event_moment(ev)));
 	if (ev->parent != NULL)
 		o_set(&ob, "parent", ndjson_parent(ev->parent));
 	return (o_finish(&ob));

@@ -23,8 +23,12 @@
 
 #include "quark.h"
 
-/* The process object (schema: man/quark-schema.7, schema/). New ref. */
+/*
+ * The process object (schema: man/quark-schema.7, schema/). New ref.
+ * User and group names as of boot time `at` (names.h); now without.
+ */
 json_t	*ndjson_process(const struct quark_process *);
+json_t	*ndjson_process_at(const struct quark_process *, uint64_t at);
 /* The parent object: a subset of the process object.  New ref. */
 json_t	*ndjson_parent(const struct quark_process *);
 /* RFC 3339 UTC with nanoseconds from boot ns: "2026-11-22T00:33:21.123456789Z" */

@@ -223,7 +223,8 @@ test_lost_records(void)
 		return;
 	quark_queue_stop(qq);
 	T_EQ_INT(t_drain_ready(qq, buf, sizeof(buf)), 4);
-	T_EQ_STR(buf, "100:fork+exit lost:3 101:exec lost:2");
+	/* A loss between 100's fork and exit: its context may be stale. */
+	T_EQ_STR(buf, "100:fork+exit!S lost:3 101:exec lost:2");
 	quark_queue_stats(qq, &st);
 	T_EQ_INT(st.lost, 5);
 	quark_queue_close(qq);
@@ -262,7 +263,8 @@ test_stats(void)
 	quark_queue_stats(qq, &st);
 	T_EQ_INT(st.removals, 1);
 	T_EQ_INT(st.length, 1);
-	T_EQ_INT(st.cache_size, 1);
+	/* 101's exec is in the cache (its window passed), its record held. */
+	T_EQ_INT(st.cache_size, 2);
 	quark_queue_stop(qq);
 	T_EQ_INT(quark_queue_timeout_ms(qq), 0);
 	T_EQ_INT(t_drain_ready(qq, buf, sizeof(buf)), 1);
