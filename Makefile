@@ -74,7 +74,7 @@ DEPS	 = make gcc clang-19 llvm-19 bpftool libbpf-dev libelf-dev \
 	   bats-support jq mandoc python3-jsonschema libbpf-tools util-linux \
 	   procps zsh fish rsyslog logrotate systemd
 
-.PHONY: all deps run check unit unit-san bats lint bench install clean
+.PHONY: all deps run check tests lint bench install clean
 
 all: $(QUARK)
 
@@ -121,8 +121,9 @@ $(BUILD)/%.o: %.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# Only the BPF backend includes the skeleton.
-$(BUILD)/lib/ring.o $(BUILD)/lib/btfmember.o: $(SKEL)
+# The skeleton: the eBPF backend loads it, btfmember.c reads the object
+# it embeds (quark btf).
+$(BUILD)/lib/ebpf.o $(BUILD)/lib/btfmember.o: $(SKEL)
 
 
 $(LIBQUARK): $(LIB_OBJ)

@@ -13,7 +13,7 @@
  * syscall of every task (tens of ns each, millions of times a second on a
  * busy host), while the per-syscall tracepoints cost a bitmap test in the
  * kernel for the syscalls not asked for.  The price is tracefs, which the
- * loader mounts when absent, or else leaves these hooks off (ring.c).
+ * loader mounts when absent, or else leaves these hooks off (ebpf.c).
  *
  * exec renames the task (begin_new_exec -> __set_task_comm) and fires
  * task_rename; task->in_execve is set across bprm_execve() on every kernel

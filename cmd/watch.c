@@ -1,5 +1,6 @@
 /*
- * watch.c - `quark watch`: stream process events as NDJSON.
+ * watch.c - `quark watch`: stream process events in the output format
+ * (output.h; NDJSON by default).
  *
  * The loop: block on the queue's fd (or until a held record is due), drain
  * every ready event to stdout, repeat.  SIGINT/SIGTERM stop capture; what
@@ -21,10 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "quark.h"
-#include "ndjson.h"
+#include "output.h"
 #include "cmd.h"
 
 /*
@@ -182,38 +181,14 @@ open_output(struct wopts *w)
 	return (0);
 }
 
-/* One JSON line of counters on stderr. */
+/* One line of counters on stderr, in the output format. */
 static void
 print_stats(struct quark_queue *qq)
 {
-	struct quark_stats	 st;
-	json_t			*o;
+	struct quark_stats	st;
 
 	quark_queue_stats(qq, &st);
-	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "kind", "stats", "backend", st.backend,
-	    "insertions", (json_int_t)st.insertions,
-	    "removals", (json_int_t)st.removals,
-	    "aggregations", (json_int_t)st.aggregations,
-	    "non_aggregations", (json_int_t)st.non_aggregations,
-	    "lost", (json_int_t)st.lost,
-	    "late", (json_int_t)st.late,
-	    "garbage_collections", (json_int_t)st.garbage_collections,
-	    "reconciles", (json_int_t)st.reconciles,
-	    "reconcile_evictions", (json_int_t)st.reconcile_evictions,
-	    "bad_records", (json_int_t)st.bad_records,
-	    "cred_noops", (json_int_t)st.cred_noops,
-	    "length", (json_int_t)st.length,
-	    "peak_length", (json_int_t)st.peak_length,
-	    "cache_size", (json_int_t)st.cache_size);
-	if (o != NULL && st.features_off[0] != '\0')
-		json_object_set_new(o, "features_off",
-		    json_string(st.features_off));
-	if (o != NULL) {
-		ndjson_write(STDERR_FILENO, o);
-		json_decref(o);
-	}
+	cur_output->stats(STDERR_FILENO, &st);
 }
 
 /*
@@ -229,7 +204,7 @@ drain(struct quark_queue *qq, int fd)
 		errno = 0;
 		if ((ev = quark_queue_next(qq)) == NULL)
 			break;
-		if (ndjson_event(fd, ev) == -1) {
+		if (cur_output->event(fd, ev) == -1) {
 			if (errno == EPIPE)
 				return (1);
 			cwarn("write");

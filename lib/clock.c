@@ -147,6 +147,18 @@ clock_init(void)
 	return (0);
 }
 
+void
+clock_set_fixed(int64_t wall_off, const char *boot_id)
+{
+	struct clock_offset	o = { 0, wall_off, 0 };
+
+	clock_init();
+	clk.nhist = 0;
+	clock_note_offset(&o);
+	memset(clk.boot_id, 0, sizeof(clk.boot_id));
+	strncpy((char *)clk.boot_id, boot_id, sizeof(clk.boot_id) - 1);
+}
+
 int
 clock_remeasure(void)
 {

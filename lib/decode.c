@@ -101,22 +101,6 @@ decode_task(struct quark_process *p, const struct wire_hdr *h,
 	p->known |= QP_COMM;
 }
 
-/* wait(2) status -> exit fields.  A death by signal is never code 0. */
-static void
-decode_status(struct quark_process *p, uint32_t status, uint64_t time)
-{
-	if ((status & 0x7f) == 0) {
-		p->exit_code = (int32_t)((status >> 8) & 0xff);
-		p->exit_signal = 0;
-	} else {
-		p->exit_code = -1;
-		p->exit_signal = (int32_t)(status & 0x7f);
-	}
-	p->core_dumped = (status & 0x80) != 0;
-	p->exit_ns = time;
-	p->known |= QP_EXIT;
-}
-
 /*
  * Exec strings.  str[i] points into the record, n[i] bytes each; the sum
  * was checked against the record's length by the caller.
@@ -296,7 +280,8 @@ decode_record(const void *rec, size_t len)
 	case WIRE_EXIT: {
 		const struct wire_exit *x = rec;
 
-		decode_status(&raw->task, x->exit_code, h->time);
+		process_wait_status(x->exit_code, &raw->task);
+		raw->task.exit_ns = h->time;
 		if (x->flags & WIRE_EXIT_GROUP_DEAD)
 			raw->flags |= RAW_F_GROUP_DEAD;
 		break;

@@ -413,16 +413,8 @@ decode_exit(struct kp_decoder *d, const struct kp_sample *s)
 	return (0);
 status:
 	status = (uint32_t)v;
-	if ((status & 0x7f) == 0) {
-		raw->task.exit_code = (int32_t)((status >> 8) & 0xff);
-		raw->task.exit_signal = 0;
-	} else {
-		raw->task.exit_code = -1;
-		raw->task.exit_signal = (int32_t)(status & 0x7f);
-	}
-	raw->task.core_dumped = (status & 0x80) != 0;
+	process_wait_status(status, &raw->task);
 	raw->task.exit_ns = s->time;
-	raw->task.known |= QP_EXIT;
 	ready(d, raw);
 	return (0);
 }

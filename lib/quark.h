@@ -147,7 +147,7 @@ struct quark_process {
 	uint64_t	ns[QUARK_NS_COUNT];
 
 	int32_t		exit_code;	/* QP_EXIT: exit(2) status, -1 if killed */
-	int32_t		exit_signal;	/* QP_EXIT: 0 if not killed */
+	int32_t		exit_signal;	/* QP_EXIT: what killed it, 0: none */
 	int		core_dumped;	/* QP_EXIT */
 	uint64_t	exit_ns;	/* QP_EXIT: boot ns */
 
@@ -221,16 +221,12 @@ struct quark_event {
 #define QQ_SORTED	(1U << 4)
 
 enum quark_backend_id {
-	QUARK_BACKEND_AUTO,
+	QUARK_BACKEND_AUTO,	/* the ladder: eBPF, kprobes, the proc connector */
 	QUARK_BACKEND_EBPF,
-	QUARK_BACKEND_FAKE,	/* replays attr->fake; for tests */
-	QUARK_BACKEND_NETLINK,	/* the proc connector: the fallback */
+	/* 2 is internal (tests) */
+	QUARK_BACKEND_NETLINK = 3,	/* the proc connector: the fallback */
 	QUARK_BACKEND_KPROBE,	/* tracefs kprobes + perf rings, no BPF */
 };
-
-struct quark_backend_ops;
-struct quark_agg_rules;
-struct raw_event;
 
 struct quark_queue_attr {
 	uint32_t	flags;		/* QQ_* */
@@ -244,15 +240,11 @@ struct quark_queue_attr {
 	uint32_t	ring_bytes;	/* BPF ring size, power of 2: 8 MiB */
 	uint32_t	argv_cap;	/* argv bytes captured: 32 KiB */
 	uint32_t	env_cap;	/* env bytes captured with QQ_ENV: 32 KiB */
-	const struct quark_agg_rules *agg;	/* NULL: the default table */
 	/*
 	 * Kernel BTF for the kprobe backend's offsets; NULL:
 	 * /sys/kernel/btf/vmlinux.  Raw BTF or an ELF file with .BTF.
 	 */
 	const char	*btf_path;
-	/* QUARK_BACKEND_FAKE: raw events to replay, in arrival order. */
-	const struct raw_event	*fake;
-	size_t			 nfake;
 };
 
 struct quark_stats {
@@ -322,6 +314,14 @@ void	quark_queue_close(struct quark_queue *);
 /* The cache's entry for pid, or NULL (errno ESRCH). Valid until next(). */
 const struct quark_process *quark_process_lookup(struct quark_queue *, pid_t);
 
+/*
+ * Every process in the queue's cache, in no particular order:
+ * quark_process_iter_init(), then quark_process_iter_next() until NULL.
+ * The cache changes only inside quark_queue_next() and
+ * quark_queue_close(): an iterator, and every process it returned, is
+ * valid until the next call to either on its queue, and invalid after it
+ * (entries may have been freed); do not call them while iterating.
+ */
 struct quark_process_iter {
 	struct quark_queue	*qq;
 	void			*cur;

@@ -53,12 +53,19 @@ struct quark_queue {
 	int				 reconcile_now;
 	int				 stopped;	/* 1 stopping, 2 drained */
 	struct quark_stats		 stats;
+	struct queue_test		 test;	/* queue_open_test() */
 	int				 notify_fd;	/* epoll: the two below */
 	int				 clock_fd;	/* timerfd, or -1 */
 	int				 names_fd;	/* inotify, or -1 */
 	int				 drained;	/* last next() gave NULL */
 	char				 why[256];	/* the backend's, at open */
 };
+
+static void
+auto_probe_default(struct quark_probe *p)
+{
+	probe_kernel_ladder(p);
+}
 
 /* AUTO is not a backend but the policy below. */
 static const struct quark_backend_ops *const backends[] = {
@@ -70,31 +77,36 @@ static const struct quark_backend_ops *const backends[] = {
 };
 
 /*
- * AUTO tries these in order: eBPF, then kprobes without BPF (where BPF is
- * compiled out or forbidden by policy), then the proc connector.  A
- * failure that means "not allowed" ends the walk when we are not root:
- * falling back would hide that the user needs root (every backend does).
- * As root, "not allowed" is a policy against that one interface (a
- * seccomp filter on bpf(2), as container runtimes install), and the next
- * backend is tried, as for any other failure (no BTF, BPF refused, too
- * old).  When all fail, the errno reported is the "not allowed" one that
- * ended the walk, else the first backend's.
+ * AUTO walks the backend ladder of verdict.c (probe_ladder(): eBPF, then
+ * kprobes without BPF, then the proc connector), the same walk that
+ * writes `quark btf`'s verdict: a rung the probe says cannot work is
+ * passed over without opening it.  A failure that means "not allowed"
+ * ends the walk when we are not root: falling back would hide that the
+ * user needs root (every backend does).  As root, "not allowed" is a
+ * policy against that one interface (a seccomp filter on bpf(2), as
+ * container runtimes install), and the next rung is tried, as for any
+ * other failure (no BTF, BPF refused, too old).  When all fail, the errno
+ * reported is the "not allowed" one that ended the walk, else the first
+ * rung's.
+ *
+ * Tests replace the probe (auto_probe), each rung's ops (auto_ops[]) and
+ * whether we are root (forced_root).
  */
-static const struct quark_backend_ops *const auto_default[] = {
-	&quark_backend_ebpf,
-	&quark_backend_kprobe,
-	&quark_backend_netlink,
-};
-static const int auto_final_errno[] = { EPERM, EACCES };
-
-static const struct quark_backend_ops *const *auto_order = auto_default;
-static size_t auto_n = nitems(auto_default);
+static void	(*auto_probe)(struct quark_probe *) = auto_probe_default;
+static const struct quark_backend_ops *const *auto_ops;
+static size_t	auto_nops;
 
 void
-queue_set_auto(const struct quark_backend_ops *const *order, size_t n)
+queue_set_auto(const struct quark_backend_ops *const *ops, size_t n)
 {
-	auto_order = order != NULL ? order : auto_default;
-	auto_n = order != NULL ? n : nitems(auto_default);
+	auto_ops = ops;
+	auto_nops = ops != NULL ? n : 0;
+}
+
+void
+queue_set_probe(void (*probe)(struct quark_probe *))
+{
+	auto_probe = probe != NULL ? probe : auto_probe_default;
 }
 
 void
@@ -267,19 +279,30 @@ queue_set_why(struct quark_queue *qq, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Adds "NAME: why" for a backend that failed to open. */
+/* "NAME: why" for a backend that failed to open, into buf. */
 static void
-why_add(struct quark_queue *qq, const struct quark_backend_ops *ops, int e)
+why_line(struct quark_queue *qq, const struct quark_backend_ops *ops, int e,
+    char *buf, size_t len)
 {
-	size_t	n = strlen(open_why);
-
-	snprintf(open_why + n, sizeof(open_why) - n, "%s%s: %s",
-	    n > 0 ? "; " : "", ops->name, qq->why[0] != '\0' ? qq->why :
+	snprintf(buf, len, "%s: %s", ops->name, qq->why[0] != '\0' ? qq->why :
 	    strerror(e));
 }
 
+/* Appends a line to quark_queue_why()'s, "; " between two. */
+static void
+why_add(const char *line)
+{
+	size_t	n = strlen(open_why);
+
+	if (line[0] != '\0')
+		snprintf(open_why + n, sizeof(open_why) - n, "%s%s",
+		    n > 0 ? "; " : "", line);
+}
+
+/* Opens one backend; on failure its line goes to note (if not NULL). */
 static int
-backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops)
+backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops,
+    char *note, size_t notelen)
 {
 	int	e;
 
@@ -288,7 +311,8 @@ backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops)
 	if (ops->open(qq, &qq->attr, &qq->state) == -1) {
 		e = errno;
 		qq->state = NULL;
-		why_add(qq, ops, e);
+		if (note != NULL)
+			why_line(qq, ops, e, note, notelen);
 		errno = e;
 		return (-1);
 	}
@@ -297,7 +321,7 @@ backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops)
 	return (0);
 }
 
-/* queue_set_root(): -1 asks the kernel. */
+/* queue_set_root(): -1 asks the kernel (the probe's CAP_SYS_ADMIN). */
 static int forced_root = -1;
 
 void
@@ -306,62 +330,94 @@ queue_set_root(int root)
 	forced_root = root;
 }
 
-/* CAP_SYS_ADMIN (21) in our effective set: root, as far as we care. */
+/*
+ * One rung of AUTO's walk: its backend's ops (or the test's; a test's
+ * ladder may be shorter, its missing rungs say nothing).
+ */
 static int
-is_root(void)
+auto_try(void *arg, size_t rung, int backend, char *note, size_t notelen)
 {
-	FILE			*f;
-	char			 line[128];
-	unsigned long long	 eff = 0;
+	struct quark_queue	*qq = arg;
 
-	if (forced_root != -1)
-		return (forced_root);
-	if ((f = fopen("/proc/self/status", "re")) == NULL)
-		return (0);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return ((eff & (1ULL << 21)) != 0);
+	if (auto_ops != NULL) {
+		if (rung >= auto_nops) {
+			note[0] = '\0';
+			errno = ENOSYS;
+			return (-1);
+		}
+		return (backend_try(qq, auto_ops[rung], note, notelen));
+	}
+	if (backend <= QUARK_BACKEND_AUTO || (size_t)backend >= nitems(backends) ||
+	    backends[backend] == NULL) {
+		errno = ENOSYS;
+		return (-1);
+	}
+	return (backend_try(qq, backends[backend], note, notelen));
 }
 
-static int
-final_errno(int e)
-{
-	size_t	i;
-
-	for (i = 0; i < nitems(auto_final_errno); i++)
-		if (auto_final_errno[i] == e)
-			return (!is_root());
-	return (0);
-}
-
-/* Opens backend id, or for AUTO the first of auto_order that opens. */
+/*
+ * Opens backend id, or for AUTO the first rung of the ladder that opens;
+ * why the rungs before it were passed over goes to quark_queue_why().
+ */
 static int
 backend_open(struct quark_queue *qq, int id)
 {
-	size_t	i;
-	int	first = ENOSYS;	/* no backend to try */
+	struct quark_probe	*p;
+	struct probe_choice	*c;
+	char			 line[256];
+	size_t			 i;
+	int			 r, e;
 
 	open_why[0] = '\0';
-	if (id != QUARK_BACKEND_AUTO)
-		return (backend_try(qq, backends[id]));
-	for (i = 0; i < auto_n; i++) {
-		if (backend_try(qq, auto_order[i]) == 0)
-			return (0);
-		if (i == 0)
-			first = errno;
-		if (final_errno(errno)) {
-			first = errno;
-			break;
+	if (id != QUARK_BACKEND_AUTO) {
+		if ((r = backend_try(qq, backends[id], line,
+		    sizeof(line))) == -1) {
+			e = errno;
+			why_add(line);
+			errno = e;
 		}
+		return (r);
 	}
-	errno = first;
-	return (-1);
+	p = calloc(1, sizeof(*p));
+	c = calloc(1, sizeof(*c));
+	if (p == NULL || c == NULL) {
+		free(p);
+		free(c);
+		return (-1);
+	}
+	auto_probe(p);
+	if (forced_root != -1)
+		p->cap_sys_admin = forced_root;
+	r = probe_ladder(p, auto_try, qq, c);
+	for (i = 0; i < c->nnotes; i++)
+		why_add(c->note[i]);
+	e = c->err;
+	free(p);
+	free(c);
+	if (r == -1)
+		errno = e;
+	return (r);
 }
 
 struct quark_queue *
 quark_queue_open(const struct quark_queue_attr *attr)
+{
+	if (attr != NULL && attr->backend == QUARK_BACKEND_FAKE) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	return (queue_open_test(attr, NULL));
+}
+
+const struct queue_test *
+queue_test_of(const struct quark_queue *qq)
+{
+	return (&qq->test);
+}
+
+struct quark_queue *
+queue_open_test(const struct quark_queue_attr *attr,
+    const struct queue_test *t)
 {
 	struct quark_queue	*qq;
 	struct quark_queue_attr	 def;
@@ -371,7 +427,8 @@ quark_queue_open(const struct quark_queue_attr *attr)
 		quark_queue_default_attr(&def);
 		attr = &def;
 	}
-	if (!attr_valid(attr)) {
+	if (!attr_valid(attr) || (t != NULL && t->nfake > 0 &&
+	    t->fake == NULL)) {
 		errno = EINVAL;
 		return (NULL);
 	}
@@ -380,7 +437,9 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	qq->notify_fd = qq->clock_fd = qq->names_fd = -1;
 	qq->drained = 1;
 	qq->attr = *attr;
-	qq->rules = attr->agg != NULL ? attr->agg : &quark_agg_default;
+	if (t != NULL)
+		qq->test = *t;
+	qq->rules = qq->test.agg != NULL ? qq->test.agg : &quark_agg_default;
 	qq->now = quark_boot_now;
 	qq->reader = quark_process_read;
 	qq->budget = QUEUE_POLL_BUDGET;

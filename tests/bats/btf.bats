@@ -238,7 +238,7 @@ facility() {
 	    grep -c " - tracefs " /proc/self/mountinfo || :' sh "$QUARK"
 	assert_success
 	# libbpf attaches tracepoint/syscalls/* through a mounted tracefs,
-	# which quark watch mounts when it is mountable (lib/ring.c)
+	# which quark watch mounts when it is mountable (lib/ebpf.c)
 	assert_output "syscall_tracepoints available
 tracefs mountable
 creds true
