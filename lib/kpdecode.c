@@ -19,7 +19,10 @@
  *    So each thread's last committed credentials are kept, learned too
  *    from its fork and exec, and dropped at its exit.
  */
+#include <linux/perf_event.h>
+
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +62,9 @@ RB_GENERATE_STATIC(kcred_tree, kcred, entry, kcred_cmp)
 /* An exec being joined. */
 struct kexec {
 	TAILQ_ENTRY(kexec)	 entry;
-	struct raw_event	*raw;
+	struct raw_event	*raw;		/* NULL once handed out */
+	pid_t			 tid;
+	uint64_t		 time;		/* of its first part */
 	uint32_t		 parts;		/* 1 << KP_* seen */
 	uint64_t		 argc;
 	int			 have_argc;
@@ -76,6 +81,7 @@ struct kp_decoder {
 	size_t			 ncreds;
 	TAILQ_HEAD(, kexec)	 execs;
 	size_t			 nexecs;
+	uint64_t		 lost;		/* LOST records' sum */
 	struct raw_event_list	 ready;
 };
 
@@ -469,7 +475,7 @@ exec_find(struct kp_decoder *d, pid_t tid)
 	struct kexec	*x;
 
 	TAILQ_FOREACH(x, &d->execs, entry)
-		if (x->raw->tid == tid)
+		if (x->tid == tid)
 			return (x);
 	return (NULL);
 }
@@ -513,19 +519,49 @@ exec_args(struct kp_decoder *d, struct kexec *x)
 	return (0);
 }
 
+/* Hands the exec out (once); x stays to swallow its late parts. */
+static int
+exec_hand(struct kp_decoder *d, struct kexec *x)
+{
+	if (x->raw == NULL)
+		return (0);
+	d->nexecs--;
+	if (exec_args(d, x) == -1)
+		return (-1);
+	ready(d, x->raw);
+	x->raw = NULL;
+	return (0);
+}
+
 static int
 exec_done(struct kp_decoder *d, struct kexec *x)
 {
+	int	r;
+
+	r = exec_hand(d, x);
 	TAILQ_REMOVE(&d->execs, x, entry);
-	d->nexecs--;
-	if (exec_args(d, x) == -1) {
-		kexec_free(x);
-		return (-1);
-	}
-	ready(d, x->raw);
-	x->raw = NULL;
 	kexec_free(x);
-	return (0);
+	return (r);
+}
+
+/*
+ * The parts this exec needs: all of them, but the argv parts past its
+ * argc once argc is known.  Those still fire and are read, but one the
+ * kernel dropped (a sample too big for perf: the environment follows the
+ * arguments) must not hold the exec back.
+ */
+static uint32_t
+exec_needs(const struct kp_decoder *d, const struct kexec *x)
+{
+	uint32_t	need = d->parts;
+	int		k;
+
+	if (!x->have_argc)
+		return (need);
+	for (k = 0; k < KP_ARGV_PROBES; k++)
+		if ((uint64_t)k * KP_ARGV_PER >= x->argc)
+			need &= ~(1U << (KP_ARGV0 + k));
+	return (need);
 }
 
 static int
@@ -538,10 +574,18 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 	uint32_t		 n;
 	int			 i, at;
 
+	/* A part seen already: a new exec, the old one is done. */
 	if ((x = exec_find(d, s->tid)) != NULL &&
 	    (x->parts & (1U << kind)) && exec_done(d, x) == -1)
 		return (-1);
-	if ((x = exec_find(d, s->tid)) == NULL) {
+	if ((x = exec_find(d, s->tid)) != NULL && x->raw == NULL) {
+		/* A late part of an exec handed out: nothing it needs. */
+		x->parts |= 1U << kind;
+		if ((x->parts & d->parts) == d->parts)
+			return (exec_done(d, x));
+		return (0);
+	}
+	if (x == NULL) {
 		if ((x = calloc(1, sizeof(*x))) == NULL)
 			return (-1);
 		if ((x->raw = raw_new(QUARK_EV_EXEC, s, s->pid, s->tid)) ==
@@ -549,6 +593,8 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 			free(x);
 			return (-1);
 		}
+		x->tid = s->tid;
+		x->time = s->time;
 		TAILQ_INSERT_TAIL(&d->execs, x, entry);
 		d->nexecs++;
 	}
@@ -557,7 +603,7 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 	switch (kind) {
 	case KP_EXECB:
 		/* The first part in time: the exec's time is this one's. */
-		x->raw->time = s->time;
+		x->raw->time = x->time = s->time;
 		if ((str = kp_str(s, F_FILENAME, NULL)) != NULL &&
 		    (p->filename = strdup(str)) != NULL)
 			p->known |= QP_FILENAME;
@@ -607,6 +653,8 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 	}
 	if ((x->parts & d->parts) == d->parts)
 		return (exec_done(d, x));
+	if ((x->parts & exec_needs(d, x)) == exec_needs(d, x))
+		return (exec_hand(d, x));
 	return (0);
 }
 
@@ -668,7 +716,120 @@ kp_decoder_expire(struct kp_decoder *d, uint64_t older_than)
 
 	for (x = TAILQ_FIRST(&d->execs); x != NULL; x = next) {
 		next = TAILQ_NEXT(x, entry);
-		if (x->raw->time < older_than)
+		if (x->time < older_than)
 			(void)exec_done(d, x);
 	}
+}
+
+/* Records with sample_id_all end in { pid, tid, time, cpu, res }. */
+struct sample_id {
+	uint32_t	pid, tid;
+	uint64_t	time;
+	uint32_t	cpu, res;
+};
+
+/* PERF_RECORD_SAMPLE with TID | TIME | CPU | RAW. */
+struct sample_hdr {
+	struct perf_event_header	h;
+	uint32_t			pid, tid;
+	uint64_t			time;
+	uint32_t			cpu, res;
+	uint32_t			size;
+};
+
+/* The RAW bytes follow `size` (the struct's own size is padded to 8). */
+#define SAMPLE_DATA	(offsetof(struct sample_hdr, size) + sizeof(uint32_t))
+
+uint64_t
+kp_record_time(const uint8_t *rec, uint32_t len)
+{
+	struct perf_event_header	h;
+	struct sample_hdr		sh;
+	struct sample_id		id;
+
+	if (len < sizeof(h))
+		return (0);
+	memcpy(&h, rec, sizeof(h));
+	if (h.type == PERF_RECORD_SAMPLE && len >= SAMPLE_DATA) {
+		memcpy(&sh, rec, SAMPLE_DATA);
+		return (sh.time);
+	}
+	if (len < sizeof(h) + sizeof(id))
+		return (0);
+	memcpy(&id, rec + len - sizeof(id), sizeof(id));
+	return (id.time);
+}
+
+uint64_t
+kp_decoder_lost(const struct kp_decoder *d)
+{
+	return (d->lost);
+}
+
+int
+kp_record(struct kp_decoder *d, const uint8_t *rec, uint32_t len,
+    uint64_t time, const struct kp_format *const *fmts, int n)
+{
+	struct perf_event_header	 h;
+	struct sample_hdr		 sh;
+	struct kp_sample		 s;
+	struct raw_event		*raw;
+	uint64_t			 lost;
+	uint32_t			 pid, tid;
+	uint16_t			 type;
+	int				 i;
+
+	if (len < sizeof(h))
+		goto bad;
+	memcpy(&h, rec, sizeof(h));
+	switch (h.type) {
+	case PERF_RECORD_SAMPLE:
+		if (len < SAMPLE_DATA)
+			goto bad;
+		memcpy(&sh, rec, SAMPLE_DATA);
+		if (sh.size > len - SAMPLE_DATA || sh.size < 2)
+			goto bad;
+		memset(&s, 0, sizeof(s));
+		s.data = rec + SAMPLE_DATA;
+		s.len = sh.size;
+		memcpy(&type, s.data, sizeof(type));
+		for (i = 0; i < n && fmts[i]->id != type; i++)
+			;
+		if (i == n)
+			goto bad;
+		s.fmt = fmts[i];
+		s.time = time;
+		s.pid = (pid_t)sh.pid;
+		s.tid = (pid_t)sh.tid;
+		s.cpu = sh.cpu;
+		return (kp_decode(d, &s));
+	case PERF_RECORD_LOST:	/* { id, lost }, sample_id */
+		if (len < sizeof(h) + 16 + sizeof(struct sample_id))
+			goto bad;
+		memcpy(&lost, rec + sizeof(h) + 8, sizeof(lost));
+		if (lost == 0)
+			return (0);
+		if ((raw = raw_event_alloc(RAW_LOST)) == NULL)
+			return (-1);
+		raw->lost.count = lost;
+		raw->time = time;
+		d->lost += lost;
+		TAILQ_INSERT_TAIL(&d->ready, raw, entry);
+		return (0);
+	case PERF_RECORD_COMM:	/* { pid, tid, comm[] }, sample_id */
+		if (h.misc & PERF_RECORD_MISC_COMM_EXEC)
+			return (0);	/* the exec record has the name */
+		if (len < sizeof(h) + 8 + sizeof(struct sample_id))
+			goto bad;
+		memcpy(&pid, rec + sizeof(h), 4);
+		memcpy(&tid, rec + sizeof(h) + 4, 4);
+		return (kp_decode_comm(d, (pid_t)pid, (pid_t)tid,
+		    (const char *)rec + sizeof(h) + 8,
+		    len - sizeof(h) - 8 - sizeof(struct sample_id), time));
+	default:
+		return (0);	/* the fork/exit records comm implies */
+	}
+bad:
+	errno = EBADMSG;
+	return (-1);
 }

@@ -93,6 +93,7 @@ struct kprobe {
 	struct quark_queue	*qq;
 	struct kp_decoder	*dec;
 	struct kevent		 ev[KP_KIND_COUNT + 8];
+	const struct kp_format	*fmts[KP_KIND_COUNT + 8];	/* ev[i].fmt */
 	int			 nev;
 	int			*fds;		/* ncpus * nev, -1: none */
 	struct ring		*rings;		/* ncpus */
@@ -104,7 +105,6 @@ struct kprobe {
 	struct rec		**buf;		/* read, not yet decoded */
 	size_t			 nbuf, capbuf;
 	uint64_t		 seq;
-	uint64_t		 lost;
 	uint64_t		 bad_records;
 	char			 tracefs[64];
 	char			 off[256];	/* features off, and why */
@@ -459,43 +459,6 @@ rings_open(struct kprobe *st, uint32_t ring_bytes)
 	return (0);
 }
 
-/* Records with sample_id_all end in { pid, tid, time, cpu, res }. */
-struct sample_id {
-	uint32_t	pid, tid;
-	uint64_t	time;
-	uint32_t	cpu, res;
-};
-
-/* PERF_RECORD_SAMPLE with TID | TIME | CPU | RAW. */
-struct sample_hdr {
-	struct perf_event_header	h;
-	uint32_t			pid, tid;
-	uint64_t			time;
-	uint32_t			cpu, res;
-	uint32_t			size;
-};
-
-/* The RAW bytes follow `size` (the struct's own size is padded to 8). */
-#define SAMPLE_DATA	(offsetof(struct sample_hdr, size) + sizeof(uint32_t))
-
-static uint64_t
-rec_time(const struct rec *rec)
-{
-	struct sample_hdr	sh;
-	struct sample_id	id;
-
-	if (rec->len >= SAMPLE_DATA &&
-	    ((const struct perf_event_header *)rec->bytes)->type ==
-	    PERF_RECORD_SAMPLE) {
-		memcpy(&sh, rec->bytes, SAMPLE_DATA);
-		return (sh.time);
-	}
-	if (rec->len < sizeof(struct perf_event_header) + sizeof(id))
-		return (0);
-	memcpy(&id, rec->bytes + rec->len - sizeof(id), sizeof(id));
-	return (id.time);
-}
-
 /* Reads up to RING_BATCH records of one ring into st->buf. */
 static int
 ring_read(struct kprobe *st, struct ring *r, uint64_t *last, int *more)
@@ -540,7 +503,7 @@ ring_read(struct kprobe *st, struct ring *r, uint64_t *last, int *more)
 		memcpy(rec->bytes, r->data + at, first);
 		memcpy(rec->bytes + first, r->data, h.size - first);
 		rec->seq = st->seq++;
-		rec->time = rec_time(rec) + st->boot_off;
+		rec->time = kp_record_time(rec->bytes, rec->len) + st->boot_off;
 		*last = rec->time;
 		st->buf[st->nbuf++] = rec;
 		tail += h.size;
@@ -574,88 +537,16 @@ rec_cmp(const void *a, const void *b)
 	return (x->seq < y->seq ? -1 : x->seq > y->seq);
 }
 
-static const struct kevent *
-event_of(struct kprobe *st, uint16_t id)
-{
-	int	i;
-
-	for (i = 0; i < st->nev; i++)
-		if (st->ev[i].fmt.id == id)
-			return (&st->ev[i]);
-	return (NULL);
-}
-
-static void
-submit_lost(struct kprobe *st, uint64_t count, uint64_t time)
-{
-	struct raw_event	*raw;
-
-	if (count == 0 || (raw = raw_event_alloc(RAW_LOST)) == NULL)
-		return;
-	raw->lost.count = count;
-	raw->time = time;
-	st->lost += count;
-	queue_submit(st->qq, raw);
-}
-
-/* One perf record into the decoder (or a RAW_LOST straight out). */
+/* One perf record into the decoder. */
 static int
 rec_decode(struct kprobe *st, const struct rec *rec)
 {
-	const struct perf_event_header	*h = (const void *)rec->bytes;
-	const struct kevent		*ev;
-	struct sample_hdr		 sh;
-	struct kp_sample		 s;
-	struct sample_id		 id;
-	uint64_t			 lost;
-	uint32_t			 pid, tid;
-	uint16_t			 type;
-
-	switch (h->type) {
-	case PERF_RECORD_SAMPLE:
-		if (rec->len < SAMPLE_DATA)
-			goto bad;
-		memcpy(&sh, rec->bytes, SAMPLE_DATA);
-		if (sh.size > rec->len - SAMPLE_DATA || sh.size < 2)
-			goto bad;
-		memset(&s, 0, sizeof(s));
-		s.data = rec->bytes + SAMPLE_DATA;
-		s.len = sh.size;
-		memcpy(&type, s.data, sizeof(type));
-		if ((ev = event_of(st, type)) == NULL)
-			goto bad;
-		s.fmt = &ev->fmt;
-		s.time = sh.time;
-		s.pid = (pid_t)sh.pid;
-		s.tid = (pid_t)sh.tid;
-		s.cpu = sh.cpu;
-		if (kp_decode(st->dec, &s) == -1) {
-			if (errno != EBADMSG)
-				return (-1);
-			goto bad;
-		}
-		return (0);
-	case PERF_RECORD_LOST:
-		if (rec->len < sizeof(*h) + 16 + sizeof(id))
-			goto bad;
-		memcpy(&lost, rec->bytes + sizeof(*h) + 8, sizeof(lost));
-		submit_lost(st, lost, rec->time);
-		return (0);
-	case PERF_RECORD_COMM:
-		if (h->misc & PERF_RECORD_MISC_COMM_EXEC)
-			return (0);	/* the exec record has the name */
-		if (rec->len < sizeof(*h) + 8 + sizeof(id))
-			goto bad;
-		memcpy(&pid, rec->bytes + sizeof(*h), 4);
-		memcpy(&tid, rec->bytes + sizeof(*h) + 4, 4);
-		return (kp_decode_comm(st->dec, (pid_t)pid, (pid_t)tid,
-		    (const char *)rec->bytes + sizeof(*h) + 8,
-		    rec->len - sizeof(*h) - 8 - sizeof(id), rec->time));
-	default:
-		return (0);	/* fork/exit records that comm implies */
+	if (kp_record(st->dec, rec->bytes, rec->len, rec->time, st->fmts,
+	    st->nev) == -1) {
+		if (errno != EBADMSG)
+			return (-1);
+		st->bad_records++;
 	}
-bad:
-	st->bad_records++;
 	return (0);
 }
 
@@ -761,7 +652,7 @@ kprobe_stats(void *state, struct quark_backend_stats *bs)
 	memset(bs, 0, sizeof(*bs));
 	if (st == NULL)
 		return (0);
-	bs->lost = st->lost;
+	bs->lost = kp_decoder_lost(st->dec);
 	bs->bad_records = st->bad_records;
 	snprintf(bs->features_off, sizeof(bs->features_off), "%s", st->off);
 	return (0);
@@ -854,6 +745,8 @@ kprobe_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		return (-1);
 	st->qq = qq;
 	st->epfd = -1;
+	for (i = 0; i < nitems(st->ev); i++)
+		st->fmts[i] = &st->ev[i].fmt;
 	st->evfd = -1;
 	if (tracefs_find(st) == -1) {
 		snprintf(why, sizeof(why), "tracefs is not mounted and cannot "

@@ -169,6 +169,23 @@ void	kp_decoder_parts(struct kp_decoder *, uint32_t);
 void	kp_decoder_expire(struct kp_decoder *, uint64_t older_than);
 /* The next ready raw event, or NULL. */
 struct raw_event *kp_decoder_next(struct kp_decoder *);
+/*
+ * A perf record as read from a ring (PERF_RECORD_SAMPLE with sample_type
+ * TID | TIME | CPU | RAW, LOST and COMM with sample_id_all): its time on
+ * the perf clock, 0 when it has none.
+ */
+uint64_t kp_record_time(const uint8_t *rec, uint32_t len);
+/*
+ * Feeds one, at `time` (boot ns), to the decoder: a sample of the event
+ * whose format among fmts[0..n-1] has its common_type; a LOST record
+ * makes a RAW_LOST with the kernel's count; a COMM record not from exec
+ * a comm change; others are ignored.  0, or -1 and errno: ENOMEM, or
+ * EBADMSG for a malformed record or one of no known event.
+ */
+int	kp_record(struct kp_decoder *, const uint8_t *rec, uint32_t len,
+	    uint64_t time, const struct kp_format *const *fmts, int n);
+/* Samples the kernel dropped, as its LOST records said. */
+uint64_t kp_decoder_lost(const struct kp_decoder *);
 /* Execs waiting for parts, credentials held (for tests and stats). */
 size_t	kp_decoder_pending(const struct kp_decoder *);
 size_t	kp_decoder_creds(const struct kp_decoder *);

@@ -36,6 +36,7 @@
 #include <bpf/btf.h>
 
 #include "quark_int.h"
+#include "kprobe.h"
 
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
 #define TRACEFS_MAGIC	0x74726163
@@ -606,6 +607,38 @@ probe_tracefs(struct quark_probe *p)
 }
 
 /*
+ * Whether the kprobe backend's probes can be written from this BTF (the
+ * members they read, under their names of this kernel): lib/kpformat.c
+ * writes them here as the backend will.
+ */
+static void
+probe_kprobe_btf(struct quark_probe *p, const struct btf *btf)
+{
+	static const int	 kinds[] = { KP_FORK, KP_EXECB, KP_EXEC,
+				    KP_CWD, KP_ARGV0, KP_EXIT };
+	char			*line, why[160];
+	size_t			 i;
+
+	p->kprobe_btf = 0;
+	snprintf(p->kprobe_btf_why, sizeof(p->kprobe_btf_why), "no BTF");
+	if (btf == NULL || (line = malloc(4096)) == NULL)
+		return;
+	for (i = 0; i < nitems(kinds); i++) {
+		if (kp_probe_line(btf, kinds[i], "probe", line, 4096, why,
+		    sizeof(why)) == -1) {
+			snprintf(p->kprobe_btf_why, sizeof(p->kprobe_btf_why),
+			    "%s", why);
+			free(line);
+			return;
+		}
+	}
+	free(line);
+	p->kprobe_btf = 1;
+	snprintf(p->kprobe_btf_why, sizeof(p->kprobe_btf_why), "every "
+	    "member the probes read is in the BTF");
+}
+
+/*
  * Does the sched_process_exit tracepoint pass group_dead?  Its BTF
  * typedef btf_trace_sched_process_exit is a pointer to a prototype of
  * (void *, struct task_struct *[, bool group_dead]).
@@ -743,6 +776,7 @@ probe_kernel_btf(struct quark_probe *p, const struct btf *kbtf)
 	probe_lsm_active(p);
 	probe_tracefs(p);
 	probe_object(p);
+	probe_kprobe_btf(p, kbtf);
 	btf__free(own);
 	probe_ints(p);
 	return (0);
@@ -758,6 +792,7 @@ probe_kernel_ladder(struct quark_probe *p)
 	probe_tracefs(p);
 	set(p, PROBE_BPF_OBJECT, PROBE_UNKNOWN, "not probed: the eBPF "
 	    "backend's own load tells");
+	probe_kprobe_btf(p, kbtf);
 	btf__free(own);
 	probe_ints(p);
 	return (0);

@@ -58,6 +58,8 @@ struct quark_probe {
 	int	fentry;		/* fentry/fexit actually loads */
 	int	kprobe;		/* kprobes (kprobe_events in tracefs, or PMU) */
 	int	kprobe_events;	/* tracefs kprobe_events (the kprobe backend) */
+	int	kprobe_btf;	/* its probes can be written from the BTF */
+	char	kprobe_btf_why[160];
 	int	bpf_lsm;
 	int	perf_tp;	/* perf_event_open on tracepoints */
 	int	proc_connector;	/* netlink proc connector */

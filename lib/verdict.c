@@ -138,6 +138,12 @@ kprobe_usable(const struct quark_probe *p, char *why, size_t len, int *err)
 			return (RUNG_NEXT);
 		}
 	}
+	if (!p->kprobe_btf) {
+		snprintf(why, len, "needs the members its probes read: %.100s",
+		    p->kprobe_btf_why);
+		*err = ENOENT;
+		return (RUNG_NEXT);
+	}
 	if (!p->kprobe_events) {
 		snprintf(why, len, "needs kprobe_events in tracefs: %s",
 		    p->why[PROBE_KPROBE]);

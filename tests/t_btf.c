@@ -337,6 +337,7 @@ all_ok(struct quark_probe *p)
 	}
 	p->privileged = 1;
 	p->kprobe_events = 1;
+	p->kprobe_btf = 1;
 }
 
 static void
@@ -466,6 +467,13 @@ t_verdict(void)
 	T_EQ_STR(v.backend, "kprobe");
 	T_CHECK(strstr(v.why, "why 1") != NULL);
 	T_CHECK(strstr(v.why, "kprobes without BPF") != NULL);
+	T_CASE("kprobes without a member their probes read");
+	p.kprobe_btf = 0;
+	snprintf(p.kprobe_btf_why, sizeof(p.kprobe_btf_why), "x.y missing");
+	probe_verdict(&p, &v);
+	T_EQ_STR(v.backend, "netlink");
+	T_CHECK(strstr(v.why, "x.y missing") != NULL);
+	p.kprobe_btf = 1;
 	T_CASE("netlink reason says why not kprobes either");
 	p.kprobe_events = 0;
 	probe_verdict(&p, &v);

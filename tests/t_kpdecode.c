@@ -5,6 +5,8 @@
  * thread.  Samples are built here the way the kernel lays them out: the
  * common fields, __probe_ip, the fetch-args in order, then the strings.
  */
+#include <linux/perf_event.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,6 +438,8 @@ test_exit(void)
 
 /* The exec parts the decoder expects in exec_feed() (0: all). */
 static uint32_t feed_parts;
+/* exec_feed() feeds the parts last first (a thread moved between CPUs). */
+static int feed_reverse;
 
 /* The parts of an exec, fed in order; `skip` is left out. */
 static struct kp_decoder *
@@ -486,7 +490,10 @@ exec_feed(int skip, uint32_t cap, const char *const *argv, int argc)
 			break;
 		}
 		b_done(&b[i], &fmt[i], k);
-		if (k == skip)
+	}
+	for (k = KP_EXECB; k < KP_ARGV0 + KP_ARGV_PROBES; k++) {
+		i = feed_reverse ? KP_ARGV0 + KP_ARGV_PROBES - 1 - k : k - KP_EXECB;
+		if (i + KP_EXECB == skip)
 			continue;
 		sample(&s, &fmt[i], &b[i], 1000 + i, 400, 400);
 		T_EQ_INT(kp_decode(d, &s), 0);
@@ -534,6 +541,39 @@ test_exec(void)
 		T_EQ_STR(raw->task.cwd, "/tmp/a/b/c");
 		raw_event_free(raw);
 	}
+	kp_decoder_free(d);
+
+	T_CASE("exec parts in any order");
+	feed_reverse = 1;
+	d = exec_feed(-1, 4096, argv, 3);
+	feed_reverse = 0;
+	T_EQ_INT(kp_decoder_pending(d), 0);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_EQ_INT(raw->time, 1000);	/* still finalize_exec's */
+		T_EQ_STR(raw->task.exe, "/bin/busybox");
+		T_EQ_STR(raw->task.cwd, "/tmp/a/b/c");
+		T_EQ_INT(raw->task.argc, 3);
+		T_EQ_INT(raw->exec.old_pid, 401);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+
+	T_CASE("exec without an argv part past argc: not held back");
+	d = exec_feed(KP_ARGV0 + 1, 4096, argv, 3);
+	T_EQ_INT(kp_decoder_pending(d), 0);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_EQ_INT(raw->task.argc, 3);
+		T_CHECK(raw->task.known & QP_ARGS);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+	T_CASE("the late part of an exec handed out makes no record");
+	d = exec_feed(-1, 4096, argv, 3);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL)
+		raw_event_free(raw);
+	T_CHECK(kp_decoder_next(d) == NULL);
+	kp_decoder_expire(d, UINT64_MAX);
+	T_CHECK(kp_decoder_next(d) == NULL);
 	kp_decoder_free(d);
 
 	T_CASE("exec argv cut at the cap");
@@ -667,6 +707,92 @@ test_creds(void)
 	kp_decoder_free(d);
 }
 
+/* perf records: a sample, LOST, COMM, malformed ones. */
+static void
+test_records(void)
+{
+	static struct build	b;
+	struct kp_format	fmt;
+	const struct kp_format	*fmts[1] = { &fmt };
+	struct kp_decoder	*d = kp_decoder_new(0, 4096, MNT_OFF);
+	struct raw_event	*raw;
+	uint8_t			 rec[1024] __attribute__((aligned(8)));
+	struct perf_event_header h;
+	uint32_t		 u32, n;
+	uint64_t		 u64;
+
+	T_CASE("records: a sample, at the time given");
+	b_init(&b, 12);
+	b_task(&b, 800, 800, 0, "kid");
+	n = b_done(&b, &fmt, KP_FORK);
+	memset(rec, 0, sizeof(rec));
+	h.type = PERF_RECORD_SAMPLE;
+	h.misc = 0;
+	h.size = 36 + n;
+	memcpy(rec, &h, sizeof(h));
+	u32 = 42;				/* pid, tid of the parent */
+	memcpy(rec + 8, &u32, 4);
+	memcpy(rec + 12, &u32, 4);
+	u64 = 5;				/* the perf clock */
+	memcpy(rec + 16, &u64, 8);
+	memcpy(rec + 32, &n, 4);		/* RAW size */
+	memcpy(rec + 36, b.data, n);
+	T_EQ_INT(kp_record_time(rec, h.size), 5);
+	T_EQ_INT(kp_record(d, rec, h.size, 7000, fmts, 1), 0);
+	if ((raw = next_of(d, QUARK_EV_FORK)) != NULL) {
+		T_EQ_INT(raw->time, 7000);	/* boot ns, not perf's */
+		T_EQ_INT(raw->pid, 800);
+		T_EQ_INT(raw->fork.parent_pid, 42);
+		raw_event_free(raw);
+	}
+	T_CASE("records: a sample of no known event");
+	memcpy(rec + 36, &(uint16_t){ 99 }, 2);
+	errno = 0;
+	T_EQ_INT(kp_record(d, rec, h.size, 7000, fmts, 1), -1);
+	T_EQ_INT(errno, EBADMSG);
+	T_CASE("records: a RAW size past the record");
+	memcpy(rec + 32, &(uint32_t){ 4000 }, 4);
+	T_EQ_INT(kp_record(d, rec, h.size, 7000, fmts, 1), -1);
+	T_CASE("records: LOST, the kernel's count");
+	memset(rec, 0, sizeof(rec));
+	h.type = PERF_RECORD_LOST;
+	h.size = 8 + 16 + 24;
+	memcpy(rec, &h, sizeof(h));
+	u64 = 1234;
+	memcpy(rec + 16, &u64, 8);
+	u64 = 77;				/* sample_id.time */
+	memcpy(rec + h.size - 16, &u64, 8);
+	T_EQ_INT(kp_record_time(rec, h.size), 77);
+	T_EQ_INT(kp_record(d, rec, h.size, 8000, fmts, 1), 0);
+	if ((raw = next_of(d, RAW_LOST)) != NULL) {
+		T_EQ_INT(raw->lost.count, 1234);
+		raw_event_free(raw);
+	}
+	T_EQ_INT(kp_decoder_lost(d), 1234);
+	T_CASE("records: COMM, not from exec");
+	memset(rec, 0, sizeof(rec));
+	h.type = PERF_RECORD_COMM;
+	h.misc = PERF_RECORD_MISC_COMM_EXEC;
+	h.size = 8 + 8 + 8 + 24;
+	memcpy(rec, &h, sizeof(h));
+	memcpy(rec + 8, &(uint32_t){ 900 }, 4);
+	memcpy(rec + 12, &(uint32_t){ 900 }, 4);
+	memcpy(rec + 16, "newname", 8);
+	T_EQ_INT(kp_record(d, rec, h.size, 9000, fmts, 1), 0);
+	T_CHECK(kp_decoder_next(d) == NULL);	/* the exec has it */
+	h.misc = 0;
+	memcpy(rec, &h, sizeof(h));
+	T_EQ_INT(kp_record(d, rec, h.size, 9000, fmts, 1), 0);
+	if ((raw = next_of(d, QUARK_EV_COMM)) != NULL) {
+		T_EQ_STR(raw->comm.comm, "newname");
+		T_EQ_INT(raw->pid, 900);
+		raw_event_free(raw);
+	}
+	T_CASE("records: too short");
+	T_EQ_INT(kp_record(d, rec, 4, 9000, fmts, 1), -1);
+	kp_decoder_free(d);
+}
+
 int
 main(void)
 {
@@ -678,5 +804,6 @@ main(void)
 	test_exit();
 	test_exec();
 	test_creds();
+	test_records();
 	return (t_done_named("t_kpdecode"));
 }

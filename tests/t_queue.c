@@ -141,6 +141,7 @@ probe_all_ok(struct quark_probe *p)
 	}
 	p->privileged = 1;
 	p->kprobe_events = 1;
+	p->kprobe_btf = 1;
 }
 
 static void
