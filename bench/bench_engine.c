@@ -159,7 +159,7 @@ run(uint64_t nproc, pid_t pids)
 	quark_queue_default_attr(&attr);
 	attr.backend = QUARK_BACKEND_FAKE;
 	attr.flags = QQ_NO_SCRAPE;
-	if ((qq = quark_queue_open(&attr)) == NULL) {
+	if ((qq = queue_open_test(&attr, NULL)) == NULL) {
 		perror("quark_queue_open");
 		return (1);
 	}

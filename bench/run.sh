@@ -9,6 +9,12 @@ st=0
 echo "== engine: synthetic raw events through order + aggregate + cache"
 "$build/bench/bench_engine" "${BENCH_PROCS:-1000000}" || st=1
 
+echo "== ndjson: the writer on a fixed event mix through the fake backend"
+"$build/bench/bench_ndjson" "${BENCH_LINES:-200000}" || st=1
+
+echo "== clock: noticing a step of the wall clock"
+"$build/bench/bench_clock" || st=1
+
 echo "== watch: spawn storm (bare, quark, execsnoop+exitsnoop)"
 bench/storm.sh "$build" || st=1
 

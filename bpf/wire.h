@@ -2,8 +2,12 @@
  * wire.h - the only kernel <-> user ABI of quark.
  *
  * Every record the BPF programs put in the ring starts with struct
- * wire_hdr.  Fixed-width types only, explicit padding, sizes checked by
- * static asserts; no size_t, bool, enum, long or packed here.  The BPF side
+ * wire_hdr.  Fixed-width types only, explicit padding, sizes and the
+ * offset of every member checked by static asserts, and implicit padding
+ * an error (-Wpadded): both compilers check this file, clang for BPF
+ * (bpf/quark.bpf.c) and the host's for user space (lib/decode.c), so the
+ * two sides cannot disagree on a layout.  No size_t, bool, enum, long or
+ * packed here.  The BPF side
  * builds each record in zeroed scratch memory and submits exactly hdr.len
  * bytes, so no stale ring bytes ever reach user space.
  *
@@ -16,7 +20,9 @@
 #include <linux/types.h>
 #endif
 
-#define WIRE_VERSION	1
+/* Any implicit padding in the structures below is an error. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wpadded"
 
 /* hdr.kind */
 #define WIRE_FORK	1
@@ -86,7 +92,7 @@ struct wire_fork {
 #define WIRE_T_CWD	(1 << 2)
 #define WIRE_T_CGROUP	(1 << 3)
 #define WIRE_T_ENV	(1 << 4)
-#define WIRE_T_FILENAME	(1 << 5)
+#define WIRE_T_CGROUP_V1 (1 << 6)
 #define WIRE_EXEC_EXE_DELETED	(1 << 0)	/* exe dentry unlinked */
 #define WIRE_EXEC_ENV		(1 << 1)	/* env captured (maybe empty) */
 
@@ -104,7 +110,13 @@ struct wire_fork {
 #define WIRE_STR_CGROUP		3	/* unified hierarchy path, NUL-terminated */
 #define WIRE_STR_ARGS		4	/* argv area as is: NUL-separated */
 #define WIRE_STR_ENV		5	/* envp area as is, when captured */
-#define WIRE_STR_COUNT		6
+/*
+ * On a v1 or hybrid host: the path of the task's cgroup in one v1
+ * controller's hierarchy (the first, in quark.bpf.c's order, where the
+ * task is not at the root), NUL-terminated; 0 bytes when there is none.
+ */
+#define WIRE_STR_CGROUP_V1	6
+#define WIRE_STR_COUNT		7
 
 struct wire_exec {
 	struct wire_hdr		hdr;
@@ -117,7 +129,6 @@ struct wire_exec {
 	__u32			trunc;		/* WIRE_T_* */
 	__u32			flags;		/* WIRE_EXEC_* */
 	__u32			len[WIRE_STR_COUNT];	/* bytes of each string */
-	__u32			pad0;
 	/* char data[]: the strings, back to back, sum(len) bytes */
 };
 
@@ -149,6 +160,8 @@ struct wire_comm {
 	char			comm[16];	/* the new name */
 };
 
+#pragma GCC diagnostic pop
+
 _Static_assert(sizeof(struct wire_hdr) == 32, "wire_hdr size");
 _Static_assert(sizeof(struct wire_task) == 152, "wire_task size");
 _Static_assert(sizeof(struct wire_fork) == 192, "wire_fork size");
@@ -157,10 +170,66 @@ _Static_assert(sizeof(struct wire_exit) == 192, "wire_exit size");
 _Static_assert(sizeof(struct wire_cred) == 192, "wire_cred size");
 _Static_assert(sizeof(struct wire_comm) == 200, "wire_comm size");
 
+#define WIRE_OFFSET(t, f, off) \
+	_Static_assert(__builtin_offsetof(struct t, f) == (off), \
+	    #t "." #f " offset")
+WIRE_OFFSET(wire_hdr, kind, 0);
+WIRE_OFFSET(wire_hdr, flags, 2);
+WIRE_OFFSET(wire_hdr, len, 4);
+WIRE_OFFSET(wire_hdr, time, 8);
+WIRE_OFFSET(wire_hdr, pid, 16);
+WIRE_OFFSET(wire_hdr, tid, 20);
+WIRE_OFFSET(wire_hdr, cpu, 24);
+WIRE_OFFSET(wire_hdr, pad0, 28);
+WIRE_OFFSET(wire_task, start_boottime, 0);
+WIRE_OFFSET(wire_task, cap, 8);
+WIRE_OFFSET(wire_task, ppid, 48);
+WIRE_OFFSET(wire_task, pgid, 52);
+WIRE_OFFSET(wire_task, sid, 56);
+WIRE_OFFSET(wire_task, uid, 60);
+WIRE_OFFSET(wire_task, gid, 64);
+WIRE_OFFSET(wire_task, euid, 68);
+WIRE_OFFSET(wire_task, egid, 72);
+WIRE_OFFSET(wire_task, suid, 76);
+WIRE_OFFSET(wire_task, sgid, 80);
+WIRE_OFFSET(wire_task, fsuid, 84);
+WIRE_OFFSET(wire_task, fsgid, 88);
+WIRE_OFFSET(wire_task, loginuid, 92);
+WIRE_OFFSET(wire_task, tty_major, 96);
+WIRE_OFFSET(wire_task, tty_minor, 100);
+WIRE_OFFSET(wire_task, ns, 104);
+WIRE_OFFSET(wire_task, flags, 132);
+WIRE_OFFSET(wire_task, comm, 136);
+WIRE_OFFSET(wire_fork, hdr, 0);
+WIRE_OFFSET(wire_fork, task, 32);
+WIRE_OFFSET(wire_fork, parent_pid, 184);
+WIRE_OFFSET(wire_fork, parent_tid, 188);
+WIRE_OFFSET(wire_exec, hdr, 0);
+WIRE_OFFSET(wire_exec, task, 32);
+WIRE_OFFSET(wire_exec, args_total, 184);
+WIRE_OFFSET(wire_exec, env_total, 192);
+WIRE_OFFSET(wire_exec, old_pid, 200);
+WIRE_OFFSET(wire_exec, argc, 204);
+WIRE_OFFSET(wire_exec, envc, 208);
+WIRE_OFFSET(wire_exec, trunc, 212);
+WIRE_OFFSET(wire_exec, flags, 216);
+WIRE_OFFSET(wire_exec, len, 220);
+WIRE_OFFSET(wire_exit, hdr, 0);
+WIRE_OFFSET(wire_exit, task, 32);
+WIRE_OFFSET(wire_exit, exit_code, 184);
+WIRE_OFFSET(wire_exit, flags, 188);
+WIRE_OFFSET(wire_cred, hdr, 0);
+WIRE_OFFSET(wire_cred, task, 32);
+WIRE_OFFSET(wire_cred, what, 184);
+WIRE_OFFSET(wire_cred, pad0, 188);
+WIRE_OFFSET(wire_comm, hdr, 0);
+WIRE_OFFSET(wire_comm, task, 32);
+WIRE_OFFSET(wire_comm, comm, 184);
+#undef WIRE_OFFSET
+
 /* Per-CPU counters in the "counters" map (BPF_MAP_TYPE_PERCPU_ARRAY). */
 #define WIRE_CNT_LOST		0	/* ringbuf reserve/output failed */
-#define WIRE_CNT_TRUNC_PATH	1	/* a path walk hit its bound */
-#define WIRE_CNT_READ_FAIL	2	/* a probe read failed */
-#define WIRE_CNT_COUNT		4
+#define WIRE_CNT_READ_FAIL	1	/* a probe read failed */
+#define WIRE_CNT_COUNT		2
 
 #endif /* QUARK_WIRE_H */

@@ -1,10 +1,10 @@
 /*
  * btf.c - `quark btf`: what this kernel offers quark, before anything is
- * loaded.
+ * attached (probe.c loads quark's BPF object once, and unloads it).
  *
  * Three kinds of lines: every kernel member (and type, enumerator) the
  * BPF side reads, from btfinfo_wanted(); every facility probe.c probes;
- * one verdict.  NDJSON unless stdout is a terminal (or --table).  With
+ * one verdict, from the backend ladder watch's AUTO choice walks too.  NDJSON unless stdout is a terminal (or --table).  With
  * --btf FILE only the members, against that file.
  */
 #include <errno.h>
@@ -20,8 +20,9 @@
 #include <bpf/libbpf.h>
 #include <jansson.h>
 
-#include "quark_int.h"
-#include "ndjson.h"
+#include "quark.h"
+#include "probe.h"
+#include "json.h"
 #include "cmd.h"
 
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
@@ -38,12 +39,12 @@ static const char *const kind_names[] = {
 	[BTFINFO_ENUMVAL] = "btf_enumval",
 };
 
-/* One line, one write(2) (ndjson_write).  Steals obj. */
+/* One line, one write(2) (json.h).  Steals obj; NULL writes nothing. */
 static void
 emit(struct out *o, json_t *obj)
 {
 	if (obj != NULL && !o->dead && !o->err &&
-	    ndjson_write(STDOUT_FILENO, obj) == -1) {
+	    jline_write(STDOUT_FILENO, obj) == -1) {
 		if (errno == EPIPE)
 			o->dead = 1;
 		else {
@@ -69,34 +70,30 @@ source(unsigned flags)
 static json_t *
 want_json(const struct btfinfo_want *w, const struct btfinfo_found *f)
 {
-	json_t	*o;
+	struct jobj	ob;
 
-	o = json_pack("{s:s, s:s}", "kind", kind_names[w->kind],
-	    w->kind == BTFINFO_ENUMVAL ? "enum" :
+	jobj_init(&ob);
+	jobj_text(&ob, "kind", kind_names[w->kind]);
+	jobj_text(&ob, w->kind == BTFINFO_ENUMVAL ? "enum" :
 	    w->kind == BTFINFO_TYPE ? "type" : "struct", w->type);
-	if (o == NULL)
-		return (NULL);
 	if (w->kind != BTFINFO_TYPE)
-		json_object_set_new(o, w->kind == BTFINFO_FIELD ? "member" :
-		    "name", json_string(w->member));
-	json_object_set_new(o, "present", json_boolean(f->present));
+		jobj_text(&ob, w->kind == BTFINFO_FIELD ? "member" : "name",
+		    w->member);
+	jobj_bool(&ob, "present", f->present);
 	if (f->present && w->kind == BTFINFO_FIELD) {
-		json_object_set_new(o, "matched", json_string(f->matched));
-		json_object_set_new(o, "offset",
-		    json_integer(f->bit_offset / 8));
+		jobj_text(&ob, "matched", f->matched);
+		jobj_int(&ob, "offset", f->bit_offset / 8);
 		if (f->bitfield || f->bit_offset % 8) {
-			json_object_set_new(o, "bit_offset",
-			    json_integer(f->bit_offset));
-			json_object_set_new(o, "bits",
-			    json_integer(f->bitfield));
+			jobj_int(&ob, "bit_offset", f->bit_offset);
+			jobj_int(&ob, "bits", f->bitfield);
 		}
 	}
 	if (f->present && w->kind != BTFINFO_ENUMVAL)
-		json_object_set_new(o, "size", json_integer(f->size));
+		jobj_int(&ob, "size", f->size);
 	if (f->present && w->kind == BTFINFO_ENUMVAL)
-		json_object_set_new(o, "value", json_integer(f->value));
-	json_object_set_new(o, "source", source(w->flags));
-	return (o);
+		jobj_int(&ob, "value", f->value);
+	jobj_set(&ob, "source", source(w->flags));
+	return (jobj_finish(&ob));
 }
 
 static void
@@ -161,8 +158,9 @@ report_members(struct out *o, const struct btf *btf, json_t *absent)
 static void
 report_facilities(struct out *o, const struct quark_probe *p)
 {
-	json_t	*j;
-	int	 i;
+	struct jobj	 ob;
+	json_t		*j;
+	int		 i;
 
 	if (o->table)
 		printf("\n%-24s %-10s %s\n", "FACILITY", "STATE", "REASON");
@@ -172,15 +170,17 @@ report_facilities(struct out *o, const struct quark_probe *p)
 			    probe_state_name(p->state[i]), p->why[i]);
 			continue;
 		}
-		j = json_pack("{s:s, s:s, s:b, s:s, s:s}", "kind", "facility",
-		    "name", probe_name(i), "available",
-		    p->state[i] == PROBE_OK, "state",
-		    probe_state_name(p->state[i]), "reason", p->why[i]);
-		if (j != NULL && i == PROBE_BTF)
-			json_object_set_new(j, "path", json_string(p->btf_path));
-		if (j != NULL && i == PROBE_TRACEFS && p->tracefs)
-			json_object_set_new(j, "path",
-			    json_string(p->tracefs_path));
+		jobj_init(&ob);
+		jobj_text(&ob, "kind", "facility");
+		jobj_text(&ob, "name", probe_name(i));
+		jobj_bool(&ob, "available", p->state[i] == PROBE_OK);
+		jobj_text(&ob, "state", probe_state_name(p->state[i]));
+		jobj_text(&ob, "reason", p->why[i]);
+		if (i == PROBE_BTF)
+			jobj_text(&ob, "path", p->btf_path);
+		if (i == PROBE_TRACEFS && p->tracefs)
+			jobj_text(&ob, "path", p->tracefs_path);
+		j = jobj_finish(&ob);
 		emit(o, j);
 	}
 }
@@ -189,7 +189,8 @@ static void
 report_verdict(struct out *o, const struct quark_probe *p, json_t *absent)
 {
 	struct probe_verdict	 v;
-	json_t			*j, *feats, *off;
+	struct jobj		 ob, feats, f;
+	json_t			*j, *off;
 	int			 i;
 
 	probe_verdict(p, &v);
@@ -206,22 +207,27 @@ report_verdict(struct out *o, const struct quark_probe *p, json_t *absent)
 		    " (see ABSENT above)" : "");
 		return;
 	}
-	feats = json_object();
+	jobj_init(&feats);
 	off = json_array();
 	for (i = 0; i < FEAT_COUNT; i++) {
-		json_object_set_new(feats, probe_feature_name(i),
-		    json_pack("{s:b, s:s}", "on", v.on[i], "reason",
-		    v.feat_why[i]));
+		jobj_init(&f);
+		jobj_bool(&f, "on", v.on[i]);
+		jobj_text(&f, "reason", v.feat_why[i]);
+		jobj_obj(&feats, probe_feature_name(i), &f);
 		if (!v.on[i])
 			json_array_append_new(off,
 			    json_string(probe_feature_name(i)));
 	}
-	j = json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:O}",
-	    "kind", "verdict", "backend", v.backend,
-	    "hooks", v.hooks ? json_string(v.hooks) : json_null(),
-	    "mode", v.mode ? json_string(v.mode) : json_null(),
-	    "reason", v.why, "features", feats, "off", off,
-	    "members_absent", absent);
+	jobj_init(&ob);
+	jobj_text(&ob, "kind", "verdict");
+	jobj_text(&ob, "backend", v.backend);
+	jobj_text(&ob, "hooks", v.hooks);
+	jobj_text(&ob, "mode", v.mode);
+	jobj_text(&ob, "reason", v.why);
+	jobj_obj(&ob, "features", &feats);
+	jobj_set(&ob, "off", off);
+	jobj_set(&ob, "members_absent", json_incref(absent));
+	j = jobj_finish(&ob);
 	emit(o, j);
 }
 

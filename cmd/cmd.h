@@ -28,6 +28,9 @@ struct cmd {
 };
 
 extern const struct cmd	*cur_cmd;	/* the command being run */
+struct output;
+/* The output format records are written in (output.h): outputs[0]. */
+extern const struct output *cur_output;
 
 int	cmd_watch(int, char **);
 int	cmd_snapshot(int, char **);

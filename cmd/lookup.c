@@ -1,7 +1,8 @@
 /*
- * lookup.c - `quark lookup [--ancestors] [--env] PID ...`: one NDJSON line
- * per pid, read from /proc; with --ancestors each is followed by its
- * parent, grandparent, ... up to pid 1 (or the top of its pid namespace).
+ * lookup.c - `quark lookup [--ancestors] [--env] PID ...`: one record (in
+ * the output format, NDJSON by default) per pid, read from /proc; with
+ * --ancestors each is followed by its parent, grandparent, ... up to pid 1
+ * (or the top of its pid namespace).
  *
  * Every pid is parsed before anything is printed, so a usage error never
  * leaves half an output.  A pid that does not exist is reported and makes
@@ -15,7 +16,7 @@
 #include <unistd.h>
 
 #include "quark.h"
-#include "ndjson.h"
+#include "output.h"
 #include "cmd.h"
 
 /* Deeper than any real chain: a guard against a ppid loop from pid reuse. */
@@ -37,7 +38,7 @@ read_parent(const struct quark_process *p, int qs)
 static int
 emit(const struct quark_process *p, const struct quark_process *parent)
 {
-	if (ndjson_snapshot(STDOUT_FILENO, p, parent) == 0)
+	if (cur_output->snapshot(STDOUT_FILENO, p, parent) == 0)
 		return (LK_OK);
 	if (errno == EPIPE)
 		return (LK_EPIPE);

@@ -14,6 +14,7 @@
 #include <bsd/stdlib.h>
 
 #include "quark.h"
+#include "output.h"
 #include "cmd.h"
 
 /* Exact names only: a new command never changes what an old script runs. */
@@ -31,6 +32,7 @@ static const struct cmd cmds[] = {
 };
 
 const struct cmd *cur_cmd;
+const struct output *cur_output;
 
 const struct cmd *
 cmd_find(const char *name)
@@ -226,6 +228,7 @@ main(int argc, char **argv)
 	if (std_fds() == -1)
 		return (1);
 	output_init();
+	cur_output = outputs[0];
 	if (opt_parse(&main_cmd, argc, argv, &o, &st) == -1)
 		return (st);
 	if (o.version) {

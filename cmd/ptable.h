@@ -5,8 +5,6 @@
 #ifndef QUARK_PTABLE_H
 #define QUARK_PTABLE_H
 
-#include <stdio.h>
-
 #include "quark.h"
 
 struct ptable {
@@ -22,11 +20,6 @@ struct ptable {
 int	ptable_scan(struct ptable *t, int qs);
 /* The process pid, or NULL. */
 const struct quark_process *ptable_find(const struct ptable *t, pid_t pid);
-/*
- * An indented tree (children under their parent, threads under their
- * process), for humans.  -1 and errno when writing fails.
- */
-int	ptable_print_tree(const struct ptable *t, FILE *f);
 void	ptable_free(struct ptable *t);
 
 #endif /* QUARK_PTABLE_H */

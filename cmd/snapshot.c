@@ -1,6 +1,7 @@
 /*
- * snapshot.c - `quark snapshot`: the process table from /proc, as NDJSON
- * (one line per process, with its parent) or as a tree for humans.
+ * snapshot.c - `quark snapshot`: the process table from /proc, one record
+ * per process with its parent (in the output format, NDJSON by default),
+ * or as a tree for humans (output/tree.c).
  *
  * The whole table is read first, then printed: each line carries its
  * parent, found by pid in a sorted index.  A few hundred processes take a
@@ -14,21 +15,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "quark_int.h"
-#include "ndjson.h"
+#include "quark.h"
+#include "output.h"
+#include "tree.h"
 #include "cmd.h"
 #include "ptable.h"
 
 /* Prints every record with its parent; EPIPE is a normal end. */
 static int
-print_ndjson(struct ptable *t)
+print_records(struct ptable *t)
 {
 	const struct quark_process	*p;
 	size_t				 i;
 
 	for (i = 0; i < t->n; i++) {
 		p = t->v[i];
-		if (ndjson_snapshot(STDOUT_FILENO, p,
+		if (cur_output->snapshot(STDOUT_FILENO, p,
 		    ptable_find(t, p->ppid)) == -1) {
 			if (errno == EPIPE)
 				return (0);
@@ -37,6 +39,14 @@ print_ndjson(struct ptable *t)
 		}
 	}
 	return (0);
+}
+
+static int
+print_tree(const struct ptable *t)
+{
+	struct tree_table	tt = { t->v, t->n, t->idx, t->nidx };
+
+	return (tree_print(&tt, stdout));
 }
 
 struct snapshot_opts {
@@ -83,7 +93,7 @@ cmd_snapshot(int argc, char **argv)
 		cwarn("reading /proc");
 		return (1);
 	}
-	r = o.tree ? ptable_print_tree(&t, stdout) : print_ndjson(&t);
+	r = o.tree ? print_tree(&t) : print_records(&t);
 	if (o.tree && r == -1) {
 		r = 0;
 		if (errno != EPIPE) {

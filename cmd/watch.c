@@ -1,5 +1,6 @@
 /*
- * watch.c - `quark watch`: stream process events as NDJSON.
+ * watch.c - `quark watch`: stream process events in the output format
+ * (output.h; NDJSON by default).
  *
  * The loop: block on the queue's fd (or until a held record is due), drain
  * every ready event to stdout, repeat.  SIGINT/SIGTERM stop capture; what
@@ -21,10 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "quark.h"
-#include "ndjson.h"
+#include "output.h"
 #include "cmd.h"
 
 /*
@@ -182,38 +181,14 @@ open_output(struct wopts *w)
 	return (0);
 }
 
-/* One JSON line of counters on stderr. */
+/* One line of counters on stderr, in the output format. */
 static void
 print_stats(struct quark_queue *qq)
 {
-	struct quark_stats	 st;
-	json_t			*o;
+	struct quark_stats	st;
 
 	quark_queue_stats(qq, &st);
-	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "kind", "stats", "backend", st.backend,
-	    "insertions", (json_int_t)st.insertions,
-	    "removals", (json_int_t)st.removals,
-	    "aggregations", (json_int_t)st.aggregations,
-	    "non_aggregations", (json_int_t)st.non_aggregations,
-	    "lost", (json_int_t)st.lost,
-	    "late", (json_int_t)st.late,
-	    "garbage_collections", (json_int_t)st.garbage_collections,
-	    "reconciles", (json_int_t)st.reconciles,
-	    "reconcile_evictions", (json_int_t)st.reconcile_evictions,
-	    "bad_records", (json_int_t)st.bad_records,
-	    "cred_noops", (json_int_t)st.cred_noops,
-	    "length", (json_int_t)st.length,
-	    "peak_length", (json_int_t)st.peak_length,
-	    "cache_size", (json_int_t)st.cache_size);
-	if (o != NULL && st.features_off[0] != '\0')
-		json_object_set_new(o, "features_off",
-		    json_string(st.features_off));
-	if (o != NULL) {
-		ndjson_write(STDERR_FILENO, o);
-		json_decref(o);
-	}
+	cur_output->stats(STDERR_FILENO, &st);
 }
 
 /*
@@ -221,15 +196,18 @@ print_stats(struct quark_queue *qq)
  * 1 when stdout went away (EPIPE), -1 on error.
  */
 static int
-drain(struct quark_queue *qq, int fd)
+drain(struct quark_queue *qq, int fd, int stoppable)
 {
 	const struct quark_event	*ev;
 
 	for (;;) {
 		errno = 0;
+		/* Under a load quark is behind on, this never runs dry. */
+		if (stoppable && stop_sig)
+			break;
 		if ((ev = quark_queue_next(qq)) == NULL)
 			break;
-		if (ndjson_event(fd, ev) == -1) {
+		if (cur_output->event(fd, ev) == -1) {
 			if (errno == EPIPE)
 				return (1);
 			cwarn("write");
@@ -323,13 +301,20 @@ open_failed(int backend)
 static int
 watch_loop(struct quark_queue *qq, struct wopts *w)
 {
-	struct pollfd	pfd;
-	int		r, timeout, nfds, batch = 0;
+	struct pollfd	pfd[2], ring;
+	int		r, timeout, batch = 0;
 
-	pfd.fd = quark_queue_fd(qq);
-	pfd.events = POLLIN;
+	/*
+	 * pfd[0]: the ring, unless batching; pfd[1]: host changes (a clock
+	 * step, a passwd change), always watched so that the queue dates
+	 * them right.  poll(2) skips a negative fd.
+	 */
+	ring.fd = quark_queue_fd(qq);
+	ring.events = POLLIN;
+	pfd[1].fd = quark_queue_notify_fd(qq);
+	pfd[0].events = pfd[1].events = POLLIN;
 	while (!stop_sig) {
-		if ((r = drain(qq, w->fd)) != 0)
+		if ((r = drain(qq, w->fd, 1)) != 0)
 			return (r == 1 ? 0 : 1);
 		/* A failed reopen keeps writing to the file already open. */
 		if (reopen_sig) {
@@ -342,27 +327,29 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 			print_stats(qq);
 		}
 		timeout = quark_queue_timeout_ms(qq);
-		nfds = pfd.fd == -1 ? 0 : 1;
 		if (batch && timeout < 0)
 			batch = 0;
+		pfd[0].fd = ring.fd;
 		if (batch) {
-			nfds = 0;
+			pfd[0].fd = -1;
 			if (timeout != 0)
 				timeout = BATCH_MS;
 		}
-		if ((r = poll(&pfd, nfds, timeout)) == -1 && errno != EINTR) {
+		pfd[0].revents = 0;
+		if ((r = poll(pfd, 2, timeout)) == -1 && errno != EINTR) {
 			cwarn("poll");
 			return (1);
 		}
 		/* Gather while data comes: did some come meanwhile? */
 		if (batch)
-			batch = pfd.fd != -1 && poll(&pfd, 1, 0) > 0;
+			batch = ring.fd != -1 && poll(&ring, 1, 0) > 0;
 		else
-			batch = r > 0 && nfds > 0;
+			batch = r > 0 && pfd[0].fd != -1 &&
+			    (pfd[0].revents & POLLIN) != 0;
 	}
 	/* Stopped by a signal: flush what is held, then leave. */
 	quark_queue_stop(qq);
-	r = drain(qq, w->fd);
+	r = drain(qq, w->fd, 0);
 	return (r == -1 ? 1 : 0);
 }
 

@@ -101,22 +101,6 @@ decode_task(struct quark_process *p, const struct wire_hdr *h,
 	p->known |= QP_COMM;
 }
 
-/* wait(2) status -> exit fields.  A death by signal is never code 0. */
-static void
-decode_status(struct quark_process *p, uint32_t status, uint64_t time)
-{
-	if ((status & 0x7f) == 0) {
-		p->exit_code = (int32_t)((status >> 8) & 0xff);
-		p->exit_signal = 0;
-	} else {
-		p->exit_code = -1;
-		p->exit_signal = (int32_t)(status & 0x7f);
-	}
-	p->core_dumped = (status & 0x80) != 0;
-	p->exit_ns = time;
-	p->known |= QP_EXIT;
-}
-
 /*
  * Exec strings.  str[i] points into the record, n[i] bytes each; the sum
  * was checked against the record's length by the caller.
@@ -156,6 +140,7 @@ decode_exec(struct raw_event *raw, const struct wire_exec *e, size_t len)
 	struct quark_process	*p = &raw->task;
 	const char		*str[WIRE_STR_COUNT];
 	const char		*data = (const char *)(e + 1);
+	char			*v1 = NULL;
 	uint64_t		 sum = 0;
 	int			 i;
 
@@ -173,12 +158,23 @@ decode_exec(struct raw_event *raw, const struct wire_exec *e, size_t len)
 	    dup_cstr(&p->cwd, str[WIRE_STR_CWD], e->len[WIRE_STR_CWD]) == -1 ||
 	    dup_cstr(&p->cgroup, str[WIRE_STR_CGROUP],
 	    e->len[WIRE_STR_CGROUP]) == -1 ||
-	    dup_area(&p->args, str[WIRE_STR_ARGS], e->len[WIRE_STR_ARGS]) == -1)
+	    dup_area(&p->args, str[WIRE_STR_ARGS], e->len[WIRE_STR_ARGS]) == -1 ||
+	    dup_cstr(&v1, str[WIRE_STR_CGROUP_V1],
+	    e->len[WIRE_STR_CGROUP_V1]) == -1) {
+		free(v1);
 		return (-1);
+	}
+	/* A cut v1 path may have lost the component that names a container. */
+	if (e->trunc & WIRE_T_CGROUP_V1) {
+		free(v1);
+		v1 = NULL;
+	}
 	if (e->flags & WIRE_EXEC_ENV) {
 		if (dup_area(&p->env, str[WIRE_STR_ENV],
-		    e->len[WIRE_STR_ENV]) == -1)
+		    e->len[WIRE_STR_ENV]) == -1) {
+			free(v1);
 			return (-1);
+		}
 		p->env_len = e->len[WIRE_STR_ENV];
 		p->envc = e->envc;
 		p->known |= QP_ENV;
@@ -189,8 +185,11 @@ decode_exec(struct raw_event *raw, const struct wire_exec *e, size_t len)
 		p->known |= QP_FILENAME;
 	if (p->cwd != NULL)
 		p->known |= QP_CWD;
-	if (p->cgroup != NULL)
-		p->known |= QP_CGROUP;
+	if (p->cgroup != NULL) {
+		p->known |= QP_CGROUP | QP_CONTAINER;
+		container_from_paths(p->cgroup, v1, &p->container);
+	}
+	free(v1);
 	p->args_len = e->len[WIRE_STR_ARGS];
 	p->args_total = e->args_total;
 	p->argc = e->argc;
@@ -281,7 +280,8 @@ decode_record(const void *rec, size_t len)
 	case WIRE_EXIT: {
 		const struct wire_exit *x = rec;
 
-		decode_status(&raw->task, x->exit_code, h->time);
+		process_wait_status(x->exit_code, &raw->task);
+		raw->task.exit_ns = h->time;
 		if (x->flags & WIRE_EXIT_GROUP_DEAD)
 			raw->flags |= RAW_F_GROUP_DEAD;
 		break;

@@ -1,8 +1,10 @@
 /*
- * fake.c - a backend that replays attr->fake (in arrival order) for the
- * unit tests and the benchmark.  attr->fake must outlive the queue.  Each
- * poll submits a deep copy of at most `budget` events, so a test that sets
- * a small poll budget can move its clock between arrivals.
+ * fake.c - a backend that replays a script of raw events (in arrival
+ * order) for the unit tests and the benchmarks: queue_open_test() with
+ * QUARK_BACKEND_FAKE and struct queue_test's fake/nfake, which must
+ * outlive the queue.  Each poll submits a deep copy of at most `budget`
+ * events, so a test that sets a small poll budget can move its clock
+ * between arrivals.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,16 +21,17 @@ static int
 fake_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
     void **state)
 {
+	const struct queue_test	*t = queue_test_of(qq);
 	struct fake_state	*fs;
 
-	if (attr->nfake > 0 && attr->fake == NULL) {
+	if (t->nfake > 0 && t->fake == NULL) {
 		errno = EINVAL;
 		return (-1);
 	}
 	if ((fs = calloc(1, sizeof(*fs))) == NULL)
 		return (-1);
-	fs->ev = attr->fake;
-	fs->n = attr->nfake;
+	fs->ev = t->fake;
+	fs->n = t->nfake;
 	*state = fs;
 	return (0);
 }

@@ -407,16 +407,8 @@ decode_exit(struct kp_decoder *d, const struct kp_sample *s)
 	return (0);
 status:
 	status = (uint32_t)v;
-	if ((status & 0x7f) == 0) {
-		raw->task.exit_code = (int32_t)((status >> 8) & 0xff);
-		raw->task.exit_signal = 0;
-	} else {
-		raw->task.exit_code = -1;
-		raw->task.exit_signal = (int32_t)(status & 0x7f);
-	}
-	raw->task.core_dumped = (status & 0x80) != 0;
+	process_wait_status(status, &raw->task);
 	raw->task.exit_ns = s->time;
-	raw->task.known |= QP_EXIT;
 	ready(d, raw);
 	return (0);
 }
@@ -594,8 +586,11 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 	case KP_CWD:
 		if ((p->cwd = kp_walk_path(s, F_CWALK, d->mnt_off)) != NULL)
 			p->known |= QP_CWD;
-		if ((p->cgroup = kp_cgroup_path(s)) != NULL)
-			p->known |= QP_CGROUP;
+		/* The v2 path only: no v1 hierarchy's (see container.c). */
+		if ((p->cgroup = kp_cgroup_path(s)) != NULL) {
+			p->known |= QP_CGROUP | QP_CONTAINER;
+			container_from_paths(p->cgroup, NULL, &p->container);
+		}
 		break;
 	default:	/* an argv part */
 		at = (kind - KP_ARGV0) * KP_ARGV_PER;

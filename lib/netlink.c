@@ -1,6 +1,8 @@
 /*
  * netlink.c - the netlink process connector backend (linux/cn_proc.h):
  * the fallback when eBPF is unavailable (no BTF, BPF refused, old kernel).
+ * The socket and its life cycle are here; decoding a message is
+ * netlink_decode.c's, reading /proc for what a message lacks enrich.c's.
  *
  * The kernel multicasts one struct proc_event per fork, exec, id change,
  * setsid, comm change, coredump and exit to the sockets bound to
@@ -42,10 +44,8 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,270 +56,6 @@
 #include <linux/netlink.h>
 
 #include "netlink.h"
-
-/* Bytes of event_data each kind needs; -1: no raw event. */
-static const struct nl_kind {
-	uint32_t	what;
-	size_t		need;
-	int		type;
-} nl_kinds[] = {
-	{ PROC_EVENT_NONE,	4,	-1 },	/* ack: err */
-	{ PROC_EVENT_FORK,	16,	QUARK_EV_FORK },
-	{ PROC_EVENT_EXEC,	8,	QUARK_EV_EXEC },
-	{ PROC_EVENT_UID,	16,	QUARK_EV_SETUID },
-	{ PROC_EVENT_GID,	16,	QUARK_EV_SETGID },
-	{ PROC_EVENT_SID,	8,	QUARK_EV_SETSID },
-	{ PROC_EVENT_PTRACE,	16,	-1 },
-	{ PROC_EVENT_COMM,	24,	QUARK_EV_COMM },
-	{ PROC_EVENT_COREDUMP,	8,	-1 },	/* the exit status says it */
-	/* parent_pid/parent_tgid came later: optional. */
-	{ PROC_EVENT_EXIT,	16,	QUARK_EV_EXIT },
-};
-
-static const struct nl_kind *
-nl_kind(uint32_t what)
-{
-	size_t	i;
-
-	for (i = 0; i < nitems(nl_kinds); i++)
-		if (nl_kinds[i].what == what)
-			return (&nl_kinds[i]);
-	return (NULL);
-}
-
-/* event_data fields as the kernel lays them out: 32-bit words. */
-static uint32_t
-word(const unsigned char *d, size_t len, size_t i)
-{
-	uint32_t	v = 0;
-
-	if ((i + 1) * 4 <= len)
-		memcpy(&v, d + i * 4, 4);
-	return (v);
-}
-
-static void
-nl_fill(struct nl_event *ev, const unsigned char *d, size_t len)
-{
-	switch (ev->what) {
-	case PROC_EVENT_NONE:
-		ev->err = word(d, len, 0);
-		break;
-	case PROC_EVENT_FORK:
-		ev->parent_pid = (pid_t)word(d, len, 0);
-		ev->parent_tgid = (pid_t)word(d, len, 1);
-		ev->pid = (pid_t)word(d, len, 2);
-		ev->tgid = (pid_t)word(d, len, 3);
-		break;
-	case PROC_EVENT_UID:
-	case PROC_EVENT_GID:
-		ev->real = word(d, len, 2);
-		ev->eff = word(d, len, 3);
-		/* FALLTHROUGH */
-	default:
-		ev->pid = (pid_t)word(d, len, 0);
-		ev->tgid = (pid_t)word(d, len, 1);
-		break;
-	}
-	switch (ev->what) {
-	case PROC_EVENT_COMM:
-		memcpy(ev->comm, d + 8, QUARK_COMM_LEN - 1);
-		ev->comm[QUARK_COMM_LEN - 1] = '\0';
-		break;
-	case PROC_EVENT_COREDUMP:
-		ev->parent_pid = (pid_t)word(d, len, 2);
-		ev->parent_tgid = (pid_t)word(d, len, 3);
-		break;
-	case PROC_EVENT_EXIT:
-		ev->status = word(d, len, 2);
-		ev->exit_signal = word(d, len, 3);
-		ev->parent_pid = (pid_t)word(d, len, 4);
-		ev->parent_tgid = (pid_t)word(d, len, 5);
-		break;
-	}
-}
-
-int
-nl_decode(const void *buf, size_t len, size_t *used, struct nl_event *ev)
-{
-	const unsigned char	*p = buf, *d;
-	const struct nl_kind	*k;
-	struct nlmsghdr		 nh;
-	struct cn_msg		 cn;
-	size_t			 left, hdr, dlen;
-	uint64_t		 ts;
-
-	*used = len;
-	memset(ev, 0, sizeof(*ev));
-	if (len < NLMSG_HDRLEN)
-		return (NL_BAD);
-	memcpy(&nh, p, sizeof(nh));
-	if (nh.nlmsg_len < NLMSG_HDRLEN || nh.nlmsg_len > len)
-		return (NL_BAD);
-	if (NLMSG_ALIGN(nh.nlmsg_len) < len)
-		*used = NLMSG_ALIGN(nh.nlmsg_len);
-	/* The connector sends its messages as NLMSG_DONE. */
-	if (nh.nlmsg_type != NLMSG_DONE)
-		return (nh.nlmsg_type == NLMSG_NOOP ? NL_SKIP : NL_BAD);
-	left = nh.nlmsg_len - NLMSG_HDRLEN;
-	if (left < sizeof(cn))
-		return (NL_BAD);
-	memcpy(&cn, p + NLMSG_HDRLEN, sizeof(cn));
-	if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC)
-		return (NL_SKIP);
-	if (cn.len > left - sizeof(cn))
-		return (NL_BAD);
-	d = p + NLMSG_HDRLEN + sizeof(cn);
-	hdr = offsetof(struct proc_event, event_data);
-	if (cn.len < hdr)
-		return (NL_BAD);
-	memcpy(&ev->what, d, 4);
-	memcpy(&ev->cpu, d + 4, 4);
-	memcpy(&ts, d + offsetof(struct proc_event, timestamp_ns), 8);
-	ev->ts = ts;
-	ev->ack = cn.ack;
-	if ((k = nl_kind(ev->what)) == NULL)
-		return (NL_SKIP);	/* a kind newer than us */
-	dlen = cn.len - hdr;
-	if (dlen < k->need)
-		return (NL_BAD);
-	nl_fill(ev, d + hdr, dlen);
-	if (ev->what != PROC_EVENT_NONE && (ev->pid <= 0 || ev->tgid <= 0))
-		return (NL_BAD);
-	return (NL_EVENT);
-}
-
-void
-nl_exit_status(uint32_t status, struct quark_process *p)
-{
-	uint32_t	sig = status & 0x7f;
-
-	if (sig == 0) {
-		p->exit_code = (int32_t)((status >> 8) & 0xff);
-		p->exit_signal = 0;
-		p->core_dumped = 0;
-	} else {
-		/* 0x7f would be "stopped": never an exit, read as a signal. */
-		p->exit_code = -1;
-		p->exit_signal = (int32_t)sig;
-		p->core_dumped = (status & 0x80) != 0;
-	}
-	p->known |= QP_EXIT;
-}
-
-struct raw_event *
-nl_to_raw(const struct nl_event *ev, uint64_t mono_to_boot)
-{
-	const struct nl_kind	*k;
-	struct raw_event	*raw;
-
-	errno = 0;
-	if ((k = nl_kind(ev->what)) == NULL || k->type == -1)
-		return (NULL);
-	if ((raw = raw_event_alloc((uint32_t)k->type)) == NULL)
-		return (NULL);
-	raw->time = ev->ts + mono_to_boot;
-	raw->cpu = ev->cpu;
-	raw->pid = raw->task.pid = ev->tgid;
-	raw->tid = ev->pid;
-	if (ev->pid != ev->tgid)
-		raw->flags |= RAW_F_THREAD;
-	switch (raw->type) {
-	case QUARK_EV_FORK:
-		raw->fork.parent_pid = ev->parent_tgid;
-		raw->fork.parent_tid = ev->parent_pid;
-		raw->task.ppid = ev->parent_tgid;
-		raw->task.known |= QP_PPID;
-		break;
-	case QUARK_EV_SETUID:
-		/* Creds are per thread: a non-leader's are its own. */
-		raw->task.uid = ev->real;
-		raw->task.euid = ev->eff;
-		break;
-	case QUARK_EV_SETGID:
-		raw->task.gid = ev->real;
-		raw->task.egid = ev->eff;
-		break;
-	case QUARK_EV_SETSID:
-		/* setsid() makes the caller leader of a new session and group. */
-		raw->task.sid = raw->task.pgid = ev->tgid;
-		raw->task.known |= QP_PGID_SID;
-		raw->flags &= ~RAW_F_THREAD;	/* the session is the group's */
-		break;
-	case QUARK_EV_COMM:
-		/* A non-leader renaming itself renames the thread only. */
-		memcpy(raw->comm.comm, ev->comm, sizeof(raw->comm.comm));
-		memcpy(raw->task.comm, ev->comm, sizeof(raw->task.comm));
-		raw->task.known |= QP_COMM;
-		break;
-	case QUARK_EV_EXIT:
-		nl_exit_status(ev->status, &raw->task);
-		raw->task.exit_ns = raw->time;
-		if (ev->pid == ev->tgid)
-			raw->flags |= RAW_F_GROUP_DEAD;
-		if (ev->parent_tgid > 0) {
-			raw->task.ppid = ev->parent_tgid;
-			raw->task.known |= QP_PPID;
-		}
-		break;
-	}
-	return (raw);
-}
-
-static ssize_t
-pending_find(const struct nl_pending *np, pid_t tgid)
-{
-	size_t	i;
-
-	for (i = 0; i < np->n; i++)
-		if (np->tgid[i] == tgid)
-			return ((ssize_t)i);
-	return (-1);
-}
-
-static void
-pending_del(struct nl_pending *np, size_t i)
-{
-	memmove(&np->tgid[i], &np->tgid[i + 1],
-	    (np->n - i - 1) * sizeof(np->tgid[0]));
-	np->n--;
-}
-
-static void
-pending_add(struct nl_pending *np, pid_t tgid)
-{
-	if (pending_find(np, tgid) != -1)
-		return;
-	if (np->n == NL_PENDING_MAX)
-		pending_del(np, 0);
-	np->tgid[np->n++] = tgid;
-}
-
-/*
- * A thread's exit is released (no longer counted in /proc's Threads)
- * before its message is sent, the zombie leader is counted until reaped:
- * so the exit that leaves at most 1 is the group's last.
- */
-unsigned
-nl_exit_classify(struct nl_pending *np, pid_t pid, pid_t tgid, int nthreads)
-{
-	ssize_t	i = pending_find(np, tgid);
-
-	if (pid != tgid && i == -1)
-		return (NLX_THREAD);
-	if (nthreads < 0)
-		return (NLX_ASK);
-	if (nthreads <= 1) {
-		if (i != -1)
-			pending_del(np, (size_t)i);
-		return (pid == tgid ? NLX_GROUP : NLX_THREAD | NLX_GROUP);
-	}
-	if (pid == tgid)
-		pending_add(np, tgid);
-	return (NLX_THREAD);
-}
-
-/* --- the live backend ------------------------------------------------ */
 
 #define NL_BUF		8192	/* one datagram: a message is ~80 bytes */
 #define NL_ACK_MS	1000	/* how long open waits for LISTEN's ack */
@@ -489,125 +225,6 @@ fail:
 	return (-1);
 }
 
-/*
- * A small file of /proc/PID (or of its thread TID) into buf,
- * NUL-terminated; its length or -1.
- */
-static ssize_t
-proc_file(pid_t pid, pid_t tid, const char *name, char *buf, size_t size)
-{
-	char	path[64];
-	ssize_t	r;
-	int	fd;
-
-	if (tid == 0 || tid == pid)
-		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	else
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)pid,
-		    (int)tid, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (-1);
-	r = read(fd, buf, size - 1);
-	close(fd);
-	if (r >= 0)
-		buf[r] = '\0';
-	return (r);
-}
-
-/*
- * The child's start time, as /proc seeding would read it, and its comm:
- * inheriting the parent's would take a name the parent may only have
- * later (its exec aggregated into an earlier record).  A child that
- * already exec'd or renamed itself shows its new name, and that event
- * follows in the same record.
- */
-static void
-enrich_fork(struct raw_event *raw)
-{
-	struct quark_process	p;
-	char			buf[1024];
-	ssize_t			r;
-
-	if ((r = proc_file(raw->pid, 0, "stat", buf, sizeof(buf))) <= 0)
-		return;
-	memset(&p, 0, sizeof(p));
-	if (procfs_parse_stat(buf, (size_t)r, &p) == -1 || p.pid != raw->pid)
-		return;
-	raw->task.start_ns = p.start_ns;
-	raw->task.known |= QP_START;
-	if (p.known & QP_COMM) {
-		memcpy(raw->task.comm, p.comm, sizeof(raw->task.comm));
-		raw->task.known |= QP_COMM;
-	}
-}
-
-/* Everything /proc says about the new image; unknown if it is gone. */
-static void
-enrich_exec(struct nl_state *ns, struct raw_event *raw)
-{
-	struct quark_process	*p;
-
-	if ((p = quark_process_read(raw->pid, ns->qs)) == NULL)
-		return;
-	quark_process_clear(&raw->task);
-	raw->task = *p;
-	free(p);
-	raw->task.pid = raw->pid;
-	/* Not the exec's: the scheduler state of the moment (maybe "Z"). */
-	raw->task.known &= ~(QP_TID | QP_EXIT | QP_STATE);
-}
-
-/* The whole id set, if /proc still agrees with the event; -1 if not. */
-static int
-enrich_ids(struct raw_event *raw)
-{
-	struct quark_process	p;
-	char			buf[4096];
-	ssize_t			r;
-	int			same;
-
-	if ((r = proc_file(raw->pid, raw->tid, "status", buf, sizeof(buf))) <= 0)
-		return (-1);
-	memset(&p, 0, sizeof(p));
-	(void)procfs_parse_status(buf, (size_t)r, &p);
-	if ((p.known & (QP_CREDS | QP_FSCREDS)) != (QP_CREDS | QP_FSCREDS) ||
-	    p.pid != raw->pid)
-		return (-1);
-	if (raw->type == QUARK_EV_SETUID)
-		same = p.uid == raw->task.uid && p.euid == raw->task.euid;
-	else
-		same = p.gid == raw->task.gid && p.egid == raw->task.egid;
-	if (!same)
-		return (-1);
-	raw->task.uid = p.uid;
-	raw->task.euid = p.euid;
-	raw->task.suid = p.suid;
-	raw->task.fsuid = p.fsuid;
-	raw->task.gid = p.gid;
-	raw->task.egid = p.egid;
-	raw->task.sgid = p.sgid;
-	raw->task.fsgid = p.fsgid;
-	raw->task.known |= QP_CREDS | QP_FSCREDS;
-	return (0);
-}
-
-/* Threads of tgid not yet reaped (0: gone); from /proc/PID/status. */
-static int
-group_threads(pid_t tgid)
-{
-	struct quark_process	p;
-	char			buf[4096];
-	ssize_t			r;
-
-	if ((r = proc_file(tgid, 0, "status", buf, sizeof(buf))) <= 0)
-		return (0);
-	memset(&p, 0, sizeof(p));
-	(void)procfs_parse_status(buf, (size_t)r, &p);
-	if ((p.known & QP_NTHREADS) == 0 || p.pid != tgid)
-		return (0);
-	return (p.nthreads > INT_MAX ? INT_MAX : (int)p.nthreads);
-}
-
 /* An exit: a thread's, the group's, or both (see nl_exit_classify()). */
 static int
 submit_exit(struct quark_queue *qq, struct nl_state *ns,
@@ -619,7 +236,7 @@ submit_exit(struct quark_queue *qq, struct nl_state *ns,
 	x = nl_exit_classify(&ns->pending, raw->tid, raw->pid, -1);
 	if (x & NLX_ASK)
 		x = nl_exit_classify(&ns->pending, raw->tid, raw->pid,
-		    group_threads(raw->pid));
+		    enrich_group_threads(raw->pid));
 	if (x == NLX_GROUP) {
 		raw->flags = RAW_F_GROUP_DEAD;
 		queue_submit(qq, raw);
@@ -655,7 +272,7 @@ nl_handle(struct quark_queue *qq, struct nl_state *ns,
 			enrich_fork(raw);
 		break;
 	case QUARK_EV_EXEC:
-		enrich_exec(ns, raw);
+		enrich_exec(raw, ns->qs);
 		break;
 	case QUARK_EV_SETUID:
 	case QUARK_EV_SETGID:

@@ -1,8 +1,8 @@
 /*
- * netlink.h - the proc connector backend's pure parts (netlink.c), shared
- * with tests/t_netlink.c: message decoding over a buffer, message -> raw
- * event, wait status decoding and the thread-group exit bookkeeping.
- * Nothing here touches a socket or /proc.
+ * netlink.h - the proc connector backend's pure parts (netlink_decode.c),
+ * shared with tests/t_netlink.c: message decoding over a buffer, message
+ * -> raw event and the thread-group exit bookkeeping.  Nothing here
+ * touches a socket or /proc.
  */
 #ifndef QUARK_NETLINK_H
 #define QUARK_NETLINK_H
@@ -21,7 +21,7 @@ struct nl_event {
 	uint32_t	real;		/* UID/GID: ruid or rgid */
 	uint32_t	eff;		/* UID/GID: euid or egid */
 	uint32_t	status;		/* EXIT: wait(2) status (task->exit_code) */
-	uint32_t	exit_signal;	/* EXIT: signal sent to the parent */
+	uint32_t	parent_signal;	/* EXIT: to the parent (SIGCHLD) */
 	uint32_t	err;		/* NONE (an ack): the error, 0 if none */
 	uint32_t	ack;		/* NONE: the cn_msg ack number */
 	char		comm[QUARK_COMM_LEN];	/* COMM: the new name */
@@ -46,9 +46,6 @@ int	nl_decode(const void *buf, size_t len, size_t *used,
  * ENOMEM when out of memory.
  */
 struct raw_event *nl_to_raw(const struct nl_event *, uint64_t mono_to_boot);
-
-/* wait(2) status -> exit_code (-1 if killed), exit_signal, core_dumped. */
-void	nl_exit_status(uint32_t status, struct quark_process *);
 
 /*
  * Thread groups whose leader exited while other threads still ran: the

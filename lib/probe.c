@@ -1,7 +1,8 @@
 /*
- * probe.c - what the kernel offers quark, found without loading quark's
- * programs.  Shared by `quark btf` (which reports it) and the eBPF
- * loader (which chooses what to load from it).
+ * probe.c - what the kernel offers quark.  The one place that asks: `quark
+ * btf` reports it, the backend ladder (verdict.c) chooses watch's
+ * backend from it, and the eBPF loader (ebpf.c) takes its privileges,
+ * tracefs and tracepoint facts from here.
  *
  * Every probe asks the kernel directly (a trivial program load, a map
  * create, a socket) rather than guessing from versions or config files.
@@ -61,6 +62,7 @@ static const char *const facility_names[PROBE_COUNT] = {
 	[PROBE_CAP_BPF] = "cap_bpf",
 	[PROBE_CAP_PERFMON] = "cap_perfmon",
 	[PROBE_CAP_SYS_ADMIN] = "cap_sys_admin",
+	[PROBE_BPF_OBJECT] = "bpf_object",
 };
 
 static const char *const state_names[PROBE_STATE_COUNT] = {
@@ -133,7 +135,7 @@ set_errno(struct quark_probe *p, int f, int err, const char *what)
 		set(p, f, PROBE_UNUSABLE, "%s: %s", what, strerror(err));
 }
 
-static void
+void
 probe_caps(struct quark_probe *p)
 {
 	static const struct { int f, bit; } caps[] = {
@@ -216,6 +218,11 @@ probe_maps(struct quark_probe *p)
 		else if (errno == EPERM && !p->privileged)
 			set(p, PROBE_BPF_SYSCALL, PROBE_UNUSABLE, "bpf(2): %s "
 			    "(needs CAP_BPF, or root)", strerror(errno));
+		else if (errno == EPERM)
+			set(p, PROBE_BPF_SYSCALL, PROBE_UNUSABLE, "bpf(2) "
+			    "refused although privileged (a seccomp filter or "
+			    "a security policy forbids BPF): %s",
+			    strerror(errno));
 		else
 			set(p, PROBE_BPF_SYSCALL, PROBE_UNUSABLE, "bpf(2): %s",
 			    strerror(errno));
@@ -598,31 +605,89 @@ probe_tracefs(struct quark_probe *p)
 	probe_kprobe(p, NULL);
 }
 
+/*
+ * Does the sched_process_exit tracepoint pass group_dead?  Its BTF
+ * typedef btf_trace_sched_process_exit is a pointer to a prototype of
+ * (void *, struct task_struct *[, bool group_dead]).
+ */
 int
-probe_kernel_btf(struct quark_probe *p, const struct btf *kbtf)
+probe_exit_group_dead(const struct btf *kbtf)
 {
-	struct btf	*own = NULL;
-	char		 err[96];
+	struct btf		*own = NULL;
+	const struct btf_type	*t;
+	int			 id, n = 0;
 
-	memset(p, 0, sizeof(*p));
-	snprintf(p->btf_path, sizeof(p->btf_path), "%s", VMLINUX_BTF);
-	probe_caps(p);
-	if (kbtf == NULL && (kbtf = own = btfinfo_load(VMLINUX_BTF, err,
-	    sizeof(err))) == NULL)
-		set(p, PROBE_BTF, errno == ENOENT ? PROBE_ABSENT :
-		    PROBE_UNUSABLE, "%s: %s%s", VMLINUX_BTF, err,
-		    errno == ENOENT ? " (CONFIG_DEBUG_INFO_BTF off)" : "");
-	else
-		set(p, PROBE_BTF, PROBE_OK, "%s: %u types", VMLINUX_BTF,
-		    btf__type_cnt(kbtf) - 1);
-	probe_maps(p);
-	probe_progs(p, kbtf);
-	probe_lsm_active(p);
-	probe_tracepoints(p, kbtf);
-	probe_connector(p);
-	probe_tracefs(p);
+	if (kbtf == NULL && (kbtf = own = btf__load_vmlinux_btf()) == NULL)
+		return (0);
+	id = btf__find_by_name_kind(kbtf, "btf_trace_sched_process_exit",
+	    BTF_KIND_TYPEDEF);
+	if (id > 0 && (t = btf__type_by_id(kbtf, id)) != NULL &&
+	    (t = btf__type_by_id(kbtf, t->type)) != NULL &&
+	    btf_is_ptr(t) && (t = btf__type_by_id(kbtf, t->type)) != NULL &&
+	    btf_is_func_proto(t))
+		n = btf_vlen(t);
 	btf__free(own);
+	return (n == 3);
+}
 
+const char *
+probe_syscall_tp_ready(void)
+{
+	const char	*dir = tracefs_dirs[0];
+	char		 tp[128], ev[128];
+	struct stat	 st;
+
+	snprintf(tp, sizeof(tp), "%s/events/syscalls/sys_exit_setuid", dir);
+	snprintf(ev, sizeof(ev), "%s/events", dir);
+	if (stat(tp, &st) == 0)
+		return (NULL);
+	if (stat(ev, &st) == -1 &&
+	    mount("nodev", dir, "tracefs", 0, NULL) == -1)
+		return ("tracefs not mounted and cannot be mounted");
+	if (stat(tp, &st) == -1)
+		return ("no syscalls:sys_exit_setuid tracepoint");
+	return (NULL);
+}
+
+/*
+ * quark's own BPF object, loaded once and never attached (ebpf.c): what
+ * the trivial programs above cannot tell, such as a security policy that
+ * withholds the probe-read helpers from tracing programs.
+ */
+static void
+probe_object(struct quark_probe *p)
+{
+	static const int	needs[] = { PROBE_BTF, PROBE_BPF_SYSCALL,
+				    PROBE_RINGBUF };
+	char			why[sizeof(p->why[0])];
+	size_t			i;
+
+	if (!p->privileged) {
+		set(p, PROBE_BPF_OBJECT, PROBE_UNKNOWN, "cannot tell: "
+		    "loading it needs CAP_BPF and CAP_PERFMON, or root");
+		return;
+	}
+	for (i = 0; i < nitems(needs); i++) {
+		if (p->state[needs[i]] != PROBE_OK) {
+			set(p, PROBE_BPF_OBJECT, PROBE_UNKNOWN, "cannot tell: "
+			    "%s %s", probe_name(needs[i]),
+			    probe_state_name(p->state[needs[i]]));
+			return;
+		}
+	}
+	if (ebpf_object_check(why, sizeof(why)) == 0)
+		set(p, PROBE_BPF_OBJECT, PROBE_OK, "%s", why);
+	else if (errno == ENOMEM || errno == EMFILE)
+		set(p, PROBE_BPF_OBJECT, PROBE_UNKNOWN, "cannot tell: %s",
+		    why);
+	else
+		set(p, PROBE_BPF_OBJECT, PROBE_UNUSABLE, "%s", why);
+}
+
+/* The int members from state[]. */
+static void
+probe_ints(struct quark_probe *p)
+{
 	p->btf = p->state[PROBE_BTF] == PROBE_OK;
 	p->bpf_syscall = p->state[PROBE_BPF_SYSCALL] == PROBE_OK;
 	p->ringbuf = p->state[PROBE_RINGBUF] == PROBE_OK;
@@ -638,6 +703,63 @@ probe_kernel_btf(struct quark_probe *p, const struct btf *kbtf)
 	p->sched_tp = p->state[PROBE_SCHED_TP] == PROBE_OK;
 	p->task_rename = p->state[PROBE_TASK_RENAME] == PROBE_OK;
 	p->raw_syscalls = p->state[PROBE_RAW_SYSCALLS] == PROBE_OK;
+}
+
+/* Caps, BTF, maps, the hook programs, tracepoints: both probes start so. */
+static struct btf *
+probe_base(struct quark_probe *p, const struct btf **kbtf)
+{
+	struct btf	*own = NULL;
+	char		 err[96];
+	int		 i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < PROBE_COUNT; i++)
+		set(p, i, PROBE_UNKNOWN, "not probed");
+	snprintf(p->btf_path, sizeof(p->btf_path), "%s", VMLINUX_BTF);
+	probe_caps(p);
+	if (*kbtf == NULL && (*kbtf = own = btfinfo_load(VMLINUX_BTF, err,
+	    sizeof(err))) == NULL)
+		set(p, PROBE_BTF, errno == ENOENT ? PROBE_ABSENT :
+		    PROBE_UNUSABLE, "%s: %s%s", VMLINUX_BTF, err,
+		    errno == ENOENT ? " (CONFIG_DEBUG_INFO_BTF off)" : "");
+	else
+		set(p, PROBE_BTF, PROBE_OK, "%s: %u types", VMLINUX_BTF,
+		    btf__type_cnt(*kbtf) - 1);
+	probe_maps(p);
+	probe_progs(p, *kbtf);
+	probe_tracepoints(p, *kbtf);
+	p->exit_group_dead = probe_exit_group_dead(*kbtf);
+	probe_connector(p);
+	return (own);
+}
+
+int
+probe_kernel_btf(struct quark_probe *p, const struct btf *kbtf)
+{
+	struct btf	*own;
+
+	own = probe_base(p, &kbtf);
+	probe_lsm_active(p);
+	probe_tracefs(p);
+	probe_object(p);
+	btf__free(own);
+	probe_ints(p);
+	return (0);
+}
+
+int
+probe_kernel_ladder(struct quark_probe *p)
+{
+	const struct btf	*kbtf = NULL;
+	struct btf		*own;
+
+	own = probe_base(p, &kbtf);
+	probe_tracefs(p);
+	set(p, PROBE_BPF_OBJECT, PROBE_UNKNOWN, "not probed: the eBPF "
+	    "backend's own load tells");
+	btf__free(own);
+	probe_ints(p);
 	return (0);
 }
 

@@ -1,5 +1,6 @@
 /*
- * process.c - struct quark_process ownership helpers.
+ * process.c - struct quark_process ownership helpers, and the one
+ * decoder of wait(2) statuses every backend uses.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -71,4 +72,28 @@ quark_process_copy(struct quark_process *dst, const struct quark_process *src)
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * wait(2) status (task->exit_code, as sched_process_exit and the proc
+ * connector hand it over) -> exit_code, exit_signal, core_dumped.  A death
+ * by signal has no exit code (-1), never 0; the core flag (0x80) only
+ * means something with a signal.  0x7f ("stopped") is never an exit: it
+ * reads as signal 127.
+ */
+void
+process_wait_status(uint32_t status, struct quark_process *p)
+{
+	uint32_t	sig = status & 0x7f;
+
+	if (sig == 0) {
+		p->exit_code = (int32_t)((status >> 8) & 0xff);
+		p->exit_signal = 0;
+		p->core_dumped = 0;
+	} else {
+		p->exit_code = -1;
+		p->exit_signal = (int32_t)sig;
+		p->core_dumped = (status & 0x80) != 0;
+	}
+	p->known |= QP_EXIT;
 }

@@ -50,6 +50,11 @@
 #define QP_TID		(1ULL << 18)	/* thread id for thread records */
 #define QP_LOGINUID	(1ULL << 19)	/* loginuid (audit), if readable */
 #define QP_FILENAME	(1ULL << 20)	/* filename; never from /proc */
+/*
+ * container: every cgroup hierarchy was looked at (the unified one, and
+ * on v1 and hybrid hosts the v1 controllers'): id "" means in none.
+ */
+#define QP_CONTAINER	(1ULL << 21)
 
 /* Why a value is not what the kernel had (set by the library). */
 #define QPT_EXE		(1U << 0)	/* exe path truncated */
@@ -58,6 +63,16 @@
 #define QPT_CGROUP	(1U << 3)	/* cgroup path truncated */
 #define QPT_ENV		(1U << 4)	/* environment truncated at the cap */
 #define QPT_EXE_DELETED	(1U << 5)	/* the exe was unlinked ("(deleted)") */
+
+/*
+ * A container, as its cgroups name it (lib/container.c has the layouts).
+ * id "" and runtime NULL: in no container.
+ */
+struct quark_container {
+	char		id[65];		/* hex id, machine or container name */
+	const char	*runtime;	/* static: "docker", "containerd", "cri-o",
+					   "podman", "systemd-nspawn", "lxc", "ecs" */
+};
 
 /* Namespace inode slots; ns_known has bit (1 << slot) when known. */
 enum quark_ns {
@@ -110,6 +125,7 @@ struct quark_process {
 	char		*filename;
 	char		*cwd;		/* QP_CWD */
 	char		*cgroup;	/* QP_CGROUP: unified (v2) path */
+	struct quark_container container;	/* QP_CONTAINER */
 	char		*args;		/* QP_ARGS */
 	size_t		 args_len;	/* bytes held in args */
 	uint64_t	 args_total;	/* bytes the kernel had (>= args_len) */
@@ -131,7 +147,7 @@ struct quark_process {
 	uint64_t	ns[QUARK_NS_COUNT];
 
 	int32_t		exit_code;	/* QP_EXIT: exit(2) status, -1 if killed */
-	int32_t		exit_signal;	/* QP_EXIT: 0 if not killed */
+	int32_t		exit_signal;	/* QP_EXIT: what killed it, 0: none */
 	int		core_dumped;	/* QP_EXIT */
 	uint64_t	exit_ns;	/* QP_EXIT: boot ns */
 
@@ -205,16 +221,12 @@ struct quark_event {
 #define QQ_SORTED	(1U << 4)
 
 enum quark_backend_id {
-	QUARK_BACKEND_AUTO,
+	QUARK_BACKEND_AUTO,	/* the ladder: eBPF, kprobes, the proc connector */
 	QUARK_BACKEND_EBPF,
-	QUARK_BACKEND_FAKE,	/* replays attr->fake; for tests */
-	QUARK_BACKEND_NETLINK,	/* the proc connector: the fallback */
+	/* 2 is internal (tests) */
+	QUARK_BACKEND_NETLINK = 3,	/* the proc connector: the fallback */
 	QUARK_BACKEND_KPROBE,	/* tracefs kprobes + perf rings, no BPF */
 };
-
-struct quark_backend_ops;
-struct quark_agg_rules;
-struct raw_event;
 
 struct quark_queue_attr {
 	uint32_t	flags;		/* QQ_* */
@@ -228,15 +240,11 @@ struct quark_queue_attr {
 	uint32_t	ring_bytes;	/* BPF ring size, power of 2: 8 MiB */
 	uint32_t	argv_cap;	/* argv bytes captured: 32 KiB */
 	uint32_t	env_cap;	/* env bytes captured with QQ_ENV: 32 KiB */
-	const struct quark_agg_rules *agg;	/* NULL: the default table */
 	/*
 	 * Kernel BTF for the kprobe backend's offsets; NULL:
 	 * /sys/kernel/btf/vmlinux.  Raw BTF or an ELF file with .BTF.
 	 */
 	const char	*btf_path;
-	/* QUARK_BACKEND_FAKE: raw events to replay, in arrival order. */
-	const struct raw_event	*fake;
-	size_t			 nfake;
 };
 
 struct quark_stats {
@@ -284,17 +292,40 @@ const char *quark_queue_why(void);
 /* Pollable fd (POLLIN) that becomes ready when the backend has data. */
 int	quark_queue_fd(struct quark_queue *);
 /*
+ * Pollable fd (POLLIN) that becomes ready when the host changed under the
+ * queue: the wall clock was set, or the user and group databases
+ * (/etc/passwd, /etc/group) changed.  quark_queue_next() takes note (once per
+ * drain: the first call after one that returned NULL) and dates the
+ * change to that moment; poll this fd all the time, also while records
+ * are held, so that the moment is right to the wake-up's latency.  -1
+ * when the kernel gives no such fd (the change is then noticed at the
+ * next drain).
+ */
+int	quark_queue_notify_fd(struct quark_queue *);
+/*
  * Milliseconds until a held record becomes due or an exited process is to
  * be collected (0: call quark_queue_next() now); -1 when nothing is held.
  */
 int	quark_queue_timeout_ms(struct quark_queue *);
-/* Stop capture: later quark_queue_next() calls drain what is held. */
+/*
+ * Stop capture: later quark_queue_next() calls drain what is held, and
+ * what the backend still holds (read for 1 s at most: a load the queue
+ * is behind on would never run dry).
+ */
 int	quark_queue_stop(struct quark_queue *);
 void	quark_queue_stats(struct quark_queue *, struct quark_stats *);
 void	quark_queue_close(struct quark_queue *);
 /* The cache's entry for pid, or NULL (errno ESRCH). Valid until next(). */
 const struct quark_process *quark_process_lookup(struct quark_queue *, pid_t);
 
+/*
+ * Every process in the queue's cache, in no particular order:
+ * quark_process_iter_init(), then quark_process_iter_next() until NULL.
+ * The cache changes only inside quark_queue_next() and
+ * quark_queue_close(): an iterator, and every process it returned, is
+ * valid until the next call to either on its queue, and invalid after it
+ * (entries may have been freed); do not call them while iterating.
+ */
 struct quark_process_iter {
 	struct quark_queue	*qq;
 	void			*cur;
@@ -332,17 +363,26 @@ void			 quark_scrape_close(struct quark_scrape *);
 
 /* Clocks and identity. */
 uint64_t	quark_boot_now(void);		/* CLOCK_BOOTTIME ns */
-uint64_t	quark_boot_to_wall(uint64_t);	/* boot ns -> realtime ns */
+/*
+ * boot ns -> realtime ns, with the offset between the two clocks that was
+ * in effect at that boot instant (as far as known: the offset measured at
+ * the library's start for any earlier instant).  A queue notices a set of
+ * the wall clock (see quark_queue_notify_fd()) and keeps past offsets.
+ */
+uint64_t	quark_boot_to_wall(uint64_t);
+/*
+ * A start time (tick-truncated boot ns) -> realtime ns, with the offset
+ * rounded down to the millisecond: the same in every run and command
+ * (the offset's measurement noise would show in the ns digits), and at
+ * most a tick and a millisecond before the real start.
+ */
+uint64_t	quark_start_to_wall(uint64_t);
 uint64_t	quark_ticks_to_ns(uint64_t);	/* /proc clock ticks -> ns */
 uint64_t	quark_start_trunc(uint64_t);	/* boot ns -> tick-truncated */
 /* Stable id from boot id + pid + start time (tick resolution). */
 uint64_t	quark_entity_id(pid_t, uint64_t start_ns);
 
-/* Container detection from a cgroup path. */
-struct quark_container {
-	char		id[65];		/* lowercase hex (or name for nspawn) */
-	const char	*runtime;	/* "docker", "containerd", "cri-o", ... */
-};
+/* Container detection from a cgroup path (struct quark_container above). */
 /* 1 and fills *c when the path names a container, 0 when not. */
 int	quark_container_parse(const char *cgroup, struct quark_container *c);
 

@@ -2,10 +2,14 @@
  * quark_int.h - libquark internals shared between lib/ stages.
  *
  * Stage per file:
- *   ring.c      BPF backend: load, attach, consume the ring, lost counters
+ *   ebpf.c      eBPF backend: load, attach, consume the ring, lost counters
  *   decode.c    wire record -> raw_event, bounds-checked (only reader of wire.h)
- *   fake.c      fake backend replaying attr->fake (tests, bench)
- *   netlink.c   proc connector backend, the fallback (see netlink.h)
+ *   fake.c      fake backend replaying a script (tests, bench)
+ *   netlink.c   proc connector backend, the fallback: the socket
+ *   netlink_decode.c  proc connector message -> raw event (see netlink.h)
+ *   kprobe.c    kprobe backend without BPF (tracefs kprobes, perf rings)
+ *   kpdecode.c  kprobe samples -> raw events; kpformat.c  probe definitions
+ *   enrich.c    /proc enrichment of thin raw events (netlink)
  *   raw_event.c raw_event allocation, copy, free
  *   order.c     records, time order, hold policy, when a record is due
  *   apply.c     raw events -> cache in time order, views of processes
@@ -15,10 +19,13 @@
  *   queue.c     the public queue API, backend table
  *   scrape.c    /proc reader (seeding, snapshot, lookup, reconcile)
  *   procfs.c    /proc file parsers (pure functions, unit tested)
- *   process.c   struct quark_process helpers
+ *   process.c   struct quark_process helpers, the wait status decoder
  *   clock.c     boot/wall clocks, ticks, entity ids
- *   container.c cgroup path -> container id/runtime
- *   probe.c     what the kernel offers (shared by `quark btf` and ring.c)
+ *   container.c cgroup paths -> container id/runtime
+ *   names.c     uid/gid -> names as of a moment (names.h)
+ *   probe.c     what the kernel offers (probe.h: `quark btf`, the ladder,
+ *               the eBPF loader)
+ *   verdict.c   the backend ladder (AUTO and `quark btf`), the verdict
  */
 #ifndef QUARK_INT_H
 #define QUARK_INT_H
@@ -30,6 +37,7 @@
 #include <stdint.h>
 
 #include "quark.h"
+#include "probe.h"
 
 #ifndef nitems
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -101,142 +109,13 @@ struct raw_event {
 
 TAILQ_HEAD(raw_event_list, raw_event);
 
+/* process.c: wait(2) status -> exit_code, exit_signal, core_dumped. */
+void	process_wait_status(uint32_t status, struct quark_process *);
+
 /* raw_event.c */
 struct raw_event	*raw_event_alloc(uint32_t type);
 void			 raw_event_free(struct raw_event *);
 struct raw_event	*raw_event_dup(const struct raw_event *);
-
-struct btf;
-
-/* Facilities in report order; probe.c has a name for each. */
-enum probe_facility {
-	PROBE_BTF, PROBE_BPF_SYSCALL, PROBE_RINGBUF, PROBE_RAW_TP,
-	PROBE_TP_BTF, PROBE_SCHED_TP, PROBE_TASK_RENAME, PROBE_SYSCALL_TP,
-	PROBE_RAW_SYSCALLS, PROBE_FENTRY, PROBE_KPROBE, PROBE_BPF_LSM,
-	PROBE_PERF_TP, PROBE_PROC_CONNECTOR, PROBE_TRACEFS, PROBE_CAP_BPF,
-	PROBE_CAP_PERFMON, PROBE_CAP_SYS_ADMIN,
-	PROBE_COUNT
-};
-
-enum probe_state {
-	PROBE_ABSENT,		/* the kernel lacks it */
-	PROBE_OK,		/* present and usable by us */
-	PROBE_UNUSABLE,		/* present, but refused to us */
-	PROBE_UNKNOWN,		/* could not tell (e.g. unprivileged) */
-	PROBE_MOUNTABLE,	/* tracefs: not mounted, but can be */
-	PROBE_STATE_COUNT
-};
-
-/* Kernel facilities, probed without loading quark's programs (probe.c). */
-struct quark_probe {
-	int	btf;		/* /sys/kernel/btf/vmlinux readable and parses */
-	int	bpf_syscall;	/* bpf(2) usable by us */
-	int	ringbuf;	/* BPF_MAP_TYPE_RINGBUF */
-	int	raw_tp;		/* raw tracepoints */
-	int	tp_btf;		/* BTF-enabled tracepoints */
-	int	fentry;		/* fentry/fexit actually loads */
-	int	kprobe;		/* kprobes (kprobe_events in tracefs, or PMU) */
-	int	kprobe_events;	/* tracefs kprobe_events (the kprobe backend) */
-	int	bpf_lsm;
-	int	perf_tp;	/* perf_event_open on tracepoints */
-	int	proc_connector;	/* netlink proc connector */
-	int	tracefs;	/* tracefs mounted (or mounted by us) */
-	int	syscall_tp;	/* syscalls:sys_exit_* tracepoints exist */
-	int	cap_bpf, cap_perfmon, cap_sys_admin;
-	char	tracefs_path[64];
-	char	btf_path[256];
-	/* Added with `quark btf`: */
-	int	sched_tp;	/* sched_process_{fork,exec,exit} tracepoints */
-	int	task_rename;	/* task_rename tracepoint */
-	int	raw_syscalls;	/* raw_syscalls:sys_exit (btf_trace_sys_exit) */
-	int	privileged;	/* CAP_BPF+CAP_PERFMON, or CAP_SYS_ADMIN */
-	uint8_t	state[PROBE_COUNT];	/* enum probe_state, per facility */
-	char	why[PROBE_COUNT][128];	/* the reason, one line, never "" */
-};
-/*
- * Fills *p; never fails as a whole: each int member says usable (1) or
- * not (0), state[] and why[] say more.  Probing loads trivial programs
- * (never attached) and, when tracefs is not mounted, mounts it in a
- * child's private mount namespace: nothing is left behind.
- */
-int	probe_kernel(struct quark_probe *);
-/* The same with a kernel BTF already loaded (NULL: load it). */
-int	probe_kernel_btf(struct quark_probe *, const struct btf *);
-const char *probe_name(int);		/* enum probe_facility -> "ringbuf" */
-const char *probe_state_name(int);	/* enum probe_state -> "absent" */
-
-/* What `quark watch` would do with what probe_kernel() found. */
-enum probe_feature {
-	FEAT_CREDS,		/* credential changes: setuid & co. */
-	FEAT_COMM,		/* comm changes: task_rename */
-	FEAT_FENTRY,		/* fentry/fexit extras */
-	FEAT_KPROBE,		/* kprobe extras */
-	FEAT_COUNT
-};
-
-struct probe_verdict {
-	const char	*backend;	/* "ebpf", "kprobe", "netlink", "none" */
-	const char	*hooks;		/* "tp_btf", "raw_tp", or NULL */
-	const char	*mode;		/* "tracepoint-only", ... or NULL */
-	char		 why[384];	/* why this backend (or none) */
-	int		 on[FEAT_COUNT];
-	char		 feat_why[FEAT_COUNT][160];
-};
-void	probe_verdict(const struct quark_probe *, struct probe_verdict *);
-const char *probe_feature_name(int);	/* enum probe_feature -> name */
-
-/*
- * btfinfo.c, btfmember.c: BTF files and the kernel members quark reads.
- * Errors: NULL or -1, errno set, and a reason for users in err[errlen].
- */
-enum btfinfo_kind {
-	BTFINFO_FIELD,		/* a member of a struct or union */
-	BTFINFO_TYPE,		/* a type's existence or size */
-	BTFINFO_ENUMVAL,	/* an enumerator */
-};
-
-#define BTFINFO_F_BPF		(1U << 0)	/* a CO-RE relocation says so */
-#define BTFINFO_F_REQUIRED	(1U << 1)	/* btfmember.c's required list */
-
-/* One thing the BPF side reads from the kernel. */
-struct btfinfo_want {
-	int		kind;		/* enum btfinfo_kind */
-	int		type_kind;	/* BTF_KIND_* of the root type */
-	unsigned	flags;		/* BTFINFO_F_* */
-	char		type[64];	/* root type, ___flavor stripped */
-	char		member[128];	/* FIELD: a.b path, ENUMVAL: name */
-};
-
-/* What the kernel's BTF says about it. */
-struct btfinfo_found {
-	int		present;
-	char		matched[128];	/* the path as the kernel names it */
-	uint32_t	bit_offset;	/* FIELD: bits from the root start */
-	uint32_t	bitfield;	/* FIELD: width in bits, 0 if not one */
-	uint32_t	size;		/* FIELD: member bytes; TYPE: type bytes */
-	int64_t		value;		/* ENUMVAL */
-};
-
-void	 btfinfo_err(char *, size_t, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
-/* Raw BTF, or an ELF file with a .BTF section. */
-struct btf *btfinfo_load(const char *path, char *err, size_t errlen);
-struct btf *btfinfo_load_mem(const void *, size_t, char *err, size_t errlen);
-/* Section `name` of an ELF image: 1 found, 0 absent, -1 not ELF. */
-int	 btfinfo_elf_section(const void *, size_t, const char *name,
-	    const void **data, size_t *size);
-/*
- * The CO-RE relocations of a BPF object (ELF image), as a sorted list
- * without duplicates; *out is malloc'd, caller frees.
- */
-int	 btfinfo_relocs(const void *elf, size_t, struct btfinfo_want **out,
-	    size_t *n, char *err, size_t errlen);
-/* The relocations of the embedded BPF object + the required list. */
-int	 btfinfo_wanted(struct btfinfo_want **out, size_t *n, char *err,
-	    size_t errlen);
-/* Look one up in a kernel's BTF.  0, or -1 if the want is malformed. */
-int	 btfinfo_find(const struct btf *, const struct btfinfo_want *,
-	    struct btfinfo_found *);
 
 /* Backends: one ops table each, chosen in queue.c. */
 struct quark_backend_stats {
@@ -262,7 +141,14 @@ struct quark_backend_ops {
 	void	(*close)(void *state);	/* accepts a half-open state */
 };
 
-extern const struct quark_backend_ops quark_backend_ebpf;	/* ring.c */
+extern const struct quark_backend_ops quark_backend_ebpf;	/* ebpf.c */
+/*
+ * ebpf.c: load quark's BPF object once, attach nothing, unload it (for
+ * probe.c's PROBE_BPF_OBJECT).  0, or -1 and errno (EOPNOTSUPP: the
+ * kernel refuses the programs though we are privileged); why gets a line
+ * for users either way (the verifier's last word when it refused).
+ */
+int	ebpf_object_check(char *why, size_t len);
 extern const struct quark_backend_ops quark_backend_fake;	/* fake.c */
 extern const struct quark_backend_ops quark_backend_netlink;	/* netlink.c */
 extern const struct quark_backend_ops quark_backend_kprobe;	/* kprobe.c */
@@ -274,6 +160,24 @@ extern const struct quark_backend_ops quark_backend_kprobe;	/* kprobe.c */
 void	queue_set_why(struct quark_queue *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * queue.c: the test entry point.  quark_queue_open() with what the public
+ * attributes do not carry: a replacement aggregation table, and the fake
+ * backend's script (QUARK_BACKEND_FAKE, which quark_queue_open() refuses
+ * with EINVAL: it is no backend for users).  t may be NULL.  The script
+ * must outlive the queue.
+ */
+#define QUARK_BACKEND_FAKE	2
+struct queue_test {
+	const struct quark_agg_rules	*agg;	/* NULL: the default table */
+	const struct raw_event		*fake;	/* raw events, arrival order */
+	size_t				 nfake;
+};
+struct quark_queue *queue_open_test(const struct quark_queue_attr *,
+	    const struct queue_test *t);
+/* The test attributes the queue was opened with (zeroes if none). */
+const struct queue_test *queue_test_of(const struct quark_queue *);
+
 /* queue.c: backends hand every raw event (ownership included) here. */
 void	queue_submit(struct quark_queue *, struct raw_event *);
 
@@ -282,8 +186,9 @@ void	queue_submit(struct quark_queue *, struct raw_event *);
  * raw event of kind b join a record holding one of kind a that precedes it
  * in time (so merge[b][a] is asked for the ones that follow it); NULL means
  * "never".  A merge function returns 0 when it took the event, -1 when it
- * declines (the event then starts a record of its own).  attr->agg may
- * point to a replacement table; agg_append() is the default merge.
+ * declines (the event then starts a record of its own).  A test may
+ * open a queue with a replacement table (struct queue_test);
+ * agg_append() is the default merge.
  */
 typedef int (*quark_agg_fn)(struct qrecord *, struct raw_event *);
 struct quark_agg_rules {
@@ -310,6 +215,35 @@ struct raw_event	*decode_record(const void *rec, size_t len);
 
 /* clock.c */
 int	clock_init(void);	/* boot id, tick length, boot->wall offset */
+/*
+ * A wall clock offset: realtime = boottime + off (ns), +-err, in effect
+ * from boot time `from` on.  The last CLOCK_OFFSETS are kept.
+ */
+#define CLOCK_OFFSETS	8
+struct clock_offset {
+	uint64_t	from;
+	int64_t		off;
+	int64_t		err;
+};
+void	clock_measure(struct clock_offset *);	/* now; from = boot now */
+/* 1 when o differs from the current offset and became it, else 0. */
+int	clock_note_offset(const struct clock_offset *);
+int	clock_remeasure(void);	/* measure and note: 1 if it changed */
+void	clock_reset(void);	/* tests: forget every offset */
+/*
+ * A timerfd (CLOCK_REALTIME, TFD_TIMER_CANCEL_ON_SET) that becomes
+ * readable when the wall clock is set; -1 and errno if none.
+ * clock_watch_check() reads it (non-blocking) and re-measures the offset
+ * when the clock was set: 1 when the offset changed.  With fd -1 it
+ * re-measures unconditionally.
+ */
+int	clock_watch_open(void);
+int	clock_watch_check(int fd);
+/*
+ * For tests: a fixed boot->wall offset (ns) and boot id, so that times
+ * and entity ids come out the same on every host (golden outputs).
+ */
+void	clock_set_fixed(int64_t wall_off, const char *boot_id);
 
 /* procfs.c: pure parsers over a buffer (unit tested with odd inputs). */
 int	procfs_parse_stat(const char *buf, size_t len, struct quark_process *);
@@ -326,7 +260,47 @@ uint32_t procfs_count_strings(const char *buf, size_t len);
 /* stat's tty_nr -> major, minor. */
 void	procfs_tty_nr(int64_t tty_nr, uint32_t *major, uint32_t *minor);
 
+/*
+ * container.c: the container that /proc/PID/cgroup's lines name (the
+ * unified one first, then each v1 hierarchy's), or that the kernel's v2
+ * or v1 path names (either may be NULL).  1 and *c filled, or 0 and *c
+ * zeroed.
+ */
+int	container_from_proc(const char *buf, size_t len,
+	    struct quark_container *);
+int	container_from_paths(const char *v2, const char *v1,
+	    struct quark_container *);
+
 /* scrape.c: where /proc is ("/proc"); tests point it at a fake tree. */
 void	scrape_set_proc_root(const char *);
+/*
+ * scrape.c: some files of process pid (of its thread tid unless tid is 0
+ * or pid) parsed into *p, through one openat(2)-pinned directory fd:
+ * SCRAPE_STAT (/proc/PID/stat: start time, comm, ppid, state, ...),
+ * SCRAPE_STATUS (ids, thread count).  0, or -1 with errno: ESRCH when the
+ * process is gone, EINVAL when stat does not parse.
+ */
+#define SCRAPE_STAT	(1U << 0)
+#define SCRAPE_STATUS	(1U << 1)
+int	scrape_read_files(pid_t pid, pid_t tid, unsigned which,
+	    struct quark_process *);
+
+/*
+ * enrich.c: what /proc says that a thin event (pids only: the proc
+ * connector's) lacks, read right after the event.  A process gone by then
+ * keeps the fields unknown: never the parent's, never made up.
+ */
+/* FORK: the child's start time (tick-truncated, as seeding reads it), comm. */
+void	enrich_fork(struct raw_event *);
+/* EXEC: the whole new image (exe, args, cwd, creds, ...); qs: QS_ENV. */
+void	enrich_exec(struct raw_event *, int qs);
+/*
+ * SETUID/SETGID: the saved and fs ids, from /proc/PID/task/TID/status,
+ * used only when its real and effective ids are the event's.  -1 when
+ * they are not (gone, or changed again): the event is to be skipped.
+ */
+int	enrich_ids(struct raw_event *);
+/* Threads of tgid not yet reaped (the zombie leader included); 0: gone. */
+int	enrich_group_threads(pid_t tgid);
 
 #endif /* QUARK_INT_H */

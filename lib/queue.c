@@ -11,17 +11,30 @@
  *   4. collects exited processes past their grace time, reconciles the
  *      cache with /proc if a loss happened or reconcile_ns passed;
  *   5. hands out a due record (see order.c), its raw events applied.
+ *
+ * Host changes: at the first call of each drain (after a call that
+ * returned NULL), before taking raw events, the queue asks whether the
+ * wall clock was set or the user databases changed since (a timerfd and
+ * an inotify fd in the notify fd's epoll set: one epoll_wait(0) per
+ * drain, see clock.c and names.c) and dates the change to then.
  */
+#include <sys/epoll.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bsd/string.h>
 
 #include "engine.h"
+#include "names.h"
+
+/* After a stop, read what the backend still holds for this long at most. */
+#define STOP_READ_NS	(1 * NS_PER_SEC)
 
 struct quark_queue {
 	struct quark_queue_attr		 attr;
@@ -42,9 +55,21 @@ struct quark_queue {
 	uint64_t			 next_reconcile;	/* 0: not set yet */
 	int				 reconcile_now;
 	int				 stopped;	/* 1 stopping, 2 drained */
+	uint64_t			 stop_at;	/* clock at the stop */
 	struct quark_stats		 stats;
+	struct queue_test		 test;	/* queue_open_test() */
+	int				 notify_fd;	/* epoll: the two below */
+	int				 clock_fd;	/* timerfd, or -1 */
+	int				 names_fd;	/* inotify, or -1 */
+	int				 drained;	/* last next() gave NULL */
 	char				 why[256];	/* the backend's, at open */
 };
+
+static void
+auto_probe_default(struct quark_probe *p)
+{
+	probe_kernel_ladder(p);
+}
 
 /* AUTO is not a backend but the policy below. */
 static const struct quark_backend_ops *const backends[] = {
@@ -56,31 +81,36 @@ static const struct quark_backend_ops *const backends[] = {
 };
 
 /*
- * AUTO tries these in order: eBPF, then kprobes without BPF (where BPF is
- * compiled out or forbidden by policy), then the proc connector.  A
- * failure that means "not allowed" ends the walk when we are not root:
- * falling back would hide that the user needs root (every backend does).
- * As root, "not allowed" is a policy against that one interface (a
- * seccomp filter on bpf(2), as container runtimes install), and the next
- * backend is tried, as for any other failure (no BTF, BPF refused, too
- * old).  When all fail, the errno reported is the "not allowed" one that
- * ended the walk, else the first backend's.
+ * AUTO walks the backend ladder of verdict.c (probe_ladder(): eBPF, then
+ * kprobes without BPF, then the proc connector), the same walk that
+ * writes `quark btf`'s verdict: a rung the probe says cannot work is
+ * passed over without opening it.  A failure that means "not allowed"
+ * ends the walk when we are not root: falling back would hide that the
+ * user needs root (every backend does).  As root, "not allowed" is a
+ * policy against that one interface (a seccomp filter on bpf(2), as
+ * container runtimes install), and the next rung is tried, as for any
+ * other failure (no BTF, BPF refused, too old).  When all fail, the errno
+ * reported is the "not allowed" one that ended the walk, else the first
+ * rung's.
+ *
+ * Tests replace the probe (auto_probe), each rung's ops (auto_ops[]) and
+ * whether we are root (forced_root).
  */
-static const struct quark_backend_ops *const auto_default[] = {
-	&quark_backend_ebpf,
-	&quark_backend_kprobe,
-	&quark_backend_netlink,
-};
-static const int auto_final_errno[] = { EPERM, EACCES };
-
-static const struct quark_backend_ops *const *auto_order = auto_default;
-static size_t auto_n = nitems(auto_default);
+static void	(*auto_probe)(struct quark_probe *) = auto_probe_default;
+static const struct quark_backend_ops *const *auto_ops;
+static size_t	auto_nops;
 
 void
-queue_set_auto(const struct quark_backend_ops *const *order, size_t n)
+queue_set_auto(const struct quark_backend_ops *const *ops, size_t n)
 {
-	auto_order = order != NULL ? order : auto_default;
-	auto_n = order != NULL ? n : nitems(auto_default);
+	auto_ops = ops;
+	auto_nops = ops != NULL ? n : 0;
+}
+
+void
+queue_set_probe(void (*probe)(struct quark_probe *))
+{
+	auto_probe = probe != NULL ? probe : auto_probe_default;
 }
 
 void
@@ -156,6 +186,72 @@ fail:
 	return (-1);
 }
 
+/*
+ * The notify fd: an epoll set of the clock's timerfd and the user
+ * databases' inotify fd.  Without one of them the queue still notices
+ * the change, by measuring the clock offset again (3 vDSO clock reads)
+ * or stat(2)ing the databases at every drain, only not woken by it.
+ */
+static void
+notify_add(struct quark_queue *qq, int fd)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = fd;
+	if (fd != -1 && qq->notify_fd != -1 &&
+	    epoll_ctl(qq->notify_fd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		close(qq->notify_fd);
+		qq->notify_fd = -1;
+	}
+}
+
+static void
+notify_open(struct quark_queue *qq)
+{
+	qq->clock_fd = clock_watch_open();
+	qq->names_fd = names_watch_open(quark_boot_now());
+	if ((qq->notify_fd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return;
+	notify_add(qq, qq->clock_fd);
+	notify_add(qq, qq->names_fd);
+}
+
+static void
+notify_close(struct quark_queue *qq)
+{
+	if (qq->notify_fd != -1)
+		close(qq->notify_fd);
+	if (qq->clock_fd != -1)
+		close(qq->clock_fd);
+	if (qq->names_fd != -1)
+		close(qq->names_fd);
+	qq->notify_fd = qq->clock_fd = qq->names_fd = -1;
+}
+
+/* What changed on the host since the last drain. */
+static void
+notify_check(struct quark_queue *qq)
+{
+	struct epoll_event	ev[2];
+	int			n, i;
+
+	if (qq->notify_fd == -1 || qq->clock_fd == -1)
+		clock_watch_check(qq->clock_fd);
+	if (qq->notify_fd == -1 || qq->names_fd == -1)
+		names_watch_check(qq->names_fd, quark_boot_now());
+	if (qq->notify_fd == -1 ||
+	    (n = epoll_wait(qq->notify_fd, ev, nitems(ev), 0)) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.fd == qq->clock_fd)
+			clock_watch_check(qq->clock_fd);
+		else if (ev[i].data.fd == qq->names_fd)
+			names_watch_check(qq->names_fd, quark_boot_now());
+	}
+}
+
 static int
 attr_valid(const struct quark_queue_attr *attr)
 {
@@ -187,19 +283,30 @@ queue_set_why(struct quark_queue *qq, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Adds "NAME: why" for a backend that failed to open. */
+/* "NAME: why" for a backend that failed to open, into buf. */
 static void
-why_add(struct quark_queue *qq, const struct quark_backend_ops *ops, int e)
+why_line(struct quark_queue *qq, const struct quark_backend_ops *ops, int e,
+    char *buf, size_t len)
 {
-	size_t	n = strlen(open_why);
-
-	snprintf(open_why + n, sizeof(open_why) - n, "%s%s: %s",
-	    n > 0 ? "; " : "", ops->name, qq->why[0] != '\0' ? qq->why :
+	snprintf(buf, len, "%s: %s", ops->name, qq->why[0] != '\0' ? qq->why :
 	    strerror(e));
 }
 
+/* Appends a line to quark_queue_why()'s, "; " between two. */
+static void
+why_add(const char *line)
+{
+	size_t	n = strlen(open_why);
+
+	if (line[0] != '\0')
+		snprintf(open_why + n, sizeof(open_why) - n, "%s%s",
+		    n > 0 ? "; " : "", line);
+}
+
+/* Opens one backend; on failure its line goes to note (if not NULL). */
 static int
-backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops)
+backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops,
+    char *note, size_t notelen)
 {
 	int	e;
 
@@ -208,7 +315,8 @@ backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops)
 	if (ops->open(qq, &qq->attr, &qq->state) == -1) {
 		e = errno;
 		qq->state = NULL;
-		why_add(qq, ops, e);
+		if (note != NULL)
+			why_line(qq, ops, e, note, notelen);
 		errno = e;
 		return (-1);
 	}
@@ -217,7 +325,7 @@ backend_try(struct quark_queue *qq, const struct quark_backend_ops *ops)
 	return (0);
 }
 
-/* queue_set_root(): -1 asks the kernel. */
+/* queue_set_root(): -1 asks the kernel (the probe's CAP_SYS_ADMIN). */
 static int forced_root = -1;
 
 void
@@ -226,62 +334,94 @@ queue_set_root(int root)
 	forced_root = root;
 }
 
-/* CAP_SYS_ADMIN (21) in our effective set: root, as far as we care. */
+/*
+ * One rung of AUTO's walk: its backend's ops (or the test's; a test's
+ * ladder may be shorter, its missing rungs say nothing).
+ */
 static int
-is_root(void)
+auto_try(void *arg, size_t rung, int backend, char *note, size_t notelen)
 {
-	FILE			*f;
-	char			 line[128];
-	unsigned long long	 eff = 0;
+	struct quark_queue	*qq = arg;
 
-	if (forced_root != -1)
-		return (forced_root);
-	if ((f = fopen("/proc/self/status", "re")) == NULL)
-		return (0);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return ((eff & (1ULL << 21)) != 0);
+	if (auto_ops != NULL) {
+		if (rung >= auto_nops) {
+			note[0] = '\0';
+			errno = ENOSYS;
+			return (-1);
+		}
+		return (backend_try(qq, auto_ops[rung], note, notelen));
+	}
+	if (backend <= QUARK_BACKEND_AUTO || (size_t)backend >= nitems(backends) ||
+	    backends[backend] == NULL) {
+		errno = ENOSYS;
+		return (-1);
+	}
+	return (backend_try(qq, backends[backend], note, notelen));
 }
 
-static int
-final_errno(int e)
-{
-	size_t	i;
-
-	for (i = 0; i < nitems(auto_final_errno); i++)
-		if (auto_final_errno[i] == e)
-			return (!is_root());
-	return (0);
-}
-
-/* Opens backend id, or for AUTO the first of auto_order that opens. */
+/*
+ * Opens backend id, or for AUTO the first rung of the ladder that opens;
+ * why the rungs before it were passed over goes to quark_queue_why().
+ */
 static int
 backend_open(struct quark_queue *qq, int id)
 {
-	size_t	i;
-	int	first = ENOSYS;	/* no backend to try */
+	struct quark_probe	*p;
+	struct probe_choice	*c;
+	char			 line[256];
+	size_t			 i;
+	int			 r, e;
 
 	open_why[0] = '\0';
-	if (id != QUARK_BACKEND_AUTO)
-		return (backend_try(qq, backends[id]));
-	for (i = 0; i < auto_n; i++) {
-		if (backend_try(qq, auto_order[i]) == 0)
-			return (0);
-		if (i == 0)
-			first = errno;
-		if (final_errno(errno)) {
-			first = errno;
-			break;
+	if (id != QUARK_BACKEND_AUTO) {
+		if ((r = backend_try(qq, backends[id], line,
+		    sizeof(line))) == -1) {
+			e = errno;
+			why_add(line);
+			errno = e;
 		}
+		return (r);
 	}
-	errno = first;
-	return (-1);
+	p = calloc(1, sizeof(*p));
+	c = calloc(1, sizeof(*c));
+	if (p == NULL || c == NULL) {
+		free(p);
+		free(c);
+		return (-1);
+	}
+	auto_probe(p);
+	if (forced_root != -1)
+		p->cap_sys_admin = forced_root;
+	r = probe_ladder(p, auto_try, qq, c);
+	for (i = 0; i < c->nnotes; i++)
+		why_add(c->note[i]);
+	e = c->err;
+	free(p);
+	free(c);
+	if (r == -1)
+		errno = e;
+	return (r);
 }
 
 struct quark_queue *
 quark_queue_open(const struct quark_queue_attr *attr)
+{
+	if (attr != NULL && attr->backend == QUARK_BACKEND_FAKE) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	return (queue_open_test(attr, NULL));
+}
+
+const struct queue_test *
+queue_test_of(const struct quark_queue *qq)
+{
+	return (&qq->test);
+}
+
+struct quark_queue *
+queue_open_test(const struct quark_queue_attr *attr,
+    const struct queue_test *t)
 {
 	struct quark_queue	*qq;
 	struct quark_queue_attr	 def;
@@ -291,14 +431,19 @@ quark_queue_open(const struct quark_queue_attr *attr)
 		quark_queue_default_attr(&def);
 		attr = &def;
 	}
-	if (!attr_valid(attr)) {
+	if (!attr_valid(attr) || (t != NULL && t->nfake > 0 &&
+	    t->fake == NULL)) {
 		errno = EINVAL;
 		return (NULL);
 	}
 	if ((qq = calloc(1, sizeof(*qq))) == NULL)
 		return (NULL);
+	qq->notify_fd = qq->clock_fd = qq->names_fd = -1;
+	qq->drained = 1;
 	qq->attr = *attr;
-	qq->rules = attr->agg != NULL ? attr->agg : &quark_agg_default;
+	if (t != NULL)
+		qq->test = *t;
+	qq->rules = qq->test.agg != NULL ? qq->test.agg : &quark_agg_default;
 	qq->now = quark_boot_now;
 	qq->reader = quark_process_read;
 	qq->budget = QUEUE_POLL_BUDGET;
@@ -311,6 +456,7 @@ quark_queue_open(const struct quark_queue_attr *attr)
 	cache_init(&qq->cache, attr->grace_ns);
 	TAILQ_INIT(&qq->ready);
 	clock_init();
+	notify_open(qq);
 	/* Capture first, then /proc: nothing falls between the two. */
 	if (backend_open(qq, attr->backend) == -1)
 		goto fail;
@@ -333,6 +479,7 @@ quark_queue_close(struct quark_queue *qq)
 		return;
 	if (qq->state != NULL)
 		qq->ops->close(qq->state);
+	notify_close(qq);
 	record_free(&qq->order, qq->cur);
 	while ((rec = TAILQ_FIRST(&qq->ready)) != NULL) {
 		TAILQ_REMOVE(&qq->ready, rec, link);
@@ -356,8 +503,8 @@ force_out(struct quark_queue *qq, uint64_t now)
 	if ((rec = order_head(&qq->order)) == NULL)
 		return;
 	rec = order_first_of(&qq->order, rec);
-	if (apply_record(&qq->order, &qq->cache, rec, now) == -1)
-		qq->stats.lost++;
+	/* Without memory for the cache the record says less, and leaves. */
+	(void)apply_record(&qq->order, &qq->cache, rec, now);
 	order_pop(&qq->order, rec);
 	TAILQ_INSERT_TAIL(&qq->ready, rec, link);
 }
@@ -446,7 +593,13 @@ queue_poll(struct quark_queue *qq)
 	budget = room < (uint64_t)qq->budget ? (int)room : qq->budget;
 	if ((n = qq->ops->poll(qq, qq->state, budget)) == -1)
 		return (-1);
-	if (qq->stopped == 1 && n == 0)
+	/*
+	 * Stopping: take what the backend still holds, until it is dry or
+	 * for STOP_READ_NS at most (a load quark is behind on never runs
+	 * dry; what comes after the stop is not wanted anyway).
+	 */
+	if (qq->stopped == 1 && (n == 0 ||
+	    qq->now() - qq->stop_at >= STOP_READ_NS))
 		qq->stopped = 2;
 	return (n);
 }
@@ -480,18 +633,27 @@ quark_queue_next(struct quark_queue *qq)
 
 	record_free(&qq->order, qq->cur);
 	qq->cur = NULL;
-	if (queue_poll(qq) == -1)
+	if (qq->drained) {
+		qq->drained = 0;
+		notify_check(qq);
+	}
+	if (queue_poll(qq) == -1) {
+		qq->drained = 1;
 		return (NULL);
+	}
 	now = qq->now();
 	if (apply_due(&qq->order, &qq->cache, qq->policy.reorder, now,
-	    qq->stopped != 0) == -1)
+	    qq->stopped != 0) == -1) {
+		qq->drained = 1;
 		return (NULL);
+	}
 	housekeeping(qq, now);
 	for (;;) {
 		if ((rec = TAILQ_FIRST(&qq->ready)) != NULL)
 			TAILQ_REMOVE(&qq->ready, rec, link);
 		else if ((rec = order_next(&qq->order, &qq->policy, now,
 		    qq->stopped != 0, &force)) == NULL) {
+			qq->drained = 1;
 			errno = 0;
 			return (NULL);
 		} else {
@@ -500,6 +662,7 @@ quark_queue_next(struct quark_queue *qq)
 			order_pop(&qq->order, rec);
 			if (r == -1) {
 				qq->cur = rec;
+				qq->drained = 1;
 				return (NULL);
 			}
 		}
@@ -519,6 +682,12 @@ int
 quark_queue_fd(struct quark_queue *qq)
 {
 	return (qq->ops->fd(qq->state));
+}
+
+int
+quark_queue_notify_fd(struct quark_queue *qq)
+{
+	return (qq->notify_fd);
 }
 
 static int
@@ -571,8 +740,10 @@ quark_queue_timeout_ms(struct quark_queue *qq)
 int
 quark_queue_stop(struct quark_queue *qq)
 {
-	if (qq->stopped == 0)
+	if (qq->stopped == 0) {
 		qq->stopped = 1;
+		qq->stop_at = qq->now();
+	}
 	return (0);
 }
 

@@ -1,6 +1,7 @@
 /*
  * scrape.c - the /proc reader shared by start-up seeding, reconcile,
- * `quark snapshot` and `quark lookup`.
+ * `quark snapshot`, `quark lookup` and the enrichment of thin events
+ * (enrich.c, through scrape_read_files()).
  *
  * Every file of a process is opened with openat(2) relative to one
  * directory fd on /proc/PID.  That fd pins the process's struct pid: if the
@@ -257,6 +258,9 @@ rd_cgroup(int dfd, struct rbuf *b, struct quark_process *p)
 {
 	if (read_at(dfd, "cgroup", b) == -1)
 		return (-1);
+	/* Every line: a v1 hierarchy may name the container (hybrid). */
+	container_from_proc(b->p, b->len, &p->container);
+	p->known |= QP_CONTAINER;
 	if (procfs_parse_cgroup(b->p, b->len, &p->cgroup) == -1)
 		return (-1);
 	p->known |= QP_CGROUP;
@@ -402,6 +406,46 @@ quark_process_read(pid_t pid, int qs)
 	close(rfd);
 	errno = saved;
 	return (p);
+}
+
+/*
+ * A few files of one process (or of its thread tid), through one pinned
+ * directory fd: for backends whose events carry only pids (enrich.c).
+ */
+int
+scrape_read_files(pid_t pid, pid_t tid, unsigned which,
+    struct quark_process *p)
+{
+	struct rbuf	b = { NULL, 0, 0 };
+	char		name[48];
+	int		rfd, dfd, r = 0, saved;
+
+	if (pid <= 0 || tid < 0) {
+		errno = ESRCH;
+		return (-1);
+	}
+	if (tid == 0 || tid == pid)
+		snprintf(name, sizeof(name), "%d", (int)pid);
+	else
+		snprintf(name, sizeof(name), "%d/task/%d", (int)pid, (int)tid);
+	if ((rfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (-1);
+	dfd = openat(rfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	saved = errno;
+	close(rfd);
+	if (dfd == -1) {
+		errno = hard_error(saved) ? saved : ESRCH;
+		return (-1);
+	}
+	if ((which & SCRAPE_STAT) && rd_stat(dfd, &b, p) == -1)
+		r = -1;
+	if (r == 0 && (which & SCRAPE_STATUS) && rd_status(dfd, &b, p) == -1)
+		r = -1;
+	saved = errno;
+	rbuf_free(&b);
+	close(dfd);
+	errno = saved;
+	return (r);
 }
 
 struct quark_scrape {

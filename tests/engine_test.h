@@ -44,6 +44,8 @@
 	{ .type = RAW_LOST, .time = (t), .lost.count = (n) }
 
 static uint64_t t_now;
+/* An aggregation table to open queues with (NULL: the default). */
+static const struct quark_agg_rules *t_agg;
 
 static const char *const t_kind_names[QUARK_EV_TYPE_COUNT] = {
 	"fork", "exec", "exit", "setuid", "setgid", "setsid", "comm"
@@ -75,6 +77,7 @@ t_open(const struct raw_event *raws, size_t n, uint32_t flags,
     struct quark_queue_attr *attrp)
 {
 	struct quark_queue_attr	 attr;
+	struct queue_test	 t = { t_agg, raws, n };
 	struct quark_queue	*qq;
 
 	if (attrp == NULL) {
@@ -83,10 +86,8 @@ t_open(const struct raw_event *raws, size_t n, uint32_t flags,
 	}
 	attrp->backend = QUARK_BACKEND_FAKE;
 	attrp->flags |= flags | QQ_NO_SCRAPE;
-	attrp->fake = raws;
-	attrp->nfake = n;
 	t_now = 0;
-	if ((qq = quark_queue_open(attrp)) == NULL)
+	if ((qq = queue_open_test(attrp, &t)) == NULL)
 		return (NULL);
 	queue_set_clock(qq, t_clock);
 	queue_set_reader(qq, t_no_proc);

@@ -146,9 +146,10 @@ test_custom_rules(void)
 	rules.name = "test";
 	rules.merge[QUARK_EV_FORK][QUARK_EV_EXEC] = agg_append;
 	quark_queue_default_attr(&attr);
-	attr.agg = &rules;
+	t_agg = &rules;
 	T_EQ_STR(t_run(raws, nitems(raws), 0, &attr),
 	    "100:fork+exec 100:exit");
+	t_agg = NULL;
 }
 
 /* changes[]: values and time order; beyond QUARK_MAX_CHANGES, counted. */

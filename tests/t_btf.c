@@ -352,7 +352,7 @@ t_verdict(void)
 		  PROBE_KPROBE, PROBE_ABSENT,
 		  "ebpf", "tp_btf", "tracepoint-only", 1, 0, 0 },
 		{ "everything", 1, -1, 0, -1, 0,
-		  "ebpf", "tp_btf", "tracepoints+fentry+kprobe", 1, 1, 1 },
+		  "ebpf", "tp_btf", "tracepoint-only", 1, 1, 1 },
 		{ "unprivileged", 0, -1, 0, -1, 0,
 		  "none", NULL, NULL, 0, 0, 0 },
 		/*
@@ -384,22 +384,34 @@ t_verdict(void)
 		  PROBE_PROC_CONNECTOR, PROBE_UNUSABLE,
 		  "none", NULL, NULL, 0, 0, 0 },
 		{ "raw_tp only", 1, PROBE_TP_BTF, PROBE_UNUSABLE, -1, 0,
-		  "ebpf", "raw_tp", "tracepoints+fentry+kprobe", 1, 1, 1 },
+		  "ebpf", "raw_tp", "tracepoint-only", 1, 1, 1 },
 		{ "no hooks", 1, PROBE_TP_BTF, PROBE_ABSENT, PROBE_RAW_TP,
 		  PROBE_ABSENT, "kprobe", NULL, NULL, 1, 0, 0 },
 		{ "raw syscalls only", 1, PROBE_SYSCALL_TP, PROBE_UNKNOWN,
 		  PROBE_FENTRY, PROBE_ABSENT,
-		  "ebpf", "tp_btf", "tracepoints+kprobe", 0, 0, 1 },
+		  "ebpf", "tp_btf", "tracepoint-only", 0, 0, 1 },
 		{ "no syscall hooks", 1, PROBE_SYSCALL_TP, PROBE_ABSENT,
 		  PROBE_RAW_SYSCALLS, PROBE_ABSENT,
-		  "ebpf", "tp_btf", "tracepoints+fentry+kprobe", 0, 1, 1 },
-		/* The loader mounts a mountable tracefs (lib/ring.c). */
+		  "ebpf", "tp_btf", "tracepoint-only", 0, 1, 1 },
+		/*
+		 * lockdown=confidentiality: the trivial programs load, quark's
+		 * own are refused (probe-read helpers withheld).
+		 */
+		{ "object refused", 1, PROBE_BPF_OBJECT, PROBE_UNUSABLE, -1, 0,
+		  "kprobe", NULL, NULL, 1, 0, 0 },
+		{ "object refused, no kprobes", 1, PROBE_BPF_OBJECT,
+		  PROBE_UNUSABLE, PROBE_KPROBE, PROBE_ABSENT,
+		  "netlink", NULL, NULL, 1, 0, 0 },
+		/* Not probed (watch's AUTO): the backend's own load tells. */
+		{ "object not probed", 1, PROBE_BPF_OBJECT, PROBE_UNKNOWN, -1, 0,
+		  "ebpf", "tp_btf", "tracepoint-only", 1, 1, 1 },
+		/* The loader mounts a mountable tracefs (lib/ebpf.c). */
 		{ "tracefs not mounted", 1, PROBE_TRACEFS, PROBE_MOUNTABLE,
 		  -1, 0,
-		  "ebpf", "tp_btf", "tracepoints+fentry+kprobe", 1, 1, 1 },
+		  "ebpf", "tp_btf", "tracepoint-only", 1, 1, 1 },
 		{ "tracefs absent", 1, PROBE_TRACEFS, PROBE_ABSENT,
 		  -1, 0,
-		  "ebpf", "tp_btf", "tracepoints+fentry+kprobe", 0, 1, 1 },
+		  "ebpf", "tp_btf", "tracepoint-only", 0, 1, 1 },
 	};
 	struct quark_probe	p;
 	struct probe_verdict	v;
@@ -436,6 +448,17 @@ t_verdict(void)
 	T_CHECK(strstr(v.why, "why 0") != NULL);
 	T_CHECK(strstr(v.why, "proc connector") != NULL);
 	T_EQ_INT(v.on[FEAT_COMM], 1);
+	T_CASE("refused object, no kprobes: netlink, the reason says so");
+	all_ok(&p);
+	p.kprobe_events = 0;
+	p.state[PROBE_BPF_OBJECT] = PROBE_UNUSABLE;
+	snprintf(p.why[PROBE_BPF_OBJECT], sizeof(p.why[0]), "program of this "
+	    "type cannot use helper bpf_probe_read#4");
+	probe_verdict(&p, &v);
+	T_EQ_STR(v.backend, "netlink");
+	T_CHECK(strstr(v.why, "refuses quark's BPF programs") != NULL);
+	T_CHECK(strstr(v.why, "bpf_probe_read#4") != NULL);
+	T_CHECK(strstr(v.why, "falling back to the proc connector") != NULL);
 	T_CASE("kprobe reason says why not eBPF");
 	all_ok(&p);
 	p.state[PROBE_BPF_SYSCALL] = PROBE_UNUSABLE;

@@ -437,15 +437,15 @@ test_event(void)
 static void
 test_time_tty(void)
 {
-	char	buf[NDJSON_TIME_LEN];
+	char	buf[JTIME_LEN];
 
 	T_CASE("time format");
-	T_EQ_INT(ndjson_format_time(0, buf, sizeof(buf)), 0);
+	T_EQ_INT(jtime_format(0, buf, sizeof(buf)), 0);
 	T_EQ_STR(buf, "1970-01-01T00:00:00.000000000Z");
-	T_EQ_INT(ndjson_format_time(1700000000123456789ULL, buf,
+	T_EQ_INT(jtime_format(1700000000123456789ULL, buf,
 	    sizeof(buf)), 0);
 	T_EQ_STR(buf, "2023-11-14T22:13:20.123456789Z");
-	T_EQ_INT(ndjson_format_time(1700000000000000001ULL, buf, 10), -1);
+	T_EQ_INT(jtime_format(1700000000000000001ULL, buf, 10), -1);
 
 	T_CASE("tty names");
 #define TTY(ma, mi, want) do {						\
@@ -479,7 +479,7 @@ test_epipe(void)
 	close(fds[0]);
 	j = json_pack("{s:i}", "pid", 1);
 	errno = 0;
-	r = ndjson_write(fds[1], j);
+	r = jline_write(fds[1], j);
 	e = errno;
 	T_EQ_INT(r, -1);
 	T_EQ_INT(e, EPIPE);
@@ -601,10 +601,12 @@ sample(void)
 	p.exit_code = -1;
 	p.exit_signal = 6;
 	p.core_dumped = 1;
-	/* A container once quark_container_parse() knows docker's layout. */
+	/* A container, as the sources find it in the cgroup paths. */
 	p.cgroup = "/system.slice/docker-"
 	    "4f2a7c0e9d1b3a5c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"
 	    ".scope";
+	quark_container_parse(p.cgroup, &p.container);
+	p.known |= QP_CONTAINER;
 	ev.parent = NULL;
 	ev.flags = 0;
 	if (ndjson_event(1, &ev) == -1)

@@ -438,7 +438,7 @@ test_status(void)
 	T_CASE("wait status");
 	for (i = 0; i < nitems(c); i++) {
 		memset(&p, 0, sizeof(p));
-		nl_exit_status(c[i].status, &p);
+		process_wait_status(c[i].status, &p);
 		T_EQ_INT(p.exit_code, c[i].code);
 		T_EQ_INT(p.exit_signal, c[i].sig);
 		T_EQ_INT(p.core_dumped, c[i].core);

@@ -28,7 +28,6 @@ test_default_attr(void)
 	T_EQ_INT(a.reconcile_ns, 30 * NS_PER_SEC);
 	T_EQ_INT(a.ring_bytes, 8 << 20);
 	T_EQ_INT(a.argv_cap, 32 << 10);
-	T_CHECK(a.agg == NULL && a.fake == NULL && a.nfake == 0);
 }
 
 static void
@@ -46,17 +45,22 @@ test_open_errors(void)
 	a.backend = QUARK_BACKEND_FAKE;
 	a.max_length = 0;
 	errno = 0;
-	T_CHECK(quark_queue_open(&a) == NULL);
+	T_CHECK(queue_open_test(&a, NULL) == NULL);
 	T_EQ_INT(errno, EINVAL);
 	a.max_length = 10;
 	a.hold_min_ns = a.hold_max_ns + 1;
 	errno = 0;
-	T_CHECK(quark_queue_open(&a) == NULL);
+	T_CHECK(queue_open_test(&a, NULL) == NULL);
 	T_EQ_INT(errno, EINVAL);
 	quark_queue_default_attr(&a);
 	a.flags = QQ_NO_SCRAPE;
 	a.backend = QUARK_BACKEND_FAKE;
-	a.nfake = 3;		/* and no events */
+	errno = 0;
+	/* and no events */
+	T_CHECK(queue_open_test(&a, &(struct queue_test){ NULL, NULL, 3 }) ==
+	    NULL);
+	T_EQ_INT(errno, EINVAL);
+	T_CASE("the fake backend is not the public API's");
 	errno = 0;
 	T_CHECK(quark_queue_open(&a) == NULL);
 	T_EQ_INT(errno, EINVAL);
@@ -122,6 +126,178 @@ static const struct quark_backend_ops auto_second = {
 	"second", auto_open1, auto_poll, auto_fd, auto_stats, auto_close
 };
 
+/* A kernel where everything works; cases change one facility. */
+static struct quark_probe	probe_case;
+
+static void
+probe_all_ok(struct quark_probe *p)
+{
+	int	i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < PROBE_COUNT; i++) {
+		p->state[i] = PROBE_OK;
+		snprintf(p->why[i], sizeof(p->why[i]), "why %d", i);
+	}
+	p->privileged = 1;
+	p->kprobe_events = 1;
+}
+
+static void
+probe_injected(struct quark_probe *p)
+{
+	*p = probe_case;
+}
+
+/* The ladder's backends, faked under their own names; open never fails. */
+static int	ladder_tried[3];
+
+static int
+ladder_open(int which, void **state)
+{
+	ladder_tried[which]++;
+	*state = &ladder_tried[which];
+	return (0);
+}
+
+static int
+ladder_open0(struct quark_queue *qq, const struct quark_queue_attr *a,
+    void **state)
+{
+	return (ladder_open(0, state));
+}
+
+static int
+ladder_open1(struct quark_queue *qq, const struct quark_queue_attr *a,
+    void **state)
+{
+	return (ladder_open(1, state));
+}
+
+static int
+ladder_open2(struct quark_queue *qq, const struct quark_queue_attr *a,
+    void **state)
+{
+	return (ladder_open(2, state));
+}
+
+static const struct quark_backend_ops ladder_ebpf = {
+	"ebpf", ladder_open0, auto_poll, auto_fd, auto_stats, auto_close
+};
+static const struct quark_backend_ops ladder_kprobe = {
+	"kprobe", ladder_open1, auto_poll, auto_fd, auto_stats, auto_close
+};
+static const struct quark_backend_ops ladder_netlink = {
+	"netlink", ladder_open2, auto_poll, auto_fd, auto_stats, auto_close
+};
+
+/*
+ * `quark btf`'s verdict and watch's AUTO choice, under injected probe
+ * failures: the same backend, a rung the probe rules out is never
+ * opened, and quark_queue_why() says why each rung above the chosen one
+ * was passed over.  The backends open whenever they are tried: the probe
+ * alone decides.
+ */
+static void
+test_auto_verdict(void)
+{
+	static const struct quark_backend_ops *const order[] = {
+		&ladder_ebpf, &ladder_kprobe, &ladder_netlink
+	};
+	static const struct {
+		const char	*name;
+		int		 priv, f1, s1, f2, s2;
+		const char	*want;		/* the verdict's backend */
+	} c[] = {
+		{ "everything works", 1, -1, 0, -1, 0, "ebpf" },
+		{ "not root", 0, -1, 0, -1, 0, "none" },
+		{ "no BTF", 1, PROBE_BTF, PROBE_ABSENT, -1, 0, "netlink" },
+		{ "no ring buffer", 1, PROBE_RINGBUF, PROBE_ABSENT, -1, 0,
+		  "kprobe" },
+		{ "no ring buffer, no kprobes", 1, PROBE_RINGBUF, PROBE_ABSENT,
+		  PROBE_KPROBE, PROBE_ABSENT, "netlink" },
+		{ "bpf(2) refused, no perf", 1, PROBE_BPF_SYSCALL,
+		  PROBE_UNUSABLE, PROBE_PERF_TP, PROBE_UNUSABLE, "netlink" },
+		{ "no sched tracepoints", 1, PROBE_SCHED_TP, PROBE_ABSENT,
+		  -1, 0, "kprobe" },
+		{ "no hook programs", 1, PROBE_TP_BTF, PROBE_ABSENT,
+		  PROBE_RAW_TP, PROBE_UNUSABLE, "kprobe" },
+		{ "raw_tp only", 1, PROBE_TP_BTF, PROBE_UNUSABLE, -1, 0,
+		  "ebpf" },
+		{ "lockdown: the object is refused", 1, PROBE_BPF_OBJECT,
+		  PROBE_UNUSABLE, -1, 0, "kprobe" },
+		{ "lockdown, no kprobes", 1, PROBE_BPF_OBJECT,
+		  PROBE_UNUSABLE, PROBE_KPROBE, PROBE_UNUSABLE, "netlink" },
+		{ "object not probed", 1, PROBE_BPF_OBJECT, PROBE_UNKNOWN,
+		  -1, 0, "ebpf" },
+		{ "no BTF, no connector", 1, PROBE_BTF, PROBE_ABSENT,
+		  PROBE_PROC_CONNECTOR, PROBE_ABSENT, "none" },
+	};
+	struct quark_queue_attr	 a;
+	struct quark_queue	*qq;
+	struct quark_stats	 st;
+	struct probe_verdict	 v;
+	const char		*got;
+	size_t			 i;
+
+	queue_set_auto(order, nitems(order));
+	queue_set_probe(probe_injected);
+	for (i = 0; i < nitems(c); i++) {
+		T_CASE(c[i].name);
+		probe_all_ok(&probe_case);
+		probe_case.privileged = c[i].priv;
+		if (c[i].f1 != -1)
+			probe_case.state[c[i].f1] = c[i].s1;
+		if (c[i].f2 != -1)
+			probe_case.state[c[i].f2] = c[i].s2;
+		probe_verdict(&probe_case, &v);
+		T_EQ_STR(v.backend, c[i].want);
+		quark_queue_default_attr(&a);
+		a.flags = QQ_NO_SCRAPE;
+		memset(ladder_tried, 0, sizeof(ladder_tried));
+		errno = 0;
+		qq = quark_queue_open(&a);
+		got = "none";
+		if (qq != NULL) {
+			quark_queue_stats(qq, &st);
+			got = st.backend;
+		}
+		T_EQ_STR(got, v.backend);
+		/* Only the chosen rung was opened. */
+		T_EQ_INT(ladder_tried[0] + ladder_tried[1] + ladder_tried[2],
+		    qq != NULL);
+		if (qq != NULL && strcmp(got, "ebpf") == 0)
+			T_EQ_STR(quark_queue_why(), "");
+		if (qq != NULL && strcmp(got, "ebpf") != 0)
+			T_CHECK(strncmp(quark_queue_why(), "ebpf: ", 6) == 0);
+		if (qq != NULL && strcmp(got, "netlink") == 0)
+			T_CHECK(strstr(quark_queue_why(), "; kprobe: ") != NULL);
+		if (qq == NULL && !c[i].priv)
+			T_EQ_INT(errno, EPERM);
+		quark_queue_close(qq);
+	}
+
+	T_CASE("the probe lets eBPF through, its open fails: fall back, say why");
+	queue_set_auto((const struct quark_backend_ops *const []){
+	    &auto_first, &auto_second }, 2);
+	probe_all_ok(&probe_case);
+	auto_errno[0] = EOPNOTSUPP;
+	auto_errno[1] = 0;
+	auto_tried[0] = auto_tried[1] = 0;
+	quark_queue_default_attr(&a);
+	a.flags = QQ_NO_SCRAPE;
+	qq = quark_queue_open(&a);
+	if (T_CHECK(qq != NULL)) {
+		quark_queue_stats(qq, &st);
+		T_EQ_STR(st.backend, "second");
+		T_EQ_STR(quark_queue_why(), "first: Operation not supported");
+	}
+	quark_queue_close(qq);
+	auto_errno[0] = 0;
+	queue_set_auto(NULL, 0);
+	queue_set_probe(NULL);
+}
+
 /*
  * AUTO: the next backend is tried unless the failure means "not allowed"
  * (EPERM, EACCES) to a user who is not root; as root, "not allowed" is a
@@ -168,6 +344,7 @@ test_auto(void)
 	size_t			 i;
 
 	queue_set_auto(order, nitems(order));
+	queue_set_probe(probe_all_ok);
 	for (i = 0; i < nitems(c); i++) {
 		T_CASE(c[i].name);
 		quark_queue_default_attr(&a);
@@ -195,12 +372,12 @@ test_auto(void)
 		quark_queue_close(qq);
 	}
 	queue_set_auto(NULL, 0);
-	queue_set_root(-1);
+	queue_set_probe(NULL);
 	T_CASE("an explicit backend is never replaced");
 	quark_queue_default_attr(&a);
 	a.flags = QQ_NO_SCRAPE;
 	a.backend = QUARK_BACKEND_FAKE;
-	T_CHECK((qq = quark_queue_open(&a)) != NULL);
+	T_CHECK((qq = queue_open_test(&a, NULL)) != NULL);
 	quark_queue_stats(qq, &st);
 	T_EQ_STR(st.backend, "fake");
 	quark_queue_close(qq);
@@ -315,7 +492,7 @@ test_seed(void)
 	T_CASE("seeded from /proc");
 	quark_queue_default_attr(&attr);
 	attr.backend = QUARK_BACKEND_FAKE;
-	qq = quark_queue_open(&attr);
+	qq = queue_open_test(&attr, NULL);
 	T_CHECK(qq != NULL);
 	if (qq == NULL)
 		return;
@@ -334,7 +511,7 @@ test_seed(void)
 	T_CASE("seeding failure fails open");
 	scrape_set_proc_root("/nonexistent/proc");
 	errno = 0;
-	qq = quark_queue_open(&attr);
+	qq = queue_open_test(&attr, NULL);
 	T_CHECK(qq == NULL);
 	T_EQ_INT(errno, ENOENT);
 	scrape_set_proc_root(NULL);
@@ -388,6 +565,7 @@ main(void)
 	test_default_attr();
 	test_open_errors();
 	test_auto();
+	test_auto_verdict();
 	test_lost_records();
 	test_stats();
 	test_close_held();

@@ -1,5 +1,5 @@
 /*
- * ring.c - the eBPF backend: load, attach, consume the ring, lost counters.
+ * ebpf.c - the eBPF backend: load, attach, consume the ring, lost counters.
  *
  * Life cycle (libbpf skeleton): open -> rodata and map sizes -> load ->
  * attach each program (links owned by this process: nothing is pinned, so
@@ -9,13 +9,14 @@
  * credential hooks (syscall exit tracepoints, which need tracefs; mounted
  * at /sys/kernel/tracing when absent).  An optional hook that cannot be
  * had is switched off before load and its reason kept in the state.
+ * What the kernel allows (privileges, tracefs, the exit tracepoint's
+ * group_dead) is asked of probe.c, like everything `quark btf` reports;
+ * ebpf_object_check() is probe.c's way to load the object once.
  *
  * libbpf's own messages are dropped (the library never prints) unless
  * QUARK_DEBUG_BPF is set in the environment, for debugging the loader.
  */
-#include <sys/mount.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -32,8 +33,6 @@
 #include "wire.h"
 #include "quark.skel.h"
 
-#define TRACEFS		"/sys/kernel/tracing"
-#define SYSCALL_TP	TRACEFS "/events/syscalls/sys_exit_setuid"
 #define MAX_LINKS	32
 /* Stop a callback run with this to honour the poll budget. */
 #define BUDGET_HIT	(-ECANCELED)
@@ -66,74 +65,6 @@ struct ebpf {
 	const char		*comm_off;
 };
 
-static int
-libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (getenv("QUARK_DEBUG_BPF") == NULL)
-		return (0);
-	return (vfprintf(stderr, fmt, ap));
-}
-
-/*
- * Does the sched_process_exit tracepoint pass group_dead?  Its BTF
- * typedef btf_trace_sched_process_exit is a pointer to a prototype of
- * (void *, struct task_struct *[, bool group_dead]).
- */
-static int
-exit_has_group_dead(void)
-{
-	struct btf		*btf;
-	const struct btf_type	*t;
-	int			 id, n = 0;
-
-	if ((btf = btf__load_vmlinux_btf()) == NULL)
-		return (0);
-	id = btf__find_by_name_kind(btf, "btf_trace_sched_process_exit",
-	    BTF_KIND_TYPEDEF);
-	if (id > 0 && (t = btf__type_by_id(btf, id)) != NULL &&
-	    (t = btf__type_by_id(btf, t->type)) != NULL &&
-	    btf_is_ptr(t) && (t = btf__type_by_id(btf, t->type)) != NULL &&
-	    btf_is_func_proto(t))
-		n = btf_vlen(t);
-	btf__free(btf);
-	return (n == 3);
-}
-
-/* Syscall exit tracepoints, mounting tracefs if it is not. */
-static const char *
-syscall_tp_check(void)
-{
-	struct stat	st;
-
-	if (stat(SYSCALL_TP, &st) == 0)
-		return (NULL);
-	/* tracefs is root's (0700): mounted, but not ours to read. */
-	if (errno == EACCES)
-		return ("tracefs is not readable (CAP_DAC_READ_SEARCH)");
-	if (stat(TRACEFS "/events", &st) == -1 &&
-	    mount("nodev", TRACEFS, "tracefs", 0, NULL) == -1)
-		return ("tracefs not mounted and cannot be mounted");
-	if (stat(SYSCALL_TP, &st) == -1)
-		return ("no syscalls:sys_exit_setuid tracepoint");
-	return (NULL);
-}
-
-/* CAP_BPF (39) or CAP_SYS_ADMIN (21) in our effective set. */
-static int
-may_load_bpf(void)
-{
-	FILE			*f;
-	char			 line[128];
-	unsigned long long	 eff = 0;
-
-	if ((f = fopen("/proc/self/status", "re")) == NULL)
-		return (0);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return ((eff & (1ULL << 39)) != 0 || (eff & (1ULL << 21)) != 0);
-}
 
 static int
 is_cred_prog(const struct bpf_program *prog)
@@ -152,8 +83,13 @@ pow2_at_least(uint32_t v, uint32_t min)
 	return (p);
 }
 
+/*
+ * Sizes and switches before load.  cred_off: why the credential hooks are
+ * to stay unloaded (probe_syscall_tp_ready()), NULL to load them.
+ */
 static int
-configure(struct ebpf *st, const struct quark_queue_attr *attr)
+configure(struct ebpf *st, const struct quark_queue_attr *attr,
+    int group_dead, const char *cred_off)
 {
 	struct quark_bpf	*s = st->skel;
 	struct bpf_program	*prog;
@@ -166,13 +102,13 @@ configure(struct ebpf *st, const struct quark_queue_attr *attr)
 	    WIRE_ENV_MAX : attr->env_cap;
 	s->rodata->want_env = (attr->flags & QQ_ENV) != 0;
 	s->rodata->want_threads = st->threads;
-	s->rodata->has_group_dead = exit_has_group_dead();
+	s->rodata->has_group_dead = group_dead;
 	/* The ring must be a power of 2 and a multiple of the page size. */
 	ring = pow2_at_least(attr->ring_bytes, page > 0 ? (uint32_t)page : 4096);
 	if (bpf_map__set_max_entries(s->maps.rb, ring) != 0 ||
 	    bpf_map__set_max_entries(s->maps.scratch, st->ncpus) != 0)
 		return (-1);
-	if ((st->cred_off = syscall_tp_check()) != NULL) {
+	if ((st->cred_off = cred_off) != NULL) {
 		bpf_object__for_each_program(prog, s->obj)
 			if (is_cred_prog(prog))
 				bpf_program__set_autoload(prog, false);
@@ -282,12 +218,97 @@ report_lost(struct ebpf *st, int throttle)
 
 static void ebpf_close(void *);
 
+/*
+ * libbpf's messages: to stderr with QUARK_DEBUG_BPF, and the verifier's
+ * last word on a program it refuses kept for the reason (load_why).
+ */
+static char	load_why[160];
+static int	load_in_log;
+
+static int
+libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char	line[512];
+	size_t	n;
+	va_list	aq;
+
+	va_copy(aq, ap);
+	vsnprintf(line, sizeof(line), fmt, aq);
+	va_end(aq);
+	n = strcspn(line, "\n");
+	line[n] = '\0';
+	if (strstr(line, "-- BEGIN PROG LOAD LOG --") != NULL)
+		load_in_log = 1;
+	else if (strstr(line, "-- END PROG LOAD LOG --") != NULL)
+		load_in_log = 0;
+	else if (load_in_log && n > 0 && strncmp(line, "processed ", 10) != 0 &&
+	    strncmp(line, "verification time", 17) != 0)
+		snprintf(load_why, sizeof(load_why), "%.150s", line);
+	if (getenv("QUARK_DEBUG_BPF") == NULL)
+		return (0);
+	return (vfprintf(stderr, fmt, ap));
+}
+
+/*
+ * Open, configure and load the skeleton (nothing attached).  -1 and
+ * errno: EOPNOTSUPP when, privileged, the kernel refuses the programs
+ * (the verifier, a helper withheld by lockdown), not a permission matter.
+ */
+static int
+ebpf_load(struct ebpf *st, const struct quark_queue_attr *attr,
+    int group_dead, const char *cred_off)
+{
+	struct quark_probe	caps;
+	struct rlimit		rl = { RLIM_INFINITY, RLIM_INFINITY };
+	int			err;
+
+	libbpf_set_print(libbpf_print);
+	load_why[0] = '\0';
+	load_in_log = 0;
+	/* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK. */
+	(void)setrlimit(RLIMIT_MEMLOCK, &rl);
+	if ((st->ncpus = libbpf_num_possible_cpus()) <= 0) {
+		errno = -st->ncpus;
+		return (-1);
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == -1) {
+		errno = ENOENT;
+		return (-1);
+	}
+	if ((st->skel = quark_bpf__open()) == NULL)
+		return (-1);
+	if (configure(st, attr, group_dead, cred_off) == -1)
+		return (-1);
+	if ((err = quark_bpf__load(st->skel)) != 0) {
+		errno = err < 0 ? -err : err;
+		/*
+		 * With the privileges to load, EACCES/EINVAL/E2BIG are the
+		 * verifier (or the kernel) refusing our programs, not a
+		 * permission problem: say so with EOPNOTSUPP.
+		 */
+		memset(&caps, 0, sizeof(caps));
+		probe_caps(&caps);
+		if ((errno == EACCES || errno == EINVAL || errno == E2BIG) &&
+		    caps.privileged)
+			errno = EOPNOTSUPP;
+		/*
+		 * EPERM with the privileges: a policy against bpf(2) (a
+		 * seccomp filter, as container runtimes install, or an LSM).
+		 */
+		if (errno == EPERM && caps.privileged && st->qq != NULL)
+			queue_set_why(st->qq, "bpf(2) refused although "
+			    "privileged (a seccomp filter or a security policy "
+			    "forbids BPF): %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 ebpf_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
     void **state)
 {
 	struct ebpf	*st;
-	struct rlimit	 rl = { RLIM_INFINITY, RLIM_INFINITY };
 	int		 err;
 
 	*state = NULL;
@@ -296,41 +317,9 @@ ebpf_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		return (-1);
 	st->qq = qq;
 	st->threads = (attr->flags & QQ_THREADS) != 0;
-	libbpf_set_print(libbpf_print);
-	/* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK. */
-	(void)setrlimit(RLIMIT_MEMLOCK, &rl);
-	if ((st->ncpus = libbpf_num_possible_cpus()) <= 0) {
-		errno = -st->ncpus;
+	if (ebpf_load(st, attr, probe_exit_group_dead(NULL),
+	    probe_syscall_tp_ready()) == -1)
 		goto fail;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK) == -1) {
-		errno = ENOENT;
-		goto fail;
-	}
-	if ((st->skel = quark_bpf__open()) == NULL)
-		goto fail;
-	if (configure(st, attr) == -1)
-		goto fail;
-	if ((err = quark_bpf__load(st->skel)) != 0) {
-		errno = err < 0 ? -err : err;
-		/*
-		 * With the privileges to load, EACCES/EINVAL/E2BIG are the
-		 * verifier (or the kernel) refusing our programs, not a
-		 * permission problem: say so with EOPNOTSUPP.
-		 */
-		if ((errno == EACCES || errno == EINVAL || errno == E2BIG) &&
-		    may_load_bpf())
-			errno = EOPNOTSUPP;
-		/*
-		 * EPERM with the privileges: a policy against bpf(2) (a
-		 * seccomp filter, as container runtimes install, or an LSM).
-		 */
-		if (errno == EPERM && may_load_bpf())
-			queue_set_why(qq, "bpf(2) refused although privileged "
-			    "(a seccomp filter or a security policy forbids "
-			    "BPF): %s", strerror(errno));
-		goto fail;
-	}
 	if (attach(st) == -1)
 		goto fail;
 	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.rb), on_record,
@@ -344,6 +333,38 @@ fail:
 	ebpf_close(st);
 	errno = err != 0 ? err : EINVAL;
 	return (-1);
+}
+
+int
+ebpf_object_check(char *why, size_t len)
+{
+	struct quark_queue_attr	 attr;
+	struct ebpf		*st;
+	long			 page = sysconf(_SC_PAGESIZE);
+	int			 err, n = 0;
+	struct bpf_program	*prog;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(why, len, "%s", strerror(errno));
+		return (-1);
+	}
+	/* What watch loads, with the smallest ring; every program. */
+	quark_queue_default_attr(&attr);
+	attr.ring_bytes = page > 0 ? (uint32_t)page : 4096;
+	if (ebpf_load(st, &attr, 0, NULL) == -1) {
+		err = errno;
+		snprintf(why, len, "loading quark's BPF object: %s%s%s",
+		    strerror(err), load_why[0] != '\0' ? ": " : "", load_why);
+		ebpf_close(st);
+		errno = err;
+		return (-1);
+	}
+	bpf_object__for_each_program(prog, st->skel->obj)
+		n++;
+	snprintf(why, len, "quark's BPF object loads (%d programs, "
+	    "not attached)", n);
+	ebpf_close(st);
+	return (0);
 }
 
 static int

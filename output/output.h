@@ -1,0 +1,39 @@
+/*
+ * output.h - output formats behind one table, selected by name.
+ *
+ * A format is one file (output/NAME.c) that defines a struct output, and
+ * one row in outputs[] (output.c).  Commands call through the table,
+ * never a format's functions, so that a new format needs no change in
+ * cmd/.  outputs[0] is the default.
+ *
+ * Every entry writes one whole record to fd with one write(2) (see
+ * json.h), and returns 0, or -1 with errno set; EPIPE means the reader
+ * went away, which commands treat as a normal end.  Records and processes
+ * are only read: the caller keeps them.
+ */
+#ifndef QUARK_OUTPUT_H
+#define QUARK_OUTPUT_H
+
+#include "quark.h"
+
+struct output {
+	const char	*name;		/* exact, as a command line names it */
+	const char	*desc;		/* one line, for help */
+	/* A process read from /proc (snapshot, lookup), parent may be NULL. */
+	int	(*snapshot)(int fd, const struct quark_process *,
+		    const struct quark_process *parent);
+	/* An event from quark_queue_next() (watch). */
+	int	(*event)(int fd, const struct quark_event *);
+	/* The queue's counters (watch --stats, SIGUSR1; to stderr). */
+	int	(*stats)(int fd, const struct quark_stats *);
+	/* Free what the format keeps between records (before exit). */
+	void	(*cleanup)(void);
+};
+
+/* Every format, default first, NULL-terminated. */
+extern const struct output *const outputs[];
+
+/* The format called name (exact match), or NULL with errno ENOENT. */
+const struct output *output_find(const char *name);
+
+#endif /* QUARK_OUTPUT_H */
