@@ -100,6 +100,36 @@ backend_is() {
 }
 check_backend_ebpf() { backend_is "$1" ebpf; }
 check_backend_netlink() { backend_is "$1" netlink; }
+check_backend_kprobe() { backend_is "$1" kprobe; }
+
+# bpf(2) refused (QNOBPF): the verdict is kprobes, because of bpf(2).
+check_btf_kprobe() {
+	why="verdict: $(verdict "$1" backend): $(verdict "$1" reason); want kprobe because bpf(2) is refused"
+	[ "$(verdict "$1" backend)" = kprobe ] &&
+	    verdict "$1" reason | grep -q 'bpf(2)'
+}
+
+# watch said on stderr that it uses kprobes, and that eBPF was refused.
+check_fallback_kprobe_said() {
+	why="stderr does not say watch fell back to kprobes because bpf(2) was refused: $(grep -v '^{' "$1/watch.err" | paste -sd ' ' -)"
+	grep -v '^{' "$1/watch.err" |
+	    grep -q '^quark: watch: using the kprobe backend (ebpf: .*bpf(2) refused'
+}
+
+# QSTALE: the SIGKILLed quark left its probes; the next quark removed
+# them at its start, and its own at its exit: no quark probe stays.
+check_probes_removed() {
+	_k=$(cat "$1/stale.pid" 2>/dev/null)
+	why="the SIGKILLed quark (pid $_k) left no probe: nothing was checked"
+	[ -n "$_k" ] && grep -q "quark/[a-z0-9]*_$_k " "$1/probes.killed" ||
+	    return 1
+	why="the SIGKILLed quark's probes were still there while the next one ran: $(grep "_$_k " "$1/probes.running" | head -n 1 | cut -c 1-80)"
+	! grep -q "quark/[a-z0-9]*_$_k " "$1/probes.running" || return 1
+	why="the running quark's probes were not in kprobe_events"
+	grep -q 'quark/' "$1/probes.running" || return 1
+	why="probes stayed after quark exited: $(head -n 1 "$1/probes.end" | cut -c 1-80)"
+	[ -f "$1/probes.end" ] && ! grep -q 'quark/' "$1/probes.end"
+}
 
 # watch said on stderr which backend it fell back to, and why eBPF was
 # not used, in words that quark btf's verdict gives too (one decision, not
