@@ -100,6 +100,7 @@ backend_is() {
 }
 check_backend_ebpf() { backend_is "$1" ebpf; }
 check_backend_netlink() { backend_is "$1" netlink; }
+check_backend_kprobe() { backend_is "$1" kprobe; }
 
 # watch said on stderr which backend it fell back to, and why eBPF was
 # not used, in words that quark btf's verdict gives too (one decision, not

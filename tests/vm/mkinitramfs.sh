@@ -21,8 +21,11 @@ for a in $("$bb" --list); do
 done
 install -m 0755 "$here/init" "$t/init"
 install -m 0755 "$quark" "$t/bin/quark"
-for h in exitcode dropids newsid; do
-	install -m 0755 "$helpers/$h" "$t/bin/$h"
+# Every workload program, so that a scenario can use any (a wrapper such
+# as nobpf included).
+for h in "$helpers"/*; do
+	case $h in *.o|*.d) continue ;; esac
+	[ -f "$h" ] && [ -x "$h" ] && install -m 0755 "$h" "$t/bin/${h##*/}"
 done
 # A console for the kernel to open before /init mounts devtmpfs (only
 # root can make the node; /init copes without it).
