@@ -102,6 +102,14 @@ ASROOT	 =
 else
 ASROOT	 = sudo
 endif
+# as-root WHY: a recipe line that, when not root, says WHY (a sentence
+# saying what needs root) and that sudo runs it, or fails when sudo is
+# missing; nothing as root.
+define as-root
+	@[ -z "$(ASROOT)" ] || { command -v sudo >/dev/null || { \
+	    echo "$(1), and sudo is not installed: run this as root" >&2; \
+	    exit 1; }; echo "$(1): running it with sudo" >&2; }
+endef
 
 .PHONY: all deps run check tests lint bench install clean
 .PHONY: vm-deps check-kernels static helpers
@@ -118,8 +126,9 @@ define apt-install
 	if [ -n "$(ASROOT)" ]; then \
 		command -v sudo >/dev/null || { \
 		echo "missing packages: $$missing" >&2; \
-		echo "run as root: apt-get install -y" $$missing >&2; exit 1; }; \
-		echo "installing (sudo apt-get, it needs root):" $$missing >&2; \
+		echo "installing them needs root and sudo is not installed;" \
+		    "run as root: apt-get install -y" $$missing >&2; exit 1; }; \
+		echo "installing needs root: sudo apt-get install" $$missing >&2; \
 	else \
 		echo "installing:" $$missing >&2; \
 	fi; \
@@ -137,7 +146,7 @@ vm-deps:
 # stdout carries only records (`make run | jq` works): the rest to stderr.
 run:
 	@$(MAKE) --no-print-directory deps all >&2
-	@[ -z "$(ASROOT)" ] || echo "quark watch needs root: running it with sudo" >&2
+	$(call as-root,quark watch needs root)
 	@$(ASROOT) ./$(QUARK) watch
 
 # The unit tests run as the user; the bats suites and the matrix load BPF
@@ -150,7 +159,7 @@ check: deps $(if $(strip $(KERNELS)),vm-deps)
 	$(Q)$(SUBMAKE) BUILD=build/san SANITIZE=1 tests
 	$(Q)$(SUBMAKE) tests
 	$(if $(strip $(KERNELS)),$(Q)$(SUBMAKE) static)
-	$(Q)[ -z "$(ASROOT)" ] || echo "the tests load BPF and watch every process: running them with sudo" >&2
+	$(call as-root,the tests need root (they load BPF and watch every process))
 	$(Q)$(ASROOT) env KERNELS='$(strip $(KERNELS))' \
 	    SCENARIOS='$(SCENARIOS)' tests/run.sh $(BUILD) build/san
 
