@@ -79,7 +79,10 @@ SKEL	 = $(BPFOUT)/quark.skel.h
 DEPS	 = make gcc clang-19 llvm-19 bpftool libbpf-dev libelf-dev \
 	   zlib1g-dev libjansson-dev libbsd-dev pkg-config bats bats-assert \
 	   bats-support jq mandoc python3-jsonschema libbpf-tools util-linux \
-	   procps zsh fish rsyslog logrotate systemd
+	   procps zsh fish rsyslog logrotate systemd nodejs
+# npm is its own Debian package, or comes with a nodejs build that
+# provides it: asked for only when there is no npm command.
+NPM_DEP	:= $(if $(shell command -v npm 2>/dev/null),,npm)
 # What the kernel matrix needs (tests/vm/): qemu, a static busybox for the
 # guests, cpio for their initramfs, the key that signs Debian's archive
 # (the kernels come from it).
@@ -126,7 +129,7 @@ define apt-install
 endef
 
 deps:
-	$(call apt-install,$(DEPS))
+	$(call apt-install,$(DEPS) $(NPM_DEP))
 
 vm-deps:
 	$(call apt-install,$(VMDEPS))

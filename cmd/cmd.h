@@ -31,6 +31,17 @@ extern const struct cmd	*cur_cmd;	/* the command being run */
 struct output;
 /* The output format records are written in (output.h): outputs[0]. */
 extern const struct output *cur_output;
+/*
+ * --format NAME: the names of outputs[], filled by main() before any
+ * option is parsed (the table of formats is the one list of them); the
+ * value is the index in outputs[], 0 (the default) when not given.
+ */
+extern struct opt_choice format_choices[];
+#define FORMAT_OPT(where) \
+	{ "format", 0, OPT_CHOICE, "NAME", "the output format", \
+	  .off = (where), .choices = format_choices }
+/* Selects outputs[format] as cur_output. */
+void	format_select(int format);
 
 int	cmd_watch(int, char **);
 int	cmd_snapshot(int, char **);

@@ -81,6 +81,7 @@ lookup_one(pid_t pid, int qs, int ancestors)
 struct lookup_opts {
 	unsigned int	qs;		/* QS_ENV */
 	int		ancestors;	/* --ancestors */
+	int		format;		/* --format: index in outputs[] */
 };
 
 #define L(field)	offsetof(struct lookup_opts, field)
@@ -92,6 +93,7 @@ static const struct opt lookup_opt_table[] = {
 	  .off = L(ancestors) },
 	{ "env", 0, OPT_BITS, NULL, "also read the environments",
 	  .off = L(qs), .val = QS_ENV },
+	FORMAT_OPT(L(format)),
 	{ .name = NULL }
 };
 
@@ -111,6 +113,7 @@ cmd_lookup(int argc, char **argv)
 
 	if (opt_parse(cur_cmd, argc, argv, &o, &r) == -1)
 		return (r);
+	format_select(o.format);
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {

@@ -33,6 +33,27 @@ static const struct cmd cmds[] = {
 
 const struct cmd *cur_cmd;
 const struct output *cur_output;
+/* Room for the formats of outputs[] and the end of the list. */
+struct opt_choice format_choices[16];
+
+static void
+format_init(void)
+{
+	size_t	i;
+
+	for (i = 0; outputs[i] != NULL &&
+	    i < sizeof(format_choices) / sizeof(format_choices[0]) - 1; i++) {
+		format_choices[i].name = outputs[i]->name;
+		format_choices[i].val = (int)i;
+	}
+	format_choices[i].name = NULL;
+}
+
+void
+format_select(int format)
+{
+	cur_output = outputs[format];
+}
 
 const struct cmd *
 cmd_find(const char *name)
@@ -229,6 +250,7 @@ main(int argc, char **argv)
 		return (1);
 	output_init();
 	cur_output = outputs[0];
+	format_init();
 	if (opt_parse(&main_cmd, argc, argv, &o, &st) == -1)
 		return (st);
 	if (o.version) {

@@ -52,6 +52,7 @@ print_tree(const struct ptable *t)
 struct snapshot_opts {
 	unsigned int	qs;		/* QS_* */
 	int		tree;		/* --tree */
+	int		format;		/* --format: index in outputs[] */
 };
 
 #define S(field)	offsetof(struct snapshot_opts, field)
@@ -67,6 +68,7 @@ static const struct opt snapshot_opt_table[] = {
 	  .off = S(qs), .val = QS_NO_KTHREADS },
 	{ "env", 0, OPT_BITS, NULL, "also read the environment of each process",
 	  .off = S(qs), .val = QS_ENV },
+	FORMAT_OPT(S(format)),
 	{ .name = NULL }
 };
 
@@ -85,6 +87,7 @@ cmd_snapshot(int argc, char **argv)
 
 	if (opt_parse(cur_cmd, argc, argv, &o, &r) == -1)
 		return (r);
+	format_select(o.format);
 	if (optind != argc) {
 		cwarnx("unexpected argument '%s'", argv[optind]);
 		return (cmd_usage(cur_cmd));

@@ -43,6 +43,7 @@ struct wopts {
 	int			 stats;		/* --stats */
 	const char		*output;	/* --output FILE, NULL: stdout */
 	const char		*user;		/* --user USER, NULL: stay */
+	int			 format;	/* --format: index in outputs[] */
 	int			 fd;		/* where records go */
 };
 
@@ -96,6 +97,7 @@ static const struct opt watch_opt_table[] = {
 	  .off = A(backend), .choices = watch_backends },
 	{ "output", 0, OPT_STRING, "FILE", "append records to FILE, reopened on SIGHUP",
 	  .off = W(output), .defword = "standard output" },
+	FORMAT_OPT(W(format)),
 	{ "user", 0, OPT_STRING, "USER", "switch to USER once attached",
 	  .off = W(user), .defword = "no switch" },
 	{ "btf", 0, OPT_STRING, "FILE", "read the kprobe offsets from this kernel BTF",
@@ -383,6 +385,7 @@ cmd_watch(int argc, char **argv)
 
 	if (opt_parse(cur_cmd, argc, argv, &w, &r) == -1)
 		return (r);
+	format_select(w.format);
 	if (optind != argc) {
 		cwarnx("unexpected argument '%s'", argv[optind]);
 		return (cmd_usage(cur_cmd));

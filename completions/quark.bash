@@ -5,9 +5,9 @@
 
 declare -gA _quark_opts=(
 	[quark]="-h -V"
-	[watch]="-h --no-aggregate --sorted --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output --user --btf"
-	[snapshot]="-h --threads --tree --no-kthreads --env"
-	[lookup]="-h --ancestors --env"
+	[watch]="-h --no-aggregate --sorted --threads --env --stats --hold --reorder --max-length --ring-size --argv-cap --grace --backend --output --format --user --btf"
+	[snapshot]="-h --threads --tree --no-kthreads --env --format"
+	[lookup]="-h --ancestors --env --format"
 	[btf]="-h --table --json --btf"
 	[help]="-h"
 )
@@ -56,6 +56,9 @@ _quark()
 		compopt -o filenames 2>/dev/null
 		local IFS=$'\n'
 		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0 ;;
+	--format)
+		COMPREPLY=($(compgen -W "ndjson ecs" -- "$cur"))
 		return 0 ;;
 	--backend)
 		COMPREPLY=($(compgen -W "auto ebpf kprobe netlink" -- "$cur"))

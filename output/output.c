@@ -9,9 +9,11 @@
 
 /* One row per format; each is defined in output/NAME.c. */
 extern const struct output	output_ndjson;
+extern const struct output	output_ecs;
 
 const struct output *const outputs[] = {
 	&output_ndjson,		/* the default */
+	&output_ecs,
 	NULL
 };
 

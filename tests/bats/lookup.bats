@@ -75,7 +75,7 @@ $me"
 	assert_failure 2
 	run "$QUARK" lookup -h
 	assert_success
-	assert_line --index 0 "usage: quark lookup [-h] [--ancestors] [--env] PID ..."
+	assert_line --index 0 "usage: quark lookup [-h] [--ancestors] [--env] [--format NAME] PID ..."
 	assert_line --regexp '^  --ancestors +follow each process with its ancestors$'
 }
 

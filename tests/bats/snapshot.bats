@@ -190,6 +190,6 @@ nproc_entries() {
 	assert_output --partial "usage: quark snapshot"
 	run "$QUARK" snapshot -h
 	assert_success
-	assert_line --index 0 "usage: quark snapshot [-h] [--threads] [--tree] [--no-kthreads] [--env]"
+	assert_line --index 0 "usage: quark snapshot [-h] [--threads] [--tree] [--no-kthreads] [--env] [--format NAME]"
 	assert_line --regexp '^  --tree +print an indented process tree for humans$'
 }

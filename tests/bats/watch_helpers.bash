@@ -65,6 +65,35 @@ watch_start() {
 	done
 }
 
+# watch_start_ready DIR [OPTION...]: like watch_start, but done once
+# quark says "ready" on stderr (attached, cache seeded).  For the netlink
+# backend, whose records of short-lived markers may lack their args.
+watch_start_ready() {
+	local dir=$1 t0=$SECONDS
+
+	shift
+	mkdir -p "$dir"
+	rm -f "$dir/out" "$dir/err" "$dir/pid" "$dir/rc"
+	(
+		rc=0
+		"$QUARK" watch "$@" >"$dir/out" 2>"$dir/err" &
+		echo $! >"$dir/pid"
+		wait $! || rc=$?
+		echo "$rc" >"$dir/rc"
+	) </dev/null >/dev/null 2>&1 3>&- &
+	until grep -q '^quark: watch: ready$' "$dir/err" 2>/dev/null; do
+		if [ -s "$dir/rc" ]; then
+			fail "quark watch $* exited $(cat "$dir/rc") before it was ready: $(cat "$dir/err")"
+			return 1
+		fi
+		if (( SECONDS - t0 >= WATCH_TIMEOUT )); then
+			fail "quark watch $* not ready after $WATCH_TIMEOUT s: $(cat "$dir/err")"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 # watch_stop DIR [SIGNAL]: send SIGNAL (INT) and fail unless quark exits
 # 0 within 10 s.
 watch_stop() {
