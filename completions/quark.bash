@@ -58,7 +58,7 @@ _quark()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
 	--format)
-		COMPREPLY=($(compgen -W "ndjson ecs" -- "$cur"))
+		COMPREPLY=($(compgen -W "ndjson ecs text" -- "$cur"))
 		return 0 ;;
 	--backend)
 		COMPREPLY=($(compgen -W "auto ebpf kprobe netlink" -- "$cur"))

@@ -27,7 +27,7 @@ complete -c quark -n '__fish_seen_subcommand_from watch' -l argv-cap -x -d 'capt
 complete -c quark -n '__fish_seen_subcommand_from watch' -l grace -x -d 'keep exited processes cached for MS'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l backend -x -a 'auto ebpf kprobe netlink' -d 'the capture backend'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l output -r -F -d 'append records to FILE, reopened on SIGHUP'
-complete -c quark -n '__fish_seen_subcommand_from watch' -l format -x -a 'ndjson ecs' -d 'the output format'
+complete -c quark -n '__fish_seen_subcommand_from watch' -l format -x -a 'ndjson ecs text' -d 'the output format'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l user -x -a '(__fish_complete_users)' -d 'switch to USER once attached'
 complete -c quark -n '__fish_seen_subcommand_from watch' -l btf -r -F -d 'read the kprobe offsets from this kernel BTF'
 
@@ -36,12 +36,12 @@ complete -c quark -n '__fish_seen_subcommand_from snapshot' -l threads -d 'also 
 complete -c quark -n '__fish_seen_subcommand_from snapshot' -l tree -d 'print an indented process tree for humans'
 complete -c quark -n '__fish_seen_subcommand_from snapshot' -l no-kthreads -d 'leave kernel threads out'
 complete -c quark -n '__fish_seen_subcommand_from snapshot' -l env -d 'also read the environment of each process'
-complete -c quark -n '__fish_seen_subcommand_from snapshot' -l format -x -a 'ndjson ecs' -d 'the output format'
+complete -c quark -n '__fish_seen_subcommand_from snapshot' -l format -x -a 'ndjson ecs text' -d 'the output format'
 
 complete -c quark -n '__fish_seen_subcommand_from lookup' -s h -d 'print this help and exit'
 complete -c quark -n '__fish_seen_subcommand_from lookup' -l ancestors -d 'follow each process with its ancestors'
 complete -c quark -n '__fish_seen_subcommand_from lookup' -l env -d 'also read the environments'
-complete -c quark -n '__fish_seen_subcommand_from lookup' -l format -x -a 'ndjson ecs' -d 'the output format'
+complete -c quark -n '__fish_seen_subcommand_from lookup' -l format -x -a 'ndjson ecs text' -d 'the output format'
 complete -c quark -n '__fish_seen_subcommand_from lookup' -a '(__fish_complete_pids)'
 
 complete -c quark -n '__fish_seen_subcommand_from btf' -s h -d 'print this help and exit'

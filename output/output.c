@@ -10,10 +10,12 @@
 /* One row per format; each is defined in output/NAME.c. */
 extern const struct output	output_ndjson;
 extern const struct output	output_ecs;
+extern const struct output	output_text;
 
 const struct output *const outputs[] = {
 	&output_ndjson,		/* the default */
 	&output_ecs,
+	&output_text,
 	NULL
 };
 
