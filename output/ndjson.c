@@ -522,5 +522,6 @@ const struct output output_ndjson = {
 	.snapshot = ndjson_snapshot,
 	.event = ndjson_event,
 	.stats = ndjson_stats,
+	.batch = jline_hold,
 	.cleanup = ndjson_cleanup,
 };
