@@ -25,7 +25,7 @@ def main():
         if "start_boottime_ns" not in p:
             continue
         procs.setdefault((p["pid"], p["start_boottime_ns"]), []).append(rec)
-    short = one = fee = 0
+    short = one = fee = multi = 0
     for (pid, start), recs in procs.items():
         events = [e for r in recs for e in r["events"]]
         ex = [r["process"].get("exit") for r in recs
@@ -35,16 +35,25 @@ def main():
         if ex[-1]["time_ns"] - start >= hold_ns:
             continue
         short += 1
+        if events.count("exec") > 1:
+            # Two execs never share a record (the aggregation rules).
+            multi += 1
         if len(recs) == 1:
             one += 1
             if recs[0]["events"][:3] == ["fork", "exec", "exit"] or \
                ("exec" in events and events[0] == "fork" and
                     events[-1] == "exit"):
                 fee += 1
+        elif "-v" in sys.argv[2:]:
+            print("split:", pid, [r["events"] for r in recs],
+                  [r.get("late", False) for r in recs], file=sys.stderr)
     print("agg_processes_shorter_than_hold %d" % short)
     print("agg_one_record %d" % one)
     print("agg_one_fork_exec_exit_record %d" % fee)
     print("agg_ratio %.4f" % (one / short if short else 0))
+    print("agg_processes_with_two_execs %d" % multi)
+    print("agg_ratio_one_exec %.4f" % ((one / (short - multi))
+                                       if short > multi else 0))
     print("agg_lost %d" % lost)
 
 

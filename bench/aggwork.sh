@@ -14,9 +14,10 @@ tar -C "$top" --exclude=./build --exclude=./.git -cf - . | tar -C "$tmp/src" -xf
 qpid=$!
 sleep 3
 t0=$(date +%s)
-make -C "$tmp/src" -j4 all >/dev/null 2>&1 || echo "aggwork: make failed" >&2
+make -C "$tmp/src" -j4 all >"$tmp/make.log" 2>&1 ||
+    { echo "aggwork: make failed" >&2; tail -5 "$tmp/make.log" >&2; }
 echo "agg_make_seconds $(( $(date +%s) - t0 ))"
 sleep 3
 kill -INT "$qpid"
 wait "$qpid"
-/usr/bin/python3 "$top/bench/aggratio.py" 1000 <"$tmp/out"
+/usr/bin/python3 "$top/bench/aggratio.py" 1000 ${AGG_VERBOSE:+-v} <"$tmp/out"

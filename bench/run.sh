@@ -12,6 +12,9 @@ echo "== engine: synthetic raw events through order + aggregate + cache"
 echo "== ndjson: the writer on a fixed event mix through the fake backend"
 "$build/bench/bench_ndjson" "${BENCH_LINES:-200000}" || st=1
 
+echo "== clock: noticing a step of the wall clock"
+"$build/bench/bench_clock" || st=1
+
 echo "== watch: spawn storm (bare, quark, execsnoop+exitsnoop): CPU ns per process, BPF ns per run"
 bench/storm.sh "$build" || st=1
 

@@ -39,9 +39,13 @@ char LICENSE[] SEC("license") = "GPL";
 /* Upper bounds the verifier checks against; the caps below are <= these. */
 #define ARGV_MAX	WIRE_ARGV_MAX
 #define ENV_MAX		WIRE_ENV_MAX
-/* Bounds for the verifier: each of the first 4 strings is < 2 * PATH_BYTES. */
+/*
+ * Bounds for the verifier: each of the first 4 strings is < 2 * PATH_BYTES;
+ * the v1 cgroup path after argv and env is too.
+ */
 #define REC_STRINGS	(sizeof(struct wire_exec) + 8 * PATH_BYTES)
-#define SCRATCH_BYTES	(REC_STRINGS + ARGV_MAX + ENV_MAX + 2 * NAME_BYTES)
+#define REC_AREAS	(REC_STRINGS + ARGV_MAX + ENV_MAX)
+#define SCRATCH_BYTES	(REC_AREAS + 2 * PATH_BYTES + 2 * NAME_BYTES)
 
 /* Set by the loader before load (frozen: the verifier sees constants). */
 const volatile __u32	argv_cap = 32 * 1024;
@@ -345,6 +349,26 @@ put_paths(char *rec, struct wire_exec *e, struct task_struct *p,
 	put_walked(rec, e, w, WIRE_STR_CGROUP, WIRE_T_CGROUP, t);
 }
 
+/* The v1 cgroup path at rec + off, if any (see v1_cgroup_kn()): its bytes. */
+static __always_inline __u32
+put_cgroup_v1(char *rec, __u32 off, struct wire_exec *e,
+    struct task_struct *p)
+{
+	struct kernfs_node	*kn;
+	struct walk		*w;
+	__u32			 zero = 0, t = 0;
+
+	if ((kn = v1_cgroup_kn(p)) == NULL || off > REC_AREAS ||
+	    (w = bpf_map_lookup_elem(&walkbuf, &zero)) == NULL)
+		return (0);
+	walk_kernfs(w, kn, &t);
+	put_path(rec + off, w, &t);
+	e->len[WIRE_STR_CGROUP_V1] = path_len(w);
+	if (t)
+		e->trunc |= WIRE_T_CGROUP_V1;
+	return (e->len[WIRE_STR_CGROUP_V1]);
+}
+
 SEC("tp_btf/sched_process_exec")
 int
 BPF_PROG(quark_exec, struct task_struct *p, pid_t old_pid,
@@ -389,6 +413,7 @@ BPF_PROG(quark_exec, struct task_struct *p, pid_t old_pid,
 		e->len[WIRE_STR_ENV] = len;
 		off += len;
 	}
+	off += put_cgroup_v1(rec, off, e, p);
 	fill_hdr(&e->hdr, WIRE_EXEC, off, p);
 	if (off > SCRATCH_BYTES)
 		return (0);

@@ -18,6 +18,65 @@ struct kernfs_node___old {
 } __attribute__((preserve_access_index));
 
 /*
+ * The cgroup of the task in a v1 hierarchy, for container detection on
+ * v1 and hybrid hosts, where a cgroupfs driver names a container only
+ * there (memory:/docker/ID).  The first controller in this order that is
+ * bound to a v1 hierarchy (not to the unified one) and where the task is
+ * not at the root: runtimes put a container in every v1 controller, and
+ * memory comes last because resource managers place tasks in it alone.
+ * NULL when there is none (a v2 host).  Controllers this kernel lacks
+ * are skipped (CO-RE enum checks).
+ */
+static __always_inline struct kernfs_node *
+v1_kn(struct css_set *cs, struct cgroup_root *dfl, __u32 id)
+{
+	struct cgroup_subsys_state	*css = NULL;
+	struct cgroup			*cg;
+	__u32				 off;
+
+	if (id >= 64)
+		return (NULL);
+	off = bpf_core_field_offset(struct css_set, subsys);
+	if (bpf_probe_read_kernel(&css, sizeof(css),
+	    (char *)cs + off + id * sizeof(css)) != 0 || css == NULL)
+		return (NULL);
+	cg = BPF_CORE_READ(css, cgroup);
+	if (cg == NULL || BPF_CORE_READ(cg, root) == dfl ||
+	    BPF_CORE_READ(cg, level) == 0)
+		return (NULL);
+	return (BPF_CORE_READ(cg, kn));
+}
+
+#define V1_TRY(name) do {						\
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, name) &&	\
+	    (kn = v1_kn(cs, dfl,					\
+	    bpf_core_enum_value(enum cgroup_subsys_id, name))) != NULL)	\
+		return (kn);						\
+} while (0)
+
+static __always_inline struct kernfs_node *
+v1_cgroup_kn(struct task_struct *p)
+{
+	struct css_set		*cs = BPF_CORE_READ(p, cgroups);
+	struct cgroup_root	*dfl = BPF_CORE_READ(cs, dfl_cgrp, root);
+	struct kernfs_node	*kn;
+
+	V1_TRY(pids_cgrp_id);
+	V1_TRY(cpu_cgrp_id);
+	V1_TRY(cpuacct_cgrp_id);
+	V1_TRY(devices_cgrp_id);
+	V1_TRY(freezer_cgrp_id);
+	V1_TRY(io_cgrp_id);
+	V1_TRY(cpuset_cgrp_id);
+	V1_TRY(net_cls_cgrp_id);
+	V1_TRY(net_prio_cgrp_id);
+	V1_TRY(perf_event_cgrp_id);
+	V1_TRY(hugetlb_cgrp_id);
+	V1_TRY(memory_cgrp_id);
+	return (NULL);
+}
+
+/*
  * kernel_cap_t was { u32 cap[2]; } before 6.3 and { u64 val; } since: eight
  * little-endian bytes either way, so read them raw.
  */

@@ -92,6 +92,7 @@ struct wire_fork {
 #define WIRE_T_CWD	(1 << 2)
 #define WIRE_T_CGROUP	(1 << 3)
 #define WIRE_T_ENV	(1 << 4)
+#define WIRE_T_CGROUP_V1 (1 << 6)
 #define WIRE_EXEC_EXE_DELETED	(1 << 0)	/* exe dentry unlinked */
 #define WIRE_EXEC_ENV		(1 << 1)	/* env captured (maybe empty) */
 
@@ -109,7 +110,13 @@ struct wire_fork {
 #define WIRE_STR_CGROUP		3	/* unified hierarchy path, NUL-terminated */
 #define WIRE_STR_ARGS		4	/* argv area as is: NUL-separated */
 #define WIRE_STR_ENV		5	/* envp area as is, when captured */
-#define WIRE_STR_COUNT		6
+/*
+ * On a v1 or hybrid host: the path of the task's cgroup in one v1
+ * controller's hierarchy (the first, in quark.bpf.c's order, where the
+ * task is not at the root), NUL-terminated; 0 bytes when there is none.
+ */
+#define WIRE_STR_CGROUP_V1	6
+#define WIRE_STR_COUNT		7
 
 struct wire_exec {
 	struct wire_hdr		hdr;
@@ -122,7 +129,6 @@ struct wire_exec {
 	__u32			trunc;		/* WIRE_T_* */
 	__u32			flags;		/* WIRE_EXEC_* */
 	__u32			len[WIRE_STR_COUNT];	/* bytes of each string */
-	__u32			pad0;
 	/* char data[]: the strings, back to back, sum(len) bytes */
 };
 
@@ -208,7 +214,6 @@ WIRE_OFFSET(wire_exec, envc, 208);
 WIRE_OFFSET(wire_exec, trunc, 212);
 WIRE_OFFSET(wire_exec, flags, 216);
 WIRE_OFFSET(wire_exec, len, 220);
-WIRE_OFFSET(wire_exec, pad0, 244);
 WIRE_OFFSET(wire_exit, hdr, 0);
 WIRE_OFFSET(wire_exit, task, 32);
 WIRE_OFFSET(wire_exit, exit_code, 184);

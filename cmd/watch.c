@@ -310,11 +310,18 @@ open_failed(int backend)
 static int
 watch_loop(struct quark_queue *qq, struct wopts *w)
 {
-	struct pollfd	pfd;
-	int		r, timeout, nfds, batch = 0;
+	struct pollfd	pfd[2], ring;
+	int		r, timeout, batch = 0;
 
-	pfd.fd = quark_queue_fd(qq);
-	pfd.events = POLLIN;
+	/*
+	 * pfd[0]: the ring, unless batching; pfd[1]: host changes (a clock
+	 * step, a passwd change), always watched so that the queue dates
+	 * them right.  poll(2) skips a negative fd.
+	 */
+	ring.fd = quark_queue_fd(qq);
+	ring.events = POLLIN;
+	pfd[1].fd = quark_queue_notify_fd(qq);
+	pfd[0].events = pfd[1].events = POLLIN;
 	while (!stop_sig) {
 		if ((r = drain(qq, w->fd)) != 0)
 			return (r == 1 ? 0 : 1);
@@ -329,23 +336,25 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 			print_stats(qq);
 		}
 		timeout = quark_queue_timeout_ms(qq);
-		nfds = pfd.fd == -1 ? 0 : 1;
 		if (batch && timeout < 0)
 			batch = 0;
+		pfd[0].fd = ring.fd;
 		if (batch) {
-			nfds = 0;
+			pfd[0].fd = -1;
 			if (timeout != 0)
 				timeout = BATCH_MS;
 		}
-		if ((r = poll(&pfd, nfds, timeout)) == -1 && errno != EINTR) {
+		pfd[0].revents = 0;
+		if ((r = poll(pfd, 2, timeout)) == -1 && errno != EINTR) {
 			cwarn("poll");
 			return (1);
 		}
 		/* Gather while data comes: did some come meanwhile? */
 		if (batch)
-			batch = pfd.fd != -1 && poll(&pfd, 1, 0) > 0;
+			batch = ring.fd != -1 && poll(&ring, 1, 0) > 0;
 		else
-			batch = r > 0 && nfds > 0;
+			batch = r > 0 && pfd[0].fd != -1 &&
+			    (pfd[0].revents & POLLIN) != 0;
 	}
 	/* Stopped by a signal: flush what is held, then leave. */
 	quark_queue_stop(qq);

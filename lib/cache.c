@@ -76,6 +76,7 @@ static const struct field_range plain_fields[] = {
 	RANGE(QP_KTHREAD,	kthread,	kthread),
 	RANGE(QP_TID,		tid,		tid),
 	RANGE(QP_LOGINUID,	loginuid,	loginuid),
+	RANGE(QP_CONTAINER,	container,	container),
 };
 
 /* What a fork does not inherit: it is the child's own. */

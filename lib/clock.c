@@ -6,23 +6,48 @@
  * value in clock ticks (truncated).  Wall time is derived from a precise
  * offset measured here, not from /proc/stat's one-second btime.
  *
+ * The offset (CLOCK_REALTIME - CLOCK_BOOTTIME) is a constant of the
+ * kernel's timekeeping that changes only when the wall clock is set
+ * (settimeofday, clock_settime, adjtimex ADJ_SETOFFSET, a leap second,
+ * NTP's or an admin's step): NTP's slewing moves both clocks alike, and a
+ * suspend moves both.  So it is measured at start, and again when a
+ * timerfd armed with TFD_TIMER_CANCEL_ON_SET says the clock was set
+ * (clock_watch_*; a queue checks it once per drain, see queue.c).  Each
+ * new offset is kept with the boot time it was noticed at: a boot time
+ * is converted with the offset in effect at that moment, so a record
+ * held in the queue across a step keeps the wall time of its moment.
+ *
  * Start times are kept truncated to the clock tick (10 ms at USER_HZ 100)
  * so that a process gets the same start_time and entity_id whether quark
  * learned of it from /proc or from the kernel.
  */
+#include <sys/timerfd.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "quark_int.h"
 
+/*
+ * One offset measurement: three reads (realtime, boottime, realtime) take
+ * 60-100 ns through the vDSO; the offset is known to +-half that.  A read
+ * interrupted by preemption is tried again, up to MEASURE_TRIES times,
+ * keeping the narrowest bracket.
+ */
+#define MEASURE_TRIES	4
+/* Offsets that differ by no more than their errors and this are one. */
+#define OFFSET_SLACK	1000	/* ns */
+
 static struct {
 	int		ready;
 	uint64_t	tick_ns;	/* ns per USER_HZ tick */
-	int64_t		wall_off;	/* realtime - boottime, ns */
+	struct clock_offset hist[CLOCK_OFFSETS];	/* oldest first */
+	unsigned	nhist;
 	uint8_t		boot_id[37];
 } clk;
 
@@ -36,24 +61,80 @@ ts_ns(clockid_t id)
 	return ((uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec);
 }
 
+void
+clock_measure(struct clock_offset *o)
+{
+	uint64_t	r1, b, r2, best = UINT64_MAX;
+	int		i;
+
+	for (i = 0; i < MEASURE_TRIES; i++) {
+		r1 = ts_ns(CLOCK_REALTIME);
+		b = ts_ns(CLOCK_BOOTTIME);
+		r2 = ts_ns(CLOCK_REALTIME);
+		if (r2 < r1 || r2 - r1 >= best)
+			continue;
+		best = r2 - r1;
+		o->from = b;
+		o->off = (int64_t)(r1 + (r2 - r1) / 2) - (int64_t)b;
+		o->err = (int64_t)((r2 - r1 + 1) / 2);
+	}
+	if (best == UINT64_MAX) {	/* realtime went back each time */
+		o->from = b;
+		o->off = (int64_t)r2 - (int64_t)b;
+		o->err = 0;
+	}
+}
+
+int
+clock_note_offset(const struct clock_offset *o)
+{
+	struct clock_offset	*cur;
+	int64_t			 d;
+
+	if (clk.nhist > 0) {
+		cur = &clk.hist[clk.nhist - 1];
+		d = o->off - cur->off;
+		if (d < 0)
+			d = -d;
+		if (d <= cur->err + o->err + OFFSET_SLACK)
+			return (0);
+		/* Not before the current one: boot times only go forward. */
+		if (o->from < cur->from)
+			return (0);
+	}
+	if (clk.nhist == CLOCK_OFFSETS) {
+		memmove(&clk.hist[0], &clk.hist[1],
+		    sizeof(clk.hist[0]) * (CLOCK_OFFSETS - 1));
+		clk.nhist--;
+	}
+	clk.hist[clk.nhist++] = *o;
+	return (1);
+}
+
+void
+clock_reset(void)
+{
+	clk.ready = 0;
+	clk.nhist = 0;
+}
+
 int
 clock_init(void)
 {
-	uint64_t	r1, b, r2;
-	long		hz;
-	int		fd;
-	ssize_t		n;
+	struct clock_offset	o;
+	long			hz;
+	int			fd;
+	ssize_t			n;
 
 	if (clk.ready)
 		return (0);
 	if ((hz = sysconf(_SC_CLK_TCK)) <= 0)
 		hz = 100;
 	clk.tick_ns = NS_PER_SEC / (uint64_t)hz;
-	/* Bracket the boot clock with two realtime reads: error < 1 us. */
-	r1 = ts_ns(CLOCK_REALTIME);
-	b = ts_ns(CLOCK_BOOTTIME);
-	r2 = ts_ns(CLOCK_REALTIME);
-	clk.wall_off = (int64_t)(r1 + (r2 - r1) / 2) - (int64_t)b;
+	clock_measure(&o);
+	o.from = 0;		/* the offset of every earlier moment we know */
+	clk.nhist = 0;
+	clock_note_offset(&o);
 	memset(clk.boot_id, 0, sizeof(clk.boot_id));
 	if ((fd = open("/proc/sys/kernel/random/boot_id",
 	    O_RDONLY | O_CLOEXEC)) != -1) {
@@ -69,10 +150,72 @@ clock_init(void)
 void
 clock_set_fixed(int64_t wall_off, const char *boot_id)
 {
+	struct clock_offset	o = { 0, wall_off, 0 };
+
 	clock_init();
-	clk.wall_off = wall_off;
+	clk.nhist = 0;
+	clock_note_offset(&o);
 	memset(clk.boot_id, 0, sizeof(clk.boot_id));
 	strncpy((char *)clk.boot_id, boot_id, sizeof(clk.boot_id) - 1);
+}
+
+int
+clock_remeasure(void)
+{
+	struct clock_offset	o;
+
+	clock_init();
+	clock_measure(&o);
+	return (clock_note_offset(&o));
+}
+
+/* Armed at an absolute time that never comes: only a set wakes it. */
+static int
+watch_arm(int fd)
+{
+	struct itimerspec	its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)1 << 40;	/* clamped by the kernel */
+	return (timerfd_settime(fd, TFD_TIMER_ABSTIME |
+	    TFD_TIMER_CANCEL_ON_SET, &its, NULL));
+}
+
+int
+clock_watch_open(void)
+{
+	int	fd, saved;
+
+	clock_init();
+	if ((fd = timerfd_create(CLOCK_REALTIME,
+	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1)
+		return (-1);
+	if (watch_arm(fd) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
+	return (fd);
+}
+
+int
+clock_watch_check(int fd)
+{
+	uint64_t	expired;
+	ssize_t		n;
+
+	if (fd == -1)
+		return (clock_remeasure());
+	n = read(fd, &expired, sizeof(expired));
+	if (n == -1 && errno != ECANCELED)
+		return (0);		/* EAGAIN: nothing happened */
+	/*
+	 * ECANCELED: the clock was set.  Re-arm: kernels before 5.x report
+	 * ECANCELED until the timer is set again.
+	 */
+	watch_arm(fd);
+	return (n == -1 ? clock_remeasure() : 0);
 }
 
 uint64_t
@@ -81,11 +224,38 @@ quark_boot_now(void)
 	return (ts_ns(CLOCK_BOOTTIME));
 }
 
+/* The offset in effect at boot time t. */
+static int64_t
+offset_at(uint64_t t)
+{
+	unsigned	i;
+
+	clock_init();
+	for (i = clk.nhist; i > 1; i--)
+		if (clk.hist[i - 1].from <= t)
+			break;
+	return (clk.hist[i - 1].off);
+}
+
 uint64_t
 quark_boot_to_wall(uint64_t boot_ns)
 {
-	clock_init();
-	return ((uint64_t)((int64_t)boot_ns + clk.wall_off));
+	return ((uint64_t)((int64_t)boot_ns + offset_at(boot_ns)));
+}
+
+/*
+ * The offset in whole milliseconds (rounded down): a measurement's noise
+ * (tens of ns) changes it only when the offset lies that close to a
+ * millisecond boundary, once in about 20,000 runs.
+ */
+uint64_t
+quark_start_to_wall(uint64_t start_ns)
+{
+	int64_t	off = offset_at(start_ns);
+
+	off -= ((off % (int64_t)NS_PER_MS) + (int64_t)NS_PER_MS) %
+	    (int64_t)NS_PER_MS;
+	return ((uint64_t)((int64_t)start_ns + off));
 }
 
 uint64_t
@@ -101,7 +271,6 @@ quark_start_trunc(uint64_t ns)
 	clock_init();
 	return (ns - ns % clk.tick_ns);
 }
-
 /* FNV-1a 64 over (boot id, pid, start ticks): cheap, stable, well spread. */
 static uint64_t
 fnv1a(uint64_t h, const void *buf, size_t len)

@@ -140,6 +140,7 @@ decode_exec(struct raw_event *raw, const struct wire_exec *e, size_t len)
 	struct quark_process	*p = &raw->task;
 	const char		*str[WIRE_STR_COUNT];
 	const char		*data = (const char *)(e + 1);
+	char			*v1 = NULL;
 	uint64_t		 sum = 0;
 	int			 i;
 
@@ -157,12 +158,23 @@ decode_exec(struct raw_event *raw, const struct wire_exec *e, size_t len)
 	    dup_cstr(&p->cwd, str[WIRE_STR_CWD], e->len[WIRE_STR_CWD]) == -1 ||
 	    dup_cstr(&p->cgroup, str[WIRE_STR_CGROUP],
 	    e->len[WIRE_STR_CGROUP]) == -1 ||
-	    dup_area(&p->args, str[WIRE_STR_ARGS], e->len[WIRE_STR_ARGS]) == -1)
+	    dup_area(&p->args, str[WIRE_STR_ARGS], e->len[WIRE_STR_ARGS]) == -1 ||
+	    dup_cstr(&v1, str[WIRE_STR_CGROUP_V1],
+	    e->len[WIRE_STR_CGROUP_V1]) == -1) {
+		free(v1);
 		return (-1);
+	}
+	/* A cut v1 path may have lost the component that names a container. */
+	if (e->trunc & WIRE_T_CGROUP_V1) {
+		free(v1);
+		v1 = NULL;
+	}
 	if (e->flags & WIRE_EXEC_ENV) {
 		if (dup_area(&p->env, str[WIRE_STR_ENV],
-		    e->len[WIRE_STR_ENV]) == -1)
+		    e->len[WIRE_STR_ENV]) == -1) {
+			free(v1);
 			return (-1);
+		}
 		p->env_len = e->len[WIRE_STR_ENV];
 		p->envc = e->envc;
 		p->known |= QP_ENV;
@@ -173,8 +185,11 @@ decode_exec(struct raw_event *raw, const struct wire_exec *e, size_t len)
 		p->known |= QP_FILENAME;
 	if (p->cwd != NULL)
 		p->known |= QP_CWD;
-	if (p->cgroup != NULL)
-		p->known |= QP_CGROUP;
+	if (p->cgroup != NULL) {
+		p->known |= QP_CGROUP | QP_CONTAINER;
+		container_from_paths(p->cgroup, v1, &p->container);
+	}
+	free(v1);
 	p->args_len = e->len[WIRE_STR_ARGS];
 	p->args_total = e->args_total;
 	p->argc = e->argc;

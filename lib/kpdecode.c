@@ -586,8 +586,11 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 	case KP_CWD:
 		if ((p->cwd = kp_walk_path(s, F_CWALK, d->mnt_off)) != NULL)
 			p->known |= QP_CWD;
-		if ((p->cgroup = kp_cgroup_path(s)) != NULL)
-			p->known |= QP_CGROUP;
+		/* The v2 path only: no v1 hierarchy's (see container.c). */
+		if ((p->cgroup = kp_cgroup_path(s)) != NULL) {
+			p->known |= QP_CGROUP | QP_CONTAINER;
+			container_from_paths(p->cgroup, NULL, &p->container);
+		}
 		break;
 	default:	/* an argv part */
 		at = (kind - KP_ARGV0) * KP_ARGV_PER;

@@ -50,6 +50,11 @@
 #define QP_TID		(1ULL << 18)	/* thread id for thread records */
 #define QP_LOGINUID	(1ULL << 19)	/* loginuid (audit), if readable */
 #define QP_FILENAME	(1ULL << 20)	/* filename; never from /proc */
+/*
+ * container: every cgroup hierarchy was looked at (the unified one, and
+ * on v1 and hybrid hosts the v1 controllers'): id "" means in none.
+ */
+#define QP_CONTAINER	(1ULL << 21)
 
 /* Why a value is not what the kernel had (set by the library). */
 #define QPT_EXE		(1U << 0)	/* exe path truncated */
@@ -58,6 +63,16 @@
 #define QPT_CGROUP	(1U << 3)	/* cgroup path truncated */
 #define QPT_ENV		(1U << 4)	/* environment truncated at the cap */
 #define QPT_EXE_DELETED	(1U << 5)	/* the exe was unlinked ("(deleted)") */
+
+/*
+ * A container, as its cgroups name it (lib/container.c has the layouts).
+ * id "" and runtime NULL: in no container.
+ */
+struct quark_container {
+	char		id[65];		/* hex id, machine or container name */
+	const char	*runtime;	/* static: "docker", "containerd", "cri-o",
+					   "podman", "systemd-nspawn", "lxc", "ecs" */
+};
 
 /* Namespace inode slots; ns_known has bit (1 << slot) when known. */
 enum quark_ns {
@@ -110,6 +125,7 @@ struct quark_process {
 	char		*filename;
 	char		*cwd;		/* QP_CWD */
 	char		*cgroup;	/* QP_CGROUP: unified (v2) path */
+	struct quark_container container;	/* QP_CONTAINER */
 	char		*args;		/* QP_ARGS */
 	size_t		 args_len;	/* bytes held in args */
 	uint64_t	 args_total;	/* bytes the kernel had (>= args_len) */
@@ -276,6 +292,17 @@ const char *quark_queue_why(void);
 /* Pollable fd (POLLIN) that becomes ready when the backend has data. */
 int	quark_queue_fd(struct quark_queue *);
 /*
+ * Pollable fd (POLLIN) that becomes ready when the host changed under the
+ * queue: the wall clock was set, or the user and group databases
+ * (/etc/passwd, /etc/group) changed.  quark_queue_next() takes note (once per
+ * drain: the first call after one that returned NULL) and dates the
+ * change to that moment; poll this fd all the time, also while records
+ * are held, so that the moment is right to the wake-up's latency.  -1
+ * when the kernel gives no such fd (the change is then noticed at the
+ * next drain).
+ */
+int	quark_queue_notify_fd(struct quark_queue *);
+/*
  * Milliseconds until a held record becomes due or an exited process is to
  * be collected (0: call quark_queue_next() now); -1 when nothing is held.
  */
@@ -332,17 +359,26 @@ void			 quark_scrape_close(struct quark_scrape *);
 
 /* Clocks and identity. */
 uint64_t	quark_boot_now(void);		/* CLOCK_BOOTTIME ns */
-uint64_t	quark_boot_to_wall(uint64_t);	/* boot ns -> realtime ns */
+/*
+ * boot ns -> realtime ns, with the offset between the two clocks that was
+ * in effect at that boot instant (as far as known: the offset measured at
+ * the library's start for any earlier instant).  A queue notices a set of
+ * the wall clock (see quark_queue_notify_fd()) and keeps past offsets.
+ */
+uint64_t	quark_boot_to_wall(uint64_t);
+/*
+ * A start time (tick-truncated boot ns) -> realtime ns, with the offset
+ * rounded down to the millisecond: the same in every run and command
+ * (the offset's measurement noise would show in the ns digits), and at
+ * most a tick and a millisecond before the real start.
+ */
+uint64_t	quark_start_to_wall(uint64_t);
 uint64_t	quark_ticks_to_ns(uint64_t);	/* /proc clock ticks -> ns */
 uint64_t	quark_start_trunc(uint64_t);	/* boot ns -> tick-truncated */
 /* Stable id from boot id + pid + start time (tick resolution). */
 uint64_t	quark_entity_id(pid_t, uint64_t start_ns);
 
-/* Container detection from a cgroup path. */
-struct quark_container {
-	char		id[65];		/* lowercase hex (or name for nspawn) */
-	const char	*runtime;	/* "docker", "containerd", "cri-o", ... */
-};
+/* Container detection from a cgroup path (struct quark_container above). */
 /* 1 and fills *c when the path names a container, 0 when not. */
 int	quark_container_parse(const char *cgroup, struct quark_container *c);
 

@@ -21,7 +21,8 @@
  *   procfs.c    /proc file parsers (pure functions, unit tested)
  *   process.c   struct quark_process helpers, the wait status decoder
  *   clock.c     boot/wall clocks, ticks, entity ids
- *   container.c cgroup path -> container id/runtime
+ *   container.c cgroup paths -> container id/runtime
+ *   names.c     uid/gid -> names as of a moment (names.h)
  *   probe.c     what the kernel offers (probe.h: `quark btf`, the ladder,
  *               the eBPF loader)
  *   verdict.c   the backend ladder (AUTO and `quark btf`), the verdict
@@ -215,6 +216,30 @@ struct raw_event	*decode_record(const void *rec, size_t len);
 /* clock.c */
 int	clock_init(void);	/* boot id, tick length, boot->wall offset */
 /*
+ * A wall clock offset: realtime = boottime + off (ns), +-err, in effect
+ * from boot time `from` on.  The last CLOCK_OFFSETS are kept.
+ */
+#define CLOCK_OFFSETS	8
+struct clock_offset {
+	uint64_t	from;
+	int64_t		off;
+	int64_t		err;
+};
+void	clock_measure(struct clock_offset *);	/* now; from = boot now */
+/* 1 when o differs from the current offset and became it, else 0. */
+int	clock_note_offset(const struct clock_offset *);
+int	clock_remeasure(void);	/* measure and note: 1 if it changed */
+void	clock_reset(void);	/* tests: forget every offset */
+/*
+ * A timerfd (CLOCK_REALTIME, TFD_TIMER_CANCEL_ON_SET) that becomes
+ * readable when the wall clock is set; -1 and errno if none.
+ * clock_watch_check() reads it (non-blocking) and re-measures the offset
+ * when the clock was set: 1 when the offset changed.  With fd -1 it
+ * re-measures unconditionally.
+ */
+int	clock_watch_open(void);
+int	clock_watch_check(int fd);
+/*
  * For tests: a fixed boot->wall offset (ns) and boot id, so that times
  * and entity ids come out the same on every host (golden outputs).
  */
@@ -234,6 +259,17 @@ int	procfs_strip_deleted(char *path);
 uint32_t procfs_count_strings(const char *buf, size_t len);
 /* stat's tty_nr -> major, minor. */
 void	procfs_tty_nr(int64_t tty_nr, uint32_t *major, uint32_t *minor);
+
+/*
+ * container.c: the container that /proc/PID/cgroup's lines name (the
+ * unified one first, then each v1 hierarchy's), or that the kernel's v2
+ * or v1 path names (either may be NULL).  1 and *c filled, or 0 and *c
+ * zeroed.
+ */
+int	container_from_proc(const char *buf, size_t len,
+	    struct quark_container *);
+int	container_from_paths(const char *v2, const char *v1,
+	    struct quark_container *);
 
 /* scrape.c: where /proc is ("/proc"); tests point it at a fake tree. */
 void	scrape_set_proc_root(const char *);

@@ -11,17 +11,27 @@
  *   4. collects exited processes past their grace time, reconciles the
  *      cache with /proc if a loss happened or reconcile_ns passed;
  *   5. hands out a due record (see order.c), its raw events applied.
+ *
+ * Host changes: at the first call of each drain (after a call that
+ * returned NULL), before taking raw events, the queue asks whether the
+ * wall clock was set or the user databases changed since (a timerfd and
+ * an inotify fd in the notify fd's epoll set: one epoll_wait(0) per
+ * drain, see clock.c and names.c) and dates the change to then.
  */
+#include <sys/epoll.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bsd/string.h>
 
 #include "engine.h"
+#include "names.h"
 
 struct quark_queue {
 	struct quark_queue_attr		 attr;
@@ -44,6 +54,10 @@ struct quark_queue {
 	int				 stopped;	/* 1 stopping, 2 drained */
 	struct quark_stats		 stats;
 	struct queue_test		 test;	/* queue_open_test() */
+	int				 notify_fd;	/* epoll: the two below */
+	int				 clock_fd;	/* timerfd, or -1 */
+	int				 names_fd;	/* inotify, or -1 */
+	int				 drained;	/* last next() gave NULL */
 	char				 why[256];	/* the backend's, at open */
 };
 
@@ -166,6 +180,72 @@ fail:
 	quark_scrape_close(qs);
 	errno = saved;
 	return (-1);
+}
+
+/*
+ * The notify fd: an epoll set of the clock's timerfd and the user
+ * databases' inotify fd.  Without one of them the queue still notices
+ * the change, by measuring the clock offset again (3 vDSO clock reads)
+ * or stat(2)ing the databases at every drain, only not woken by it.
+ */
+static void
+notify_add(struct quark_queue *qq, int fd)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = fd;
+	if (fd != -1 && qq->notify_fd != -1 &&
+	    epoll_ctl(qq->notify_fd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		close(qq->notify_fd);
+		qq->notify_fd = -1;
+	}
+}
+
+static void
+notify_open(struct quark_queue *qq)
+{
+	qq->clock_fd = clock_watch_open();
+	qq->names_fd = names_watch_open(quark_boot_now());
+	if ((qq->notify_fd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return;
+	notify_add(qq, qq->clock_fd);
+	notify_add(qq, qq->names_fd);
+}
+
+static void
+notify_close(struct quark_queue *qq)
+{
+	if (qq->notify_fd != -1)
+		close(qq->notify_fd);
+	if (qq->clock_fd != -1)
+		close(qq->clock_fd);
+	if (qq->names_fd != -1)
+		close(qq->names_fd);
+	qq->notify_fd = qq->clock_fd = qq->names_fd = -1;
+}
+
+/* What changed on the host since the last drain. */
+static void
+notify_check(struct quark_queue *qq)
+{
+	struct epoll_event	ev[2];
+	int			n, i;
+
+	if (qq->notify_fd == -1 || qq->clock_fd == -1)
+		clock_watch_check(qq->clock_fd);
+	if (qq->notify_fd == -1 || qq->names_fd == -1)
+		names_watch_check(qq->names_fd, quark_boot_now());
+	if (qq->notify_fd == -1 ||
+	    (n = epoll_wait(qq->notify_fd, ev, nitems(ev), 0)) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.fd == qq->clock_fd)
+			clock_watch_check(qq->clock_fd);
+		else if (ev[i].data.fd == qq->names_fd)
+			names_watch_check(qq->names_fd, quark_boot_now());
+	}
 }
 
 static int
@@ -354,6 +434,8 @@ queue_open_test(const struct quark_queue_attr *attr,
 	}
 	if ((qq = calloc(1, sizeof(*qq))) == NULL)
 		return (NULL);
+	qq->notify_fd = qq->clock_fd = qq->names_fd = -1;
+	qq->drained = 1;
 	qq->attr = *attr;
 	if (t != NULL)
 		qq->test = *t;
@@ -370,6 +452,7 @@ queue_open_test(const struct quark_queue_attr *attr,
 	cache_init(&qq->cache, attr->grace_ns);
 	TAILQ_INIT(&qq->ready);
 	clock_init();
+	notify_open(qq);
 	/* Capture first, then /proc: nothing falls between the two. */
 	if (backend_open(qq, attr->backend) == -1)
 		goto fail;
@@ -392,6 +475,7 @@ quark_queue_close(struct quark_queue *qq)
 		return;
 	if (qq->state != NULL)
 		qq->ops->close(qq->state);
+	notify_close(qq);
 	record_free(&qq->order, qq->cur);
 	while ((rec = TAILQ_FIRST(&qq->ready)) != NULL) {
 		TAILQ_REMOVE(&qq->ready, rec, link);
@@ -415,8 +499,8 @@ force_out(struct quark_queue *qq, uint64_t now)
 	if ((rec = order_head(&qq->order)) == NULL)
 		return;
 	rec = order_first_of(&qq->order, rec);
-	if (apply_record(&qq->order, &qq->cache, rec, now) == -1)
-		qq->stats.lost++;
+	/* Without memory for the cache the record says less, and leaves. */
+	(void)apply_record(&qq->order, &qq->cache, rec, now);
 	order_pop(&qq->order, rec);
 	TAILQ_INSERT_TAIL(&qq->ready, rec, link);
 }
@@ -539,18 +623,27 @@ quark_queue_next(struct quark_queue *qq)
 
 	record_free(&qq->order, qq->cur);
 	qq->cur = NULL;
-	if (queue_poll(qq) == -1)
+	if (qq->drained) {
+		qq->drained = 0;
+		notify_check(qq);
+	}
+	if (queue_poll(qq) == -1) {
+		qq->drained = 1;
 		return (NULL);
+	}
 	now = qq->now();
 	if (apply_due(&qq->order, &qq->cache, qq->policy.reorder, now,
-	    qq->stopped != 0) == -1)
+	    qq->stopped != 0) == -1) {
+		qq->drained = 1;
 		return (NULL);
+	}
 	housekeeping(qq, now);
 	for (;;) {
 		if ((rec = TAILQ_FIRST(&qq->ready)) != NULL)
 			TAILQ_REMOVE(&qq->ready, rec, link);
 		else if ((rec = order_next(&qq->order, &qq->policy, now,
 		    qq->stopped != 0, &force)) == NULL) {
+			qq->drained = 1;
 			errno = 0;
 			return (NULL);
 		} else {
@@ -559,6 +652,7 @@ quark_queue_next(struct quark_queue *qq)
 			order_pop(&qq->order, rec);
 			if (r == -1) {
 				qq->cur = rec;
+				qq->drained = 1;
 				return (NULL);
 			}
 		}
@@ -578,6 +672,12 @@ int
 quark_queue_fd(struct quark_queue *qq)
 {
 	return (qq->ops->fd(qq->state));
+}
+
+int
+quark_queue_notify_fd(struct quark_queue *qq)
+{
+	return (qq->notify_fd);
 }
 
 static int

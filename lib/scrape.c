@@ -258,6 +258,9 @@ rd_cgroup(int dfd, struct rbuf *b, struct quark_process *p)
 {
 	if (read_at(dfd, "cgroup", b) == -1)
 		return (-1);
+	/* Every line: a v1 hierarchy may name the container (hybrid). */
+	container_from_proc(b->p, b->len, &p->container);
+	p->known |= QP_CONTAINER;
 	if (procfs_parse_cgroup(b->p, b->len, &p->cgroup) == -1)
 		return (-1);
 	p->known |= QP_CGROUP;

@@ -186,14 +186,20 @@ jtime(uint64_t boot_ns)
 
 /* A time that cannot be printed (year > 9999) is left out, and marked. */
 void
-jobj_time(struct jobj *ob, const char *key, uint64_t boot_ns)
+jobj_wall(struct jobj *ob, const char *key, uint64_t wall_ns)
 {
-	json_t	*t;
+	char	buf[JTIME_LEN];
 
-	if ((t = jtime(boot_ns)) == NULL)
+	if (jtime_format(wall_ns, buf, sizeof(buf)) == -1)
 		jobj_altered(ob, key);
 	else
-		jobj_set(ob, key, t);
+		jobj_set(ob, key, json_string_nocheck(buf));
+}
+
+void
+jobj_time(struct jobj *ob, const char *key, uint64_t boot_ns)
+{
+	jobj_wall(ob, key, quark_boot_to_wall(boot_ns));
 }
 
 int

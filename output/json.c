@@ -414,12 +414,11 @@ jtime_format(uint64_t wall_ns, char *buf, size_t len)
 
 /* A time that cannot be printed (year > 9999) is left out, and marked. */
 void
-jw_time(struct jw *w, const char *k, uint64_t boot_ns)
+jw_wall(struct jw *w, const char *k, uint64_t wall_ns)
 {
 	char	buf[JTIME_LEN];
 
-	if (jtime_format(quark_boot_to_wall(boot_ns), buf,
-	    sizeof(buf)) == -1) {
+	if (jtime_format(wall_ns, buf, sizeof(buf)) == -1) {
 		jw_altered(w, k);
 		return;
 	}
@@ -427,6 +426,12 @@ jw_time(struct jw *w, const char *k, uint64_t boot_ns)
 	put(w, "\"", 1);
 	put(w, buf, 30);
 	put(w, "\"", 1);
+}
+
+void
+jw_time(struct jw *w, const char *k, uint64_t boot_ns)
+{
+	jw_wall(w, k, quark_boot_to_wall(boot_ns));
 }
 
 json_t *

@@ -88,6 +88,8 @@ void	 jw_null(struct jw *, const char *key);
 void	 jw_argv(struct jw *, const char *key, const char *buf, size_t len);
 /* A boot-clock time as RFC 3339 UTC; out of range: left out, "sanitized". */
 void	 jw_time(struct jw *, const char *key, uint64_t boot_ns);
+/* The same from a wall-clock time (realtime ns). */
+void	 jw_wall(struct jw *, const char *key, uint64_t wall_ns);
 
 /* The line built as a jansson object (tests, callers that want one). */
 json_t	*jw_json(struct jw *);
@@ -146,6 +148,8 @@ void	 jobj_null(struct jobj *, const char *key);
 void	 jobj_argv(struct jobj *, const char *key, const char *buf,
 	    size_t len);
 void	 jobj_time(struct jobj *, const char *key, uint64_t boot_ns);
+/* The same from a wall-clock time (realtime ns). */
+void	 jobj_wall(struct jobj *, const char *key, uint64_t wall_ns);
 /* A JSON string from any bytes; *altered set (never cleared).  New ref. */
 json_t	*jstr_utf8(const char *s, size_t len, int *altered);
 /* A boot ns time as an RFC 3339 string: new ref, NULL ERANGE. */

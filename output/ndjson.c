@@ -24,6 +24,13 @@
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
+/* A start time: tick-granular, the same in every run (quark.h). */
+static void
+o_start_time(struct jw *ob, const struct quark_process *p)
+{
+	jw_wall(ob, "start_time", quark_start_to_wall(p->start_ns));
+}
+
 static void
 o_entity(struct jw *ob, const struct quark_process *p)
 {
@@ -64,19 +71,14 @@ o_tty(struct jw *ob, const struct quark_process *p)
 static void
 o_container(struct jw *ob, const struct quark_process *p)
 {
-	struct quark_container	c;
+	struct quark_container	c = p->container;
 	int			altered = 0;
 
-	if (!(p->known & QP_CGROUP) || p->cgroup == NULL)
+	if (!(p->known & QP_CONTAINER) || c.id[0] == '\0')
 		return;
-	memset(&c, 0, sizeof(c));
-	if (quark_container_parse(p->cgroup, &c) != 1)
-		return;
+	c.id[sizeof(c.id) - 1] = '\0';
 	jw_begin(ob, "container");
-	if (c.id[0] != '\0') {
-		c.id[sizeof(c.id) - 1] = '\0';
-		jw_strv(ob, "id", c.id, strlen(c.id), &altered);
-	}
+	jw_strv(ob, "id", c.id, strlen(c.id), &altered);
 	jw_cstr(ob, "runtime", c.runtime);
 	jw_end(ob);
 	if (altered)
@@ -120,8 +122,9 @@ o_ns_cap(struct jw *ob, const struct quark_process *p)
 	}
 }
 
+/* at: the moment the record describes (boot ns), for the names. */
 static void
-o_creds(struct jw *ob, const struct quark_process *p)
+o_creds(struct jw *ob, const struct quark_process *p, uint64_t at)
 {
 	if (p->known & QP_CREDS) {
 		jw_int(ob, "uid", p->uid);
@@ -137,10 +140,10 @@ o_creds(struct jw *ob, const struct quark_process *p)
 	}
 	/* Names from the host's databases are sanitized like any string. */
 	if (p->known & QP_CREDS) {
-		jw_cstr(ob, "user", names_user(p->uid));
-		jw_cstr(ob, "group", names_group(p->gid));
-		jw_cstr(ob, "euser", names_user(p->euid));
-		jw_cstr(ob, "egroup", names_group(p->egid));
+		jw_cstr(ob, "user", names_user_at(p->uid, at));
+		jw_cstr(ob, "group", names_group_at(p->gid, at));
+		jw_cstr(ob, "euser", names_user_at(p->euid, at));
+		jw_cstr(ob, "egroup", names_group_at(p->egid, at));
 	}
 	/* (u32)-1: no login session (AUDIT_UID_UNSET). */
 	if ((p->known & QP_LOGINUID) && p->loginuid != UINT32_MAX)
@@ -209,20 +212,24 @@ o_image(struct jw *ob, const struct quark_process *p)
 		jw_int(ob, "threads", p->nthreads);
 }
 
-/* The process object as key (NULL: the line itself). */
+/*
+ * The process object as key (NULL: the line itself); at: the moment it
+ * describes (boot ns), for the names.
+ */
 static void
-w_process(struct jw *ob, const char *key, const struct quark_process *p)
+w_process(struct jw *ob, const char *key, const struct quark_process *p,
+    uint64_t at)
 {
 	jw_begin(ob, key);
 	o_image(ob, p);
-	o_creds(ob, p);
+	o_creds(ob, p, at);
 	if (p->known & QP_PGID_SID) {
 		jw_int(ob, "pgid", p->pgid);
 		jw_int(ob, "sid", p->sid);
 	}
 	o_tty(ob, p);
 	if (p->known & QP_START) {
-		jw_time(ob, "start_time", p->start_ns);
+		o_start_time(ob, p);
 		if (p->start_ns_raw != 0)
 			jw_u64(ob, "start_boottime_ns", p->start_ns_raw);
 	}
@@ -231,8 +238,8 @@ w_process(struct jw *ob, const char *key, const struct quark_process *p)
 		jw_cstr(ob, "cgroup", p->cgroup);
 		if (p->truncated & QPT_CGROUP)
 			jw_bool(ob, "cgroup_truncated", 1);
-		o_container(ob, p);
 	}
+	o_container(ob, p);
 	o_ns_cap(ob, p);
 	if (p->known & QP_ENV) {
 		jw_argv(ob, "env", p->env, p->env_len);
@@ -259,7 +266,7 @@ w_parent(struct jw *ob, const char *key, const struct quark_process *p)
 		jw_int(ob, "argc", p->argc);
 	}
 	if (p->known & QP_START)
-		jw_time(ob, "start_time", p->start_ns);
+		o_start_time(ob, p);
 	if (p->known & QP_CREDS) {
 		jw_int(ob, "uid", p->uid);
 		jw_int(ob, "euid", p->euid);
@@ -271,11 +278,13 @@ static void
 w_snapshot(struct jw *ob, const struct quark_process *p,
     const struct quark_process *parent)
 {
+	uint64_t	now = quark_boot_now();
+
 	jw_reset(ob);
 	jw_begin(ob, NULL);
 	jw_ascii(ob, "kind", "snapshot");
-	jw_time(ob, "time", quark_boot_now());
-	w_process(ob, "process", p);
+	jw_time(ob, "time", now);
+	w_process(ob, "process", p, now);
 	if (parent != NULL)
 		w_parent(ob, "parent", parent);
 	jw_end(ob);
@@ -356,6 +365,20 @@ o_changes(struct jw *ob, const struct quark_event *ev)
 	jw_aend(ob);
 }
 
+/*
+ * The moment a record's process object describes: its last change (the
+ * process is as after all of them).
+ */
+static uint64_t
+event_moment(const struct quark_event *ev)
+{
+	uint32_t	n = ev->nchanges;
+
+	if (n > QUARK_MAX_CHANGES)
+		n = QUARK_MAX_CHANGES;
+	return (n > 0 ? ev->changes[n - 1].time : ev->time);
+}
+
 static void
 w_event(struct jw *ob, const struct quark_event *ev)
 {
@@ -382,7 +405,7 @@ w_event(struct jw *ob, const struct quark_event *ev)
 	if (ev->nchanges_dropped != 0)
 		jw_int(ob, "changes_dropped", ev->nchanges_dropped);
 	if (ev->process != NULL)
-		w_process(ob, "process", ev->process);
+		w_process(ob, "process", ev->process, event_moment(ev));
 	if (ev->parent != NULL)
 		w_parent(ob, "parent", ev->parent);
 	jw_end(ob);
@@ -443,9 +466,15 @@ parsed(struct jw *ob)
 json_t *
 ndjson_process(const struct quark_process *p)
 {
+	return (ndjson_process_at(p, quark_boot_now()));
+}
+
+json_t *
+ndjson_process_at(const struct quark_process *p, uint64_t at)
+{
 	struct jw	ob = { 0 };
 
-	w_process(&ob, NULL, p);
+	w_process(&ob, NULL, p, at);
 	return (parsed(&ob));
 }
 

@@ -24,8 +24,12 @@
 #include "quark.h"
 #include "json.h"
 
-/* The process object (schema: man/quark-schema.7, schema/). New ref. */
+/*
+ * The process object (schema: man/quark-schema.7, schema/). New ref.
+ * User and group names as of boot time `at` (names.h); now without.
+ */
 json_t	*ndjson_process(const struct quark_process *);
+json_t	*ndjson_process_at(const struct quark_process *, uint64_t at);
 /* The parent object: a subset of the process object.  New ref. */
 json_t	*ndjson_parent(const struct quark_process *);
 

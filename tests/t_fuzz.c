@@ -157,6 +157,13 @@ fuzz_container(void)
 			T_CHECK(c.runtime != NULL);
 			T_CHECK(strlen(c.id) < sizeof(c.id));
 		}
+		/* The same bytes as a whole /proc/PID/cgroup (no NUL). */
+		memset(&c, 'x', sizeof(c));
+		if (container_from_proc((char *)buf, len, &c) == 1) {
+			T_CHECK(c.runtime != NULL);
+			T_CHECK(strlen(c.id) < sizeof(c.id));
+		} else
+			T_CHECK(c.runtime == NULL && c.id[0] == '\0');
 	}
 	t_iterations((unsigned)i);
 }

@@ -703,10 +703,12 @@ sample(void)
 	p.exit_code = -1;
 	p.exit_signal = 6;
 	p.core_dumped = 1;
-	/* A container once quark_container_parse() knows docker's layout. */
+	/* A container, as the sources find it in the cgroup paths. */
 	p.cgroup = "/system.slice/docker-"
 	    "4f2a7c0e9d1b3a5c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"
 	    ".scope";
+	quark_container_parse(p.cgroup, &p.container);
+	p.known |= QP_CONTAINER;
 	ev.parent = NULL;
 	ev.flags = 0;
 	if (ndjson_event(1, &ev) == -1)

@@ -57,7 +57,8 @@ static const struct raw_event script[] = {
 	{ RAW(QUARK_EV_FORK, 10 * MS, 100), .fork.parent_pid = 50,
 	  .task = { .known = QP_PPID | QP_COMM | QP_CWD | QP_CREDS |
 	  QP_FSCREDS | QP_PGID_SID | QP_TTY | QP_START | QP_CAPS | QP_NS |
-	  QP_CGROUP | QP_STATE | QP_NTHREADS | QP_KTHREAD | QP_LOGINUID,
+	  QP_CGROUP | QP_STATE | QP_NTHREADS | QP_KTHREAD | QP_LOGINUID |
+	  QP_CONTAINER,
 	  .truncated = QPT_CWD | QPT_CGROUP, .ppid = 50, .comm = "sshd",
 	  .cwd = "/ro\xc3\x28t", .uid = 1000, .gid = 1000, .euid = 1000,
 	  .egid = 1000, .suid = 1000, .sgid = 1000, .fsuid = 1000,
@@ -72,7 +73,9 @@ static const struct raw_event script[] = {
 	  [QUARK_NS_CGROUP] = 99 /* not known: absent */ },
 	  .cgroup = "/system.slice/docker-"
 	  "4f2a7c0e9d1b3a5c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"
-	  ".scope", .state = 'S', .nthreads = 1, .kthread = 0 } },
+	  ".scope", .container = { .id = "4f2a7c0e9d1b3a5c6e8f0a1b2c3d4e5f"
+	  "6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d", .runtime = "docker" },
+	  .state = 'S', .nthreads = 1, .kthread = 0 } },
 	{ RAW(QUARK_EV_EXEC, 11 * MS, 100), .task = { .known = QP_EXE |
 	  QP_ARGS | QP_ENV | QP_FILENAME | QP_COMM, .truncated = QPT_EXE |
 	  QPT_ARGS | QPT_ENV | QPT_EXE_DELETED, .exe = "/usr/bin/b\xe2\x82" "ash",

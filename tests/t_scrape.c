@@ -178,13 +178,15 @@ test_fake_read(void)
 	T_EQ_INT(p->envc, 2);
 	T_EQ_INT(p->loginuid, 1000);
 	T_EQ_STR(p->cgroup, "/system.slice/docker-" HEX ".scope");
+	T_EQ_STR(p->container.id, HEX);
+	T_EQ_STR(p->container.runtime, "docker");
 	T_EQ_INT(p->ns_known, (1U << QUARK_NS_PID) | (1U << QUARK_NS_NET));
 	T_EQ_INT(p->ns[QUARK_NS_PID], 4026531836ULL);
 	T_EQ_INT(p->ns[QUARK_NS_NET], 4026531840ULL);
 	T_EQ_INT(p->known, QP_PPID | QP_COMM | QP_EXE | QP_ARGS | QP_CWD |
 	    QP_CREDS | QP_FSCREDS | QP_PGID_SID | QP_TTY | QP_START |
 	    QP_CAPS | QP_NS | QP_CGROUP | QP_STATE | QP_NTHREADS |
-	    QP_KTHREAD | QP_ENV | QP_LOGINUID);
+	    QP_KTHREAD | QP_ENV | QP_LOGINUID | QP_CONTAINER);
 	quark_process_free(p);
 
 	/* Without QS_ENV, no environment. */

@@ -59,8 +59,8 @@ run_job() {
 		sh -c "$script" &
 		shpid=$!
 		wait "$shpid"
-		t0=$SECONDS
-		while (( SECONDS - t0 < 10 )); do
+		t0=$(mono_s)
+		while (( $(mono_s) - t0 < 10 )); do
 			JOB=$(find_recs "$dir" "$from" "$m" '.kind == "event" and
 			    .events == ["fork", "exit"]')
 			[ -z "$JOB" ] || return 0

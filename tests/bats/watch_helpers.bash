@@ -9,6 +9,16 @@
 # an exe path) and only among the lines written after the test began
 # (`from`): pids are reused quickly here (pid_max can be 32768).
 
+# mono_s: whole seconds of the boot clock.  Timeouts use it, not bash's
+# SECONDS, which follows the wall clock: a test that steps the clock
+# (watch-clock.bats) must not time out every wait running meanwhile.
+mono_s() {
+	local up
+
+	read -r up _ </proc/uptime
+	echo "${up%.*}"
+}
+
 QUARK=${QUARK:-$BATS_TEST_DIRNAME/../../build/quark}
 QUARK_HELPERS=${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}
 SCHEMA_CHECK=$BATS_TEST_DIRNAME/../schema-check
@@ -18,7 +28,7 @@ WATCH_TIMEOUT=${WATCH_TIMEOUT:-20}
 # watch_start DIR [OPTION...]: start `quark watch OPTION...`; return once
 # a marker process run after the start has its record in DIR/out.
 watch_start() {
-	local dir=$1 prefix i=0 t0=$SECONDS
+	local dir=$1 prefix i=0 t0=$(mono_s)
 
 	shift
 	mkdir -p "$dir"
@@ -38,7 +48,7 @@ watch_start() {
 	for (( ;; i++ )); do
 		/bin/true "$prefix$i"
 		if grep -qF -f <(printf '%s\n' "$prefix") "$dir/out"; then
-			echo "# quark watch $* ready after $((SECONDS - t0)) s," \
+			echo "# quark watch $* ready after $(($(mono_s) - t0)) s," \
 			    "$i markers" >&3
 			return 0
 		fi
@@ -46,7 +56,7 @@ watch_start() {
 			fail "quark watch $* exited $(cat "$dir/rc") before it was ready: $(cat "$dir/err")"
 			return 1
 		fi
-		if (( SECONDS - t0 >= WATCH_TIMEOUT )); then
+		if (( $(mono_s) - t0 >= WATCH_TIMEOUT )); then
 			kill -KILL "$(cat "$dir/pid")" 2>/dev/null || true
 			fail "quark watch $* not ready after $WATCH_TIMEOUT s (no record of $prefix*): $(cat "$dir/err")"
 			return 1
@@ -152,7 +162,7 @@ find_recs() {
 # a record; fail after WATCH_TIMEOUT s.  Leaves the records in $RECS and
 # the last one in $REC.
 wait_recs() {
-	local t0=$SECONDS
+	local t0=$(mono_s)
 
 	for (( ;; )); do
 		RECS=$(find_recs "$@")
@@ -164,7 +174,7 @@ wait_recs() {
 			fail "quark watch exited $(cat "$1/rc") while waiting for select($4): $(cat "$1/err")"
 			return 1
 		fi
-		if (( SECONDS - t0 >= WATCH_TIMEOUT )); then
+		if (( $(mono_s) - t0 >= WATCH_TIMEOUT )); then
 			fail "no record with '$3' and select($4) after $WATCH_TIMEOUT s; records with '$3': $(lines_after "$1" "$2" | grep -F -f <(printf '%s\n' "$3") | head -c 4000)"
 			return 1
 		fi
