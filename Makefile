@@ -1,11 +1,18 @@
 # quark - Linux process telemetry
 #
 #   make            build build/quark
-#   sudo make run   install missing packages, build, run `quark watch`
-#   sudo make check install missing packages, build, run every test
+#   make run        install missing packages, build, run `quark watch`
+#   make check      install missing packages, build, run every test,
+#                   the kernel matrix included (tests/vm/)
+#   make check KERNELS=         the same without the kernel matrix
+#   make check-kernels          the kernel matrix alone
+#   make check-kernels KERNELS="5.10 sid" SCENARIOS=ebpf   part of it
 #   make bench      benchmarks (prints figures)
 #   make SANITIZE=1 BUILD=build/san ...   ASan+UBSan build
+#   make static     static build/static/quark and helpers (the guests')
 #   V=1             show the commands
+# As a user, the steps that need root (apt-get install, loading BPF: quark
+# watch and the tests) run under sudo, and say so; as root, no sudo.
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
@@ -73,38 +80,92 @@ DEPS	 = make gcc clang-19 llvm-19 bpftool libbpf-dev libelf-dev \
 	   zlib1g-dev libjansson-dev libbsd-dev pkg-config bats bats-assert \
 	   bats-support jq mandoc python3-jsonschema libbpf-tools util-linux \
 	   procps zsh fish rsyslog logrotate systemd
+# What the kernel matrix needs (tests/vm/): qemu, a static busybox for the
+# guests, cpio for their initramfs, the key that signs Debian's archive
+# (the kernels come from it).
+VMDEPS	 = qemu-system-x86 busybox-static cpio debian-archive-keyring \
+	   binutils gzip
+# The kernels (names of tests/vm/kernels, or "all") and the scenarios (of
+# tests/vm/scenarios, or "all") of the matrix.  KERNELS= (empty) skips the
+# matrix in `make check`.  Kernels are cached in $$QUARK_KERNEL_CACHE
+# (default /var/cache/quark/kernels): see tests/vm/fetch-kernels.sh.
+KERNELS	?= all
+SCENARIOS ?= all
+STATIC	 = build/static
+
+# Root for the steps that need it: sudo when not root.
+ifeq ($(shell id -u),0)
+ASROOT	 =
+else
+ASROOT	 = sudo
+endif
 
 .PHONY: all deps run check tests lint bench install clean
+.PHONY: vm-deps check-kernels static helpers
 
 all: $(QUARK)
 
-# Install what is missing when root; otherwise say how, and fail.
-deps:
-	$(Q)missing=$$(for p in $(DEPS); do \
+# apt-install PACKAGES: install those of PACKAGES that are missing (as
+# root, or with sudo, saying so).
+define apt-install
+	$(Q)missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		    grep -q '^install ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" -ne 0 ]; then \
+	if [ -n "$(ASROOT)" ]; then \
+		command -v sudo >/dev/null || { \
 		echo "missing packages: $$missing" >&2; \
-		echo "run: sudo apt-get install -y" $$missing >&2; exit 1; \
+		echo "run as root: apt-get install -y" $$missing >&2; exit 1; }; \
+		echo "installing (sudo apt-get, it needs root):" $$missing >&2; \
+	else \
+		echo "installing:" $$missing >&2; \
 	fi; \
-	echo "installing:" $$missing >&2; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update -q >/dev/null && apt-get install -y -q $$missing >&2
+	$(ASROOT) env DEBIAN_FRONTEND=noninteractive sh -c \
+	    'apt-get update -q >/dev/null && apt-get install -y -q "$$@"' \
+	    sh $$missing >&2
+endef
 
-# stdout carries only records (`sudo make run | jq` works): the rest to stderr.
+deps:
+	$(call apt-install,$(DEPS))
+
+vm-deps:
+	$(call apt-install,$(VMDEPS))
+
+# stdout carries only records (`make run | jq` works): the rest to stderr.
 run:
 	@$(MAKE) --no-print-directory deps all >&2
-	@./$(QUARK) watch
+	@[ -z "$(ASROOT)" ] || echo "quark watch needs root: running it with sudo" >&2
+	@$(ASROOT) ./$(QUARK) watch
 
+# The unit tests run as the user; the bats suites and the matrix load BPF
+# and watch processes: as root (sudo when not root).
 # -s: no "Nothing to be done" between the test lines (V=1 shows all).
 SUBMAKE	 = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s)
 
-check: deps
+check: deps $(if $(strip $(KERNELS)),vm-deps)
 	$(Q)$(SUBMAKE) all
 	$(Q)$(SUBMAKE) BUILD=build/san SANITIZE=1 tests
 	$(Q)$(SUBMAKE) tests
-	$(Q)tests/run.sh $(BUILD) build/san
+	$(if $(strip $(KERNELS)),$(Q)$(SUBMAKE) static)
+	$(Q)[ -z "$(ASROOT)" ] || echo "the tests load BPF and watch every process: running them with sudo" >&2
+	$(Q)$(ASROOT) env KERNELS='$(strip $(KERNELS))' \
+	    SCENARIOS='$(SCENARIOS)' tests/run.sh $(BUILD) build/san
+
+# Every scenario of tests/vm/scenarios on every kernel of tests/vm/kernels,
+# each in a qemu guest (tests/vm/matrix.sh).  qemu needs no root.
+check-kernels: deps vm-deps
+	$(Q)$(SUBMAKE) static
+	$(Q)KERNELS='$(strip $(KERNELS))' SCENARIOS='$(SCENARIOS)' \
+	    tests/vm/matrix.sh $(STATIC)
+
+# The guests' quark and workload programs: static (the initramfs has no
+# libc).  glibc's warnings about NSS in static programs are expected: the
+# guest has no user database, and quark leaves user names out then.
+static:
+	$(Q)$(SUBMAKE) BUILD=$(STATIC) \
+	    LDFLAGS='-static -Wl,--no-warnings' all helpers
+
+helpers: $(HELPERS)
 
 tests: $(TESTS) $(HELPERS) $(QUARK)
 
@@ -149,7 +210,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBOUT) $(LIBQUARK)
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< -lpthread
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBOUT) $(LIBQUARK)
 	$(call msg,LD,$@)

@@ -196,7 +196,7 @@ print_stats(struct quark_queue *qq)
  * 1 when stdout went away (EPIPE), -1 on error.
  */
 static int
-drain(struct quark_queue *qq, int fd)
+drain(struct quark_queue *qq, int fd, int stoppable)
 {
 	const struct quark_event	*ev;
 	int				 r = 0, saved;
@@ -205,6 +205,9 @@ drain(struct quark_queue *qq, int fd)
 	cur_output->batch(fd, 1);
 	for (;;) {
 		errno = 0;
+		/* Under a load quark is behind on, this never runs dry. */
+		if (stoppable && stop_sig)
+			break;
 		if ((ev = quark_queue_next(qq)) == NULL)
 			break;
 		if (cur_output->event(fd, ev) == -1) {
@@ -323,7 +326,7 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 	pfd[1].fd = quark_queue_notify_fd(qq);
 	pfd[0].events = pfd[1].events = POLLIN;
 	while (!stop_sig) {
-		if ((r = drain(qq, w->fd)) != 0)
+		if ((r = drain(qq, w->fd, 1)) != 0)
 			return (r == 1 ? 0 : 1);
 		/* A failed reopen keeps writing to the file already open. */
 		if (reopen_sig) {
@@ -358,7 +361,7 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 	}
 	/* Stopped by a signal: flush what is held, then leave. */
 	quark_queue_stop(qq);
-	r = drain(qq, w->fd);
+	r = drain(qq, w->fd, 0);
 	return (r == -1 ? 1 : 0);
 }
 

@@ -307,7 +307,11 @@ int	quark_queue_notify_fd(struct quark_queue *);
  * be collected (0: call quark_queue_next() now); -1 when nothing is held.
  */
 int	quark_queue_timeout_ms(struct quark_queue *);
-/* Stop capture: later quark_queue_next() calls drain what is held. */
+/*
+ * Stop capture: later quark_queue_next() calls drain what is held, and
+ * what the backend still holds (read for 1 s at most: a load the queue
+ * is behind on would never run dry).
+ */
 int	quark_queue_stop(struct quark_queue *);
 void	quark_queue_stats(struct quark_queue *, struct quark_stats *);
 void	quark_queue_close(struct quark_queue *);

@@ -33,6 +33,9 @@
 #include "engine.h"
 #include "names.h"
 
+/* After a stop, read what the backend still holds for this long at most. */
+#define STOP_READ_NS	(1 * NS_PER_SEC)
+
 struct quark_queue {
 	struct quark_queue_attr		 attr;
 	const struct quark_backend_ops	*ops;
@@ -52,6 +55,7 @@ struct quark_queue {
 	uint64_t			 next_reconcile;	/* 0: not set yet */
 	int				 reconcile_now;
 	int				 stopped;	/* 1 stopping, 2 drained */
+	uint64_t			 stop_at;	/* clock at the stop */
 	struct quark_stats		 stats;
 	struct queue_test		 test;	/* queue_open_test() */
 	int				 notify_fd;	/* epoll: the two below */
@@ -589,7 +593,13 @@ queue_poll(struct quark_queue *qq)
 	budget = room < (uint64_t)qq->budget ? (int)room : qq->budget;
 	if ((n = qq->ops->poll(qq, qq->state, budget)) == -1)
 		return (-1);
-	if (qq->stopped == 1 && n == 0)
+	/*
+	 * Stopping: take what the backend still holds, until it is dry or
+	 * for STOP_READ_NS at most (a load quark is behind on never runs
+	 * dry; what comes after the stop is not wanted anyway).
+	 */
+	if (qq->stopped == 1 && (n == 0 ||
+	    qq->now() - qq->stop_at >= STOP_READ_NS))
 		qq->stopped = 2;
 	return (n);
 }
@@ -730,8 +740,10 @@ quark_queue_timeout_ms(struct quark_queue *qq)
 int
 quark_queue_stop(struct quark_queue *qq)
 {
-	if (qq->stopped == 0)
+	if (qq->stopped == 0) {
 		qq->stopped = 1;
+		qq->stop_at = qq->now();
+	}
 	return (0);
 }
 

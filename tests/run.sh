@@ -12,6 +12,11 @@
 # one closing line "N passed, N failed" (", N skipped" when any were).
 # Counts are tests, not checks.  Exit status 0 only when nothing failed
 # and something ran.
+#
+# Then the kernel matrix (tests/vm/matrix.sh on build/static, `make
+# static`), one TAP line per check of each guest ("ok 900 kernel 6.1 ebpf:
+# markers"), unless KERNELS is set and empty; KERNELS and SCENARIOS choose
+# its kernels and scenarios (see the Makefile).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -121,6 +126,16 @@ if [ -n "${2:-}" ] && [ -x "$top/$2/quark" ]; then
 	printf '# == bats (%s)\n' "$2"
 	run_bats "$2" tests/bats/snapshot.bats tests/bats/lookup.bats \
 	    tests/bats/watch.bats
+fi
+
+# The kernel matrix: every scenario on every kernel, in qemu guests.
+KERNELS=${KERNELS-all}
+if [ -n "$KERNELS" ]; then
+	printf '# == kernel matrix (KERNELS=%s; KERNELS= skips it)\n' "$KERNELS"
+	{ KERNELS=$KERNELS tests/vm/matrix.sh build/static 2>&1
+	    echo "#exit $?"; } | tap "kernel " matrix
+else
+	echo "# == kernel matrix not run (KERNELS is empty): nothing counted"
 fi
 
 pass=$(grep -c '^pass' "$tally")

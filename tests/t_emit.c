@@ -243,6 +243,38 @@ test_threads(void)
 	    NULL, ALL), "@75 100:fork+exec+exit 100:fork!T");
 }
 
+/*
+ * A stop takes what the backend still holds, but not forever: a backend
+ * that never runs dry (a load quark is behind on) is read for 1 s at
+ * most after the stop, then the queue is drained and done.
+ */
+static void
+test_stop_bound(void)
+{
+	static struct raw_event		 raws[100];
+	struct quark_queue		*qq;
+	size_t				 i, n = 0;
+
+	T_CASE("a stop reads the backend for 1 s at most");
+	for (i = 0; i < nitems(raws); i++)
+		raws[i] = (struct raw_event)R_EXEC(i * MS, 1000 + (pid_t)i,
+		    "/a");
+	qq = t_open(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	queue_set_poll_budget(qq, 1);
+	quark_queue_stop(qq);
+	/* One raw event per call, 100 ms apart: 10 or 11 before 1 s. */
+	for (i = 0; i < 1000 && quark_queue_next(qq) != NULL; i++) {
+		n++;
+		t_now += 100 * MS;
+	}
+	T_CHECK(n >= 10 && n <= 11);
+	T_CHECK(quark_queue_next(qq) == NULL);
+	quark_queue_close(qq);
+}
+
 /* Deterministic xorshift. */
 static uint64_t
 rnd(uint64_t *s)
@@ -366,6 +398,7 @@ main(void)
 	test_parent();
 	test_loss();
 	test_threads();
+	test_stop_bound();
 	test_storm();
 	return (t_done_named("t_emit"));
 }

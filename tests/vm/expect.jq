@@ -1,0 +1,74 @@
+# expect.jq - what the record of each workload step of tests/vm/init must
+# say.  Used by tests/vm/checks.sh:
+#     jq -rn --slurpfile recs watch.out --argjson pid PID \
+#        --arg step NAME --arg mode exact|known|kernel -f expect.jq
+# prints nothing when the record is right, else one line per mismatch.
+#
+# mode "exact": every field below is present and equal (the eBPF backend
+# reads them from the kernel at the event).  mode "known": a field is
+# equal or absent, never another value (the proc connector reads /proc
+# after the fact: a process gone by then has unknown fields, never its
+# parent's); the events must be among those listed and include fork, exec
+# and exit; the exit status is the kernel's, exact in every mode.  mode
+# "kernel": only the events and the exit status.
+
+def ids($i): {uid: $i, euid: $i, suid: $i, fsuid: $i,
+    gid: $i, egid: $i, sgid: $i, fsgid: $i};
+
+def step($s; $pid):
+	{cwd: "/tmp"} +
+	if $s | startswith("marker-") then
+		{comm: "true", exe: "/bin/busybox", filename: "/bin/true",
+		 args: ["/bin/true", $s], events: ["fork", "exec", "exit"],
+		 exit: {code: 0, signal: null}}
+	elif $s == "exit42" then
+		{comm: "exitcode", exe: "/bin/exitcode",
+		 filename: "/bin/exitcode",
+		 args: ["/bin/exitcode", "42", "marker-42"],
+		 events: ["fork", "exec", "exit"], exit: {code: 42, signal: null}}
+	elif $s == "exit3" then
+		{comm: "sh", exe: "/bin/busybox", filename: "/bin/sh",
+		 args: ["/bin/sh", "-c", "exit 3", "marker-3"],
+		 events: ["fork", "exec", "exit"], exit: {code: 3, signal: null}}
+	elif $s == "setids" then
+		{comm: "dropids", exe: "/bin/dropids", filename: "/bin/dropids",
+		 args: ["/bin/dropids", "65534", "65534", "marker-ids"],
+		 events: ["fork", "exec", "setgid", "setuid", "exit"],
+		 exit: {code: 0, signal: null}} + ids(65534)
+	elif $s == "setsid" then
+		{comm: "newsid", exe: "/bin/newsid", filename: "/bin/newsid",
+		 args: ["/bin/newsid", "marker-sid"], sid: $pid,
+		 events: ["fork", "exec", "setsid", "exit"],
+		 exit: {code: 0, signal: null}}
+	elif $s == "sigkill" then
+		{comm: "sleep", exe: "/bin/busybox", filename: "/bin/sleep",
+		 args: ["/bin/sleep", "31"], events: ["fork", "exec", "exit"],
+		 exit: {code: null, signal: 9}}
+	else error("expect.jq: unknown step \($s)") end;
+
+[$recs[] | select(.kind == "event" and .process.pid == $pid)] as $r |
+step($step; $pid) as $want |
+if ($r | length) != 1 then
+	"\($step) (pid \($pid)): \($r | length) records, want 1"
+else
+	$r[0] as $rec | $rec.process as $p |
+	($want | to_entries[]) as {key: $k, value: $v} |
+	if $k == "events" then
+		if $mode == "exact" then
+			select($rec.events != $v)
+		else
+			select(($rec.events - $v) != [] or
+			    (["fork", "exec", "exit"] - $rec.events) != [])
+		end |
+		"\($step) (pid \($pid)): events \($rec.events | tojson), want \($v | tojson)"
+	elif $k == "exit" then
+		$v | to_entries[] |
+		select($p.exit[.key] != .value) |
+		"\($step) (pid \($pid)): exit.\(.key) \($p.exit[.key] | tojson), want \(.value | tojson)"
+	elif $mode != "kernel" then
+		select($p[$k] != $v and ($mode == "exact" or $p[$k] != null)) |
+		"\($step) (pid \($pid)): \($k) \($p[$k] | tojson), want \($v | tojson)"
+	else
+		empty
+	end
+end
