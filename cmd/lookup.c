@@ -122,7 +122,7 @@ cmd_lookup(int argc, char **argv)
 		return (1);
 	}
 	for (i = 0; i < argc; i++) {
-		if (parse_num(argv[i], 1, INT_MAX, "pid", &v) == -1) {
+		if (parse_num(argv[i], 1, INT_MAX, "PID", &v) == -1) {
 			free(pids);
 			return (cmd_usage(cur_cmd));
 		}

@@ -179,7 +179,13 @@ parse_num(const char *s, long long min, long long max, const char *what,
 
 	v = strtonum(s, min, max, &errstr);
 	if (errstr != NULL) {
-		cwarnx("%s is %s: %s", what, errstr, s);
+		/* Worded as opt.c words an option's value. */
+		if (strcmp(errstr, "invalid") != 0)
+			cwarnx("%s %s: out of range, %lld to %lld", what, s,
+			    min, max);
+		else
+			cwarnx("%s %s: not a decimal number, %lld to %lld",
+			    what, s, min, max);
 		return (-1);
 	}
 	*out = v;

@@ -46,6 +46,15 @@ bad_value() {
 	bad_value --argv-cap 1M "0 to 256KiB"
 }
 
+@test "cli: a bad PID is a usage error that gives the range, before any output" {
+	for v in 0 99999999999 12abc abc ""; do
+		run -2 "$QUARK" lookup 1 "$v"
+		assert_line --index 0 --regexp "^quark: lookup: PID $v: (out of range|not a decimal number), 1 to 2147483647\$"
+		assert_line --index 1 --regexp '^usage: quark lookup '
+		refute_output --partial '{'
+	done
+}
+
 @test "cli: a bad choice names the choices; an empty --output is refused" {
 	run -2 "$QUARK" watch --backend bogus
 	assert_line --index 0 "quark: watch: unknown backend 'bogus' (one of: auto, ebpf, kprobe, netlink)"

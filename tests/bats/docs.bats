@@ -227,6 +227,42 @@ same_set() {
 	[ "$n" -ge 8 ] || fail "only $n defaults checked"
 }
 
+# The values bash, zsh and fish offer for OPT (of CMD), sorted.
+bash_values() {
+	awk -v o="$1" '
+	    /^\t[^\t].*\)$/ { n = split(substr($1, 1, length($1) - 1), w, "|")
+		f = 0; for (i = 1; i <= n; i++) if (w[i] == o) f = 1; next }
+	    f && match($0, /compgen -W "[^"]*"/) {
+		print substr($0, RSTART + 12, RLENGTH - 13); exit }' "$BASHC" |
+	    tr ' ' '\n' | sort
+}
+zsh_values() {
+	sed -n "/^_quark_$1() {/,/^}/p" "$ZSHC" |
+	    sed -nE "s/^[[:space:]]*'(\([^)]*\))?$2\[[^]]*\]:[^:]*:\(([^)]*)\).*/\2/p" |
+	    tr ' ' '\n' | sort
+}
+fish_values() {
+	grep -F -- "'__fish_seen_subcommand_from $1'" "$FISHC" |
+	    grep -E -- " -l ${2#--} " | sed -nE "s/.* -a '([^']*)'.*/\1/p" |
+	    tr ' ' '\n' | sort
+}
+
+@test "docs: the completions offer exactly the values quark CMD -h names for an option" {
+	n=0
+	for c in $(commands); do
+		"$QUARK" help "$c" |
+		    sed -nE 's/^  (--[a-z][a-z0-9-]*) [A-Z]+ .*\(one of: ([^;)]*)[;)].*/\1 \2/p' >"$BATS_TEST_TMPDIR/choices"
+		while read -r opt values; do
+			want=$(tr -d ',' <<<"$values" | tr ' ' '\n' | sort)
+			same_set "$c $opt: quark.bash" "$want" "$(bash_values "$opt")"
+			same_set "$c $opt: _quark" "$want" "$(zsh_values "$c" "$opt")"
+			same_set "$c $opt: quark.fish" "$want" "$(fish_values "$c" "$opt")"
+			n=$((n + 1))
+		done <"$BATS_TEST_TMPDIR/choices"
+	done
+	[ "$n" -ge 1 ] || fail "no option with choices found in the help"
+}
+
 @test "docs: zsh and fish describe each command in the words of quark help" {
 	"$QUARK" help | sed -n '/^commands:/,$p' | sed -nE 's/^  ([a-z]+) +(.*)/\1\t\2/p' |
 	    while IFS=$'\t' read -r c desc; do

@@ -68,3 +68,23 @@ wait_marker() {
 	assert_failure 1
 	assert_output "quark: watch: /nonexistent/dir/q.ndjson: No such file or directory"
 }
+
+@test "watch --output: a SIGHUP reopen that fails says quark keeps writing to the old file, and it does" {
+	"$QUARK" watch --output "$D/q.ndjson" >"$D/stdout" 2>"$D/stderr" &
+	QPID=$!
+	wait_marker "$D/q.ndjson" "quark-hup-one-$$"
+	mv "$D/q.ndjson" "$D/q.ndjson.1"
+	# A directory in its place: open(2) for writing fails (EISDIR), even
+	# for root.
+	mkdir "$D/q.ndjson"
+	kill -HUP "$QPID"
+	wait_marker "$D/q.ndjson.1" "quark-hup-two-$$"
+	kill -INT "$QPID"
+	wait "$QPID"
+	QPID=
+	run cat "$D/stderr"
+	assert_line --index 0 "quark: watch: ready"
+	assert_line --index 1 "quark: watch: cannot reopen $D/q.ndjson on SIGHUP (Is a directory): still writing to the file opened before"
+	run "$CHECK" <"$D/q.ndjson.1"
+	assert_success
+}
