@@ -15,7 +15,7 @@ echo "== ndjson: the writer on a fixed event mix through the fake backend"
 echo "== clock: noticing a step of the wall clock"
 "$build/bench/bench_clock" || st=1
 
-echo "== watch: spawn storm (bare, quark, execsnoop+exitsnoop)"
+echo "== watch: spawn storm (bare, quark, execsnoop+exitsnoop): CPU ns per process, BPF ns per run"
 bench/storm.sh "$build" || st=1
 
 if [ "$(id -u)" -eq 0 ]; then

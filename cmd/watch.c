@@ -201,7 +201,10 @@ static int
 drain(struct quark_queue *qq, int fd, int stoppable)
 {
 	const struct quark_event	*ev;
+	int				 r = 0, saved;
 
+	/* Whole lines gather and leave together: one write(2) per batch. */
+	cur_output->batch(fd, 1);
 	for (;;) {
 		errno = 0;
 		/* Under a load quark is behind on, this never runs dry. */
@@ -210,14 +213,23 @@ drain(struct quark_queue *qq, int fd, int stoppable)
 		if ((ev = quark_queue_next(qq)) == NULL)
 			break;
 		if (cur_output->event(fd, ev) == -1) {
-			if (errno == EPIPE)
-				return (1);
-			cwarn("write");
-			return (-1);
+			r = -1;
+			break;
 		}
 	}
-	if (errno != 0) {
+	saved = errno;
+	if (cur_output->batch(fd, 0) == -1 && r == 0) {
+		r = -1;
+		saved = errno;
+	} else if (r == 0 && saved != 0) {
 		cwarn("reading events");
+		return (-1);
+	}
+	if (r == -1) {
+		if (saved == EPIPE)
+			return (1);
+		errno = saved;
+		cwarn("write");
 		return (-1);
 	}
 	return (0);

@@ -1,234 +1,459 @@
 /*
- * json.c - the JSON line builder: objects key by key with the UTF-8 and
- * u64 policies of json.h, RFC 3339 times, and the whole-line writer.
- * Formats (ndjson.c, ...) decide which keys; this file decides how.
+ * json.c - the JSON line builder: a line streamed into a reused buffer
+ * with the UTF-8 and u64 policies of json.h, RFC 3339 times, and the
+ * whole-line writer.  Formats (ndjson.c, ...) decide which keys; this
+ * file decides how.  The bytes are jansson's json_dumpb(JSON_COMPACT)
+ * of the same object: '\\', '"' and control characters escaped ("\\n",
+ * "\\u001F"), everything else (valid UTF-8) as is.
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "quark.h"
 #include "json.h"
 #include "utf8.h"
 
-void
-jobj_init(struct jobj *ob)
+#define WBUF_MIN	4096
+/* A buffer grown past this for a huge line (a 2 MiB argv) is given back. */
+#define WBUF_KEEP	(1024 * 1024)
+
+static int
+grow(struct jw *w, size_t need)
 {
-	ob->o = json_object();
-	ob->san = NULL;
-	ob->err = ob->o == NULL;
+	size_t	 ncap;
+	char	*nb;
+
+	if (w->err)
+		return (-1);
+	if (w->cap - w->len >= need)
+		return (0);
+	ncap = w->cap < WBUF_MIN ? WBUF_MIN : w->cap;
+	while (ncap - w->len < need)
+		ncap *= 2;
+	if ((nb = realloc(w->buf, ncap)) == NULL) {
+		w->err = 1;
+		return (-1);
+	}
+	w->buf = nb;
+	w->cap = ncap;
+	return (0);
+}
+
+static void
+put(struct jw *w, const char *s, size_t n)
+{
+	if (grow(w, n) == -1)
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void
+putc1(struct jw *w, char c)
+{
+	if (grow(w, 1) == -1)
+		return;
+	w->buf[w->len++] = c;
+}
+
+/* The separator, and "key": unless an array element. */
+static void
+key(struct jw *w, const char *k)
+{
+	size_t	n;
+
+	if (w->depth > 0) {
+		if (!w->lvl[w->depth - 1].first)
+			putc1(w, ',');
+		w->lvl[w->depth - 1].first = 0;
+	}
+	if (k == NULL)
+		return;
+	n = strlen(k);
+	if (grow(w, n + 3) == -1)
+		return;
+	w->buf[w->len++] = '"';
+	memcpy(w->buf + w->len, k, n);
+	w->len += n;
+	w->buf[w->len++] = '"';
+	w->buf[w->len++] = ':';
 }
 
 void
-jobj_set(struct jobj *ob, const char *key, json_t *v)
+jw_reset(struct jw *w)
 {
-	if (v == NULL || ob->o == NULL ||
-	    json_object_set_new_nocheck(ob->o, key, v) == -1)
-		ob->err = 1;
+	w->len = 0;
+	w->err = 0;
+	w->depth = 0;
+	if (w->cap > WBUF_KEEP) {
+		free(w->buf);
+		w->buf = NULL;
+		w->cap = 0;
+	}
 }
 
 void
-jobj_altered(struct jobj *ob, const char *key)
+jw_free(struct jw *w)
 {
-	if (ob->san == NULL && (ob->san = json_array()) == NULL) {
-		ob->err = 1;
+	free(w->buf);
+	w->buf = NULL;
+	w->cap = w->len = 0;
+}
+
+static void
+push(struct jw *w, const char *k, char c)
+{
+	key(w, k);
+	if (w->depth >= JW_DEPTH) {
+		w->err = 1;
 		return;
 	}
-	if (json_array_append_new(ob->san, json_string_nocheck(key)) == -1)
-		ob->err = 1;
-}
-
-json_t *
-jobj_finish(struct jobj *ob)
-{
-	if (ob->san != NULL) {
-		jobj_set(ob, "sanitized", ob->san);
-		ob->san = NULL;
-	}
-	if (ob->err) {
-		json_decref(ob->o);
-		ob->o = NULL;
-		errno = ENOMEM;
-		return (NULL);
-	}
-	return (ob->o);
+	w->lvl[w->depth].first = 1;
+	w->lvl[w->depth].nsan = 0;
+	w->depth++;
+	putc1(w, c);
 }
 
 void
-jobj_obj(struct jobj *ob, const char *key, struct jobj *child)
+jw_begin(struct jw *w, const char *k)
 {
-	jobj_set(ob, key, jobj_finish(child));
+	push(w, k, '{');
 }
 
-json_t *
-jstr_utf8(const char *s, size_t len, int *altered)
+void
+jw_abegin(struct jw *w, const char *k)
 {
-	json_t	*j;
+	push(w, k, '[');
+}
+
+void
+jw_aend(struct jw *w)
+{
+	if (w->depth > 0)
+		w->depth--;
+	putc1(w, ']');
+}
+
+void
+jw_end(struct jw *w)
+{
+	int	i, n;
+
+	if (w->depth == 0) {
+		w->err = 1;
+		return;
+	}
+	n = w->lvl[w->depth - 1].nsan;
+	if (n > 0) {
+		key(w, "sanitized");
+		putc1(w, '[');
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				putc1(w, ',');
+			putc1(w, '"');
+			put(w, w->lvl[w->depth - 1].san[i],
+			    strlen(w->lvl[w->depth - 1].san[i]));
+			putc1(w, '"');
+		}
+		putc1(w, ']');
+	}
+	w->depth--;
+	putc1(w, '}');
+}
+
+void
+jw_altered(struct jw *w, const char *k)
+{
+	if (w->depth == 0 || w->lvl[w->depth - 1].nsan >= JW_MAXSAN) {
+		w->err = 1;
+		return;
+	}
+	w->lvl[w->depth - 1].san[w->lvl[w->depth - 1].nsan++] = k;
+}
+
+/* A JSON string of valid UTF-8, escaped as jansson does. */
+static void
+quote(struct jw *w, const char *s, size_t len)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, run;
+	char			*o;
+
+	/* Worst case: every byte "\u00XX". */
+	if (grow(w, len * 6 + 2) == -1)
+		return;
+	o = w->buf + w->len;
+	*o++ = '"';
+	for (i = 0; i < len; ) {
+		for (run = i; run < len && p[run] >= 0x20 && p[run] != '"' &&
+		    p[run] != '\\'; run++)
+			;
+		memcpy(o, p + i, run - i);
+		o += run - i;
+		if ((i = run) == len)
+			break;
+		*o++ = '\\';
+		switch (p[i]) {
+		case '"':	*o++ = '"'; break;
+		case '\\':	*o++ = '\\'; break;
+		case '\b':	*o++ = 'b'; break;
+		case '\f':	*o++ = 'f'; break;
+		case '\n':	*o++ = 'n'; break;
+		case '\r':	*o++ = 'r'; break;
+		case '\t':	*o++ = 't'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[p[i] >> 4];
+			*o++ = hex[p[i] & 15];
+			break;
+		}
+		i++;
+	}
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
+}
+
+/* Any bytes, per utf8.h. */
+static void
+quote_utf8(struct jw *w, const char *s, size_t len, int *altered)
+{
 	char	*t;
 	size_t	 tlen;
-	int	 alt;
+	int	 alt = 0;
 
-	if (utf8_valid(s, len))
-		return (json_stringn_nocheck(s, len));
-	if ((t = utf8_sanitize(s, len, &tlen, &alt)) == NULL)
-		return (NULL);
+	if (utf8_valid(s, len)) {
+		quote(w, s, len);
+		return;
+	}
+	if ((t = utf8_sanitize(s, len, &tlen, &alt)) == NULL) {
+		w->err = 1;
+		return;
+	}
 	*altered |= alt;
-	j = json_stringn_nocheck(t, tlen);
+	quote(w, t, tlen);
 	free(t);
-	return (j);
 }
 
 void
-jobj_str(struct jobj *ob, const char *key, const char *s, size_t len)
+jw_strv(struct jw *w, const char *k, const char *s, size_t len,
+    int *altered)
+{
+	key(w, k);
+	quote_utf8(w, s, len, altered);
+}
+
+void
+jw_str(struct jw *w, const char *k, const char *s, size_t len)
 {
 	int	altered = 0;
 
 	if (s == NULL || len == 0)
 		return;
-	jobj_set(ob, key, jstr_utf8(s, len, &altered));
+	jw_strv(w, k, s, len, &altered);
 	if (altered)
-		jobj_altered(ob, key);
+		jw_altered(w, k);
 }
 
 void
-jobj_cstr(struct jobj *ob, const char *key, const char *s)
+jw_cstr(struct jw *w, const char *k, const char *s)
 {
 	if (s != NULL)
-		jobj_str(ob, key, s, strlen(s));
+		jw_str(w, k, s, strlen(s));
 }
 
 void
-jobj_text(struct jobj *ob, const char *key, const char *s)
+jw_text(struct jw *w, const char *k, const char *s)
 {
 	int	altered = 0;
 
 	if (s == NULL) {
-		jobj_null(ob, key);
+		jw_null(w, k);
 		return;
 	}
-	jobj_set(ob, key, jstr_utf8(s, strlen(s), &altered));
+	jw_strv(w, k, s, strlen(s), &altered);
 	if (altered)
-		jobj_altered(ob, key);
+		jw_altered(w, k);
 }
 
 void
-jobj_int(struct jobj *ob, const char *key, json_int_t v)
+jw_ascii(struct jw *w, const char *k, const char *s)
 {
-	jobj_set(ob, key, json_integer(v));
+	key(w, k);
+	quote(w, s, strlen(s));
 }
 
 void
-jobj_u64(struct jobj *ob, const char *key, uint64_t v)
+jw_int(struct jw *w, const char *k, int64_t v)
+{
+	char		 tmp[24], *e = tmp + sizeof(tmp), *p = e;
+	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	key(w, k);
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	put(w, p, (size_t)(e - p));
+}
+
+void
+jw_u64(struct jw *w, const char *k, uint64_t v)
 {
 	if (v > INT64_MAX)
-		jobj_altered(ob, key);
+		jw_altered(w, k);
 	else
-		jobj_int(ob, key, (json_int_t)v);
+		jw_int(w, k, (int64_t)v);
 }
 
 void
-jobj_bool(struct jobj *ob, const char *key, int v)
+jw_bool(struct jw *w, const char *k, int v)
 {
-	jobj_set(ob, key, json_boolean(v));
+	key(w, k);
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
 }
 
 void
-jobj_null(struct jobj *ob, const char *key)
+jw_null(struct jw *w, const char *k)
 {
-	jobj_set(ob, key, json_null());
+	key(w, k);
+	put(w, "null", 4);
 }
 
-static json_t *
-jargv(const char *buf, size_t len, int *altered)
+void
+jw_argv(struct jw *w, const char *k, const char *buf, size_t len)
 {
-	json_t		*a;
-	const char	*p = buf, *end = buf + len, *nul;
+	const char	*p, *end, *nul;
+	int		 altered = 0;
 
-	if ((a = json_array()) == NULL)
-		return (NULL);
+	if (buf == NULL)
+		len = 0;
+	p = buf;
+	end = buf + len;
+	jw_abegin(w, k);
 	while (p < end) {
 		if ((nul = memchr(p, '\0', (size_t)(end - p))) == NULL)
 			nul = end;
-		if (json_array_append_new(a,
-		    jstr_utf8(p, (size_t)(nul - p), altered)) == -1) {
-			json_decref(a);
-			return (NULL);
-		}
+		key(w, NULL);
+		quote_utf8(w, p, (size_t)(nul - p), &altered);
 		p = nul + 1;
 	}
-	return (a);
+	jw_aend(w);
+	if (altered)
+		jw_altered(w, k);
 }
 
-void
-jobj_argv(struct jobj *ob, const char *key, const char *buf, size_t len)
+/* Days since 1970-01-01 -> civil date (H. Hinnant's days_from_civil inverse). */
+static void
+civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
-	int	altered = 0;
+	int64_t		era;
+	unsigned	doe, yoe, doy, mp;
 
-	jobj_set(ob, key, jargv(buf != NULL ? buf : "", buf != NULL ? len : 0,
-	    &altered));
-	if (altered)
-		jobj_altered(ob, key);
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static char *
+digits(char *p, uint64_t v, int n)
+{
+	int	i;
+
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return (p + n);
 }
 
 int
 jtime_format(uint64_t wall_ns, char *buf, size_t len)
 {
-	struct tm	tm;
-	time_t		secs = (time_t)(wall_ns / 1000000000ULL);
-	char		date[32];
+	uint64_t	secs = wall_ns / 1000000000ULL;
+	uint64_t	sod = secs % 86400;
+	int64_t		y;
+	unsigned	m, d;
+	char		*p = buf;
 
-	if (gmtime_r(&secs, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
-	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+	civil((int64_t)(secs / 86400), &y, &m, &d);
+	if (y > 9999 || len < 31)
 		return (-1);
-	if ((size_t)snprintf(buf, len, "%s.%09" PRIu64 "Z", date,
-	    (uint64_t)(wall_ns % 1000000000ULL)) >= len)
-		return (-1);
+	p = digits(p, (uint64_t)y, 4);
+	*p++ = '-';
+	p = digits(p, m, 2);
+	*p++ = '-';
+	p = digits(p, d, 2);
+	*p++ = 'T';
+	p = digits(p, sod / 3600, 2);
+	*p++ = ':';
+	p = digits(p, sod / 60 % 60, 2);
+	*p++ = ':';
+	p = digits(p, sod % 60, 2);
+	*p++ = '.';
+	p = digits(p, wall_ns % 1000000000ULL, 9);
+	*p++ = 'Z';
+	*p = '\0';
 	return (0);
-}
-
-json_t *
-jtime(uint64_t boot_ns)
-{
-	char	buf[JTIME_LEN];
-
-	if (jtime_format(quark_boot_to_wall(boot_ns), buf,
-	    sizeof(buf)) == -1) {
-		errno = ERANGE;
-		return (NULL);
-	}
-	return (json_string_nocheck(buf));
 }
 
 /* A time that cannot be printed (year > 9999) is left out, and marked. */
 void
-jobj_wall(struct jobj *ob, const char *key, uint64_t wall_ns)
+jw_wall(struct jw *w, const char *k, uint64_t wall_ns)
 {
 	char	buf[JTIME_LEN];
 
-	if (jtime_format(wall_ns, buf, sizeof(buf)) == -1)
-		jobj_altered(ob, key);
-	else
-		jobj_set(ob, key, json_string_nocheck(buf));
+	if (jtime_format(wall_ns, buf, sizeof(buf)) == -1) {
+		jw_altered(w, k);
+		return;
+	}
+	key(w, k);
+	put(w, "\"", 1);
+	put(w, buf, 30);
+	put(w, "\"", 1);
 }
 
 void
-jobj_time(struct jobj *ob, const char *key, uint64_t boot_ns)
+jw_time(struct jw *w, const char *k, uint64_t boot_ns)
 {
-	jobj_wall(ob, key, quark_boot_to_wall(boot_ns));
+	jw_wall(w, k, quark_boot_to_wall(boot_ns));
 }
 
-/*
- * The line buffer, reused across lines.  A buffer grown past
- * WBUF_KEEP for a huge line (a 2 MiB argv) is given back afterwards.
- */
-#define WBUF_MIN	4096
-#define WBUF_KEEP	(1024 * 1024)
-static char	*wbuf;
-static size_t	 wcap;
+json_t *
+jw_json(struct jw *w)
+{
+	json_t	*j;
+
+	if (w->err || w->depth != 0) {
+		errno = ENOMEM;
+		return (NULL);
+	}
+	if ((j = json_loadb(w->buf, w->len, 0, NULL)) == NULL)
+		errno = EINVAL;
+	return (j);
+}
+
+/* Lines held for one write (jline_hold()). */
+static struct {
+	char	*buf;
+	size_t	 len, cap;
+	int	 fd, on;
+} held = { .fd = -1 };
 
 static int
 write_all(int fd, const char *buf, size_t len)
@@ -247,49 +472,92 @@ write_all(int fd, const char *buf, size_t len)
 	return (0);
 }
 
-int
-jline_write(int fd, json_t *obj)
+static int
+flush_held(void)
 {
-	size_t	 n, ncap;
-	char	*nb;
-	int	 r, saved;
+	int	r = 0;
 
-	for (;;) {
-		n = json_dumpb(obj, wbuf, wcap, JSON_COMPACT);
-		if (n == 0) {
-			errno = EINVAL;
+	if (held.len > 0)
+		r = write_all(held.fd, held.buf, held.len);
+	held.len = 0;
+	return (r);
+}
+
+/* buf holds one or more whole lines. */
+static int
+out(int fd, const char *buf, size_t len)
+{
+	size_t	 ncap;
+	char	*nb;
+
+	if (!held.on)
+		return (write_all(fd, buf, len));
+	if (held.len > 0 && (fd != held.fd ||
+	    held.len + len > JLINE_BATCH) && flush_held() == -1)
+		return (-1);
+	held.fd = fd;
+	if (len > JLINE_BATCH)		/* a huge line: alone */
+		return (write_all(fd, buf, len));
+	if (held.cap < held.len + len) {
+		ncap = JLINE_BATCH;
+		if ((nb = realloc(held.buf, ncap)) == NULL)
 			return (-1);
-		}
-		if (n < wcap)		/* room left for the '\n' */
-			break;
-		ncap = n + 1 < WBUF_MIN ? WBUF_MIN : n + 1;
-		if ((nb = realloc(wbuf, ncap)) == NULL)
-			return (-1);
-		wbuf = nb;
-		wcap = ncap;
+		held.buf = nb;
+		held.cap = ncap;
 	}
-	wbuf[n++] = '\n';
-	r = write_all(fd, wbuf, n);
-	saved = errno;
-	if (wcap > WBUF_KEEP) {
-		free(wbuf);
-		wbuf = NULL;
-		wcap = 0;
+	memcpy(held.buf + held.len, buf, len);
+	held.len += len;
+	return (0);
+}
+
+int
+jw_line(int fd, struct jw *w)
+{
+	if (w->err || w->depth != 0) {
+		errno = ENOMEM;
+		return (-1);
 	}
-	errno = saved;
+	putc1(w, '\n');
+	if (w->err) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	return (out(fd, w->buf, w->len));
+}
+
+int
+jline_hold(int fd, int on)
+{
+	int	r = 0;
+
+	if (!on || (held.on && fd != held.fd))
+		r = flush_held();
+	held.on = on;
+	held.fd = fd;
+	if (!on && held.cap > JLINE_BATCH) {
+		free(held.buf);
+		held.buf = NULL;
+		held.cap = 0;
+	}
 	return (r);
 }
 
 int
-jline_put(int fd, json_t *obj)
+jline_write(int fd, json_t *obj)
 {
-	int	r, saved;
+	char	*s;
+	size_t	 n;
+	int	 r, saved;
 
-	if (obj == NULL)
+	if ((s = json_dumps(obj, JSON_COMPACT)) == NULL) {
+		errno = ENOMEM;
 		return (-1);
-	r = jline_write(fd, obj);
+	}
+	n = strlen(s);
+	s[n] = '\n';		/* over the NUL: n + 1 bytes are ours */
+	r = out(fd, s, n + 1);
 	saved = errno;
-	json_decref(obj);
+	free(s);
 	errno = saved;
 	return (r);
 }
@@ -297,7 +565,8 @@ jline_put(int fd, json_t *obj)
 void
 jline_cleanup(void)
 {
-	free(wbuf);
-	wbuf = NULL;
-	wcap = 0;
+	held.len = 0;
+	free(held.buf);
+	held.buf = NULL;
+	held.cap = 0;
 }

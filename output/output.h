@@ -26,6 +26,13 @@ struct output {
 	int	(*event)(int fd, const struct quark_event *);
 	/* The queue's counters (watch --stats, SIGUSR1; to stderr). */
 	int	(*stats)(int fd, const struct quark_stats *);
+	/*
+	 * on 1: from now on, records for fd may be held in memory, as whole
+	 * lines, and written together with one write(2); on 0: write what is
+	 * held and stop holding.  For a batch of ready records (watch).
+	 * Returns 0, or -1 with errno set (the write failed).
+	 */
+	int	(*batch)(int fd, int on);
 	/* Free what the format keeps between records (before exit). */
 	void	(*cleanup)(void);
 };

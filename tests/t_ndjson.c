@@ -12,11 +12,14 @@
 #include <fcntl.h>
 #include <regex.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ndjson.h"
+#include "output.h"
 #include "test.h"
 
 #define TIME_RE	"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}" \
@@ -434,6 +437,43 @@ test_event(void)
 	json_decref(j);
 }
 
+/*
+ * jtime_format() computes the date itself: it must agree with the C
+ * library from 1970 to the end of u64 nanoseconds (2554: leap years,
+ * centuries, 2100 and 2400).
+ */
+static void
+time_sweep(void)
+{
+	char		 buf[JTIME_LEN], want[64];
+	struct tm	 tm;
+	time_t		 t;
+	uint64_t	 ns, s;
+	int		 bad = 0;
+
+	for (s = 0; s <= UINT64_MAX / 1000000000ULL; s += 86400 + 3601 + 59) {
+		ns = s * 1000000000ULL + s % 1000000000ULL;
+		if (ns / 1000000000ULL != s)	/* past u64 */
+			break;
+		t = (time_t)s;
+		gmtime_r(&t, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+		    ".%09lluZ", (unsigned long long)(ns % 1000000000ULL));
+		if (jtime_format(ns, buf, sizeof(buf)) != 0 ||
+		    strcmp(buf, want) != 0) {
+			if (bad++ == 0)
+				T_EQ_STR(buf, want);
+		}
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(jtime_format(951782400ULL * 1000000000ULL, buf,
+	    sizeof(buf)), 0);
+	T_EQ_STR(buf, "2000-02-29T00:00:00.000000000Z");
+	T_EQ_INT(jtime_format(UINT64_MAX, buf, sizeof(buf)), 0);
+	T_EQ_STR(buf, "2554-07-21T23:34:33.709551615Z");
+}
+
 static void
 test_time_tty(void)
 {
@@ -446,6 +486,8 @@ test_time_tty(void)
 	    sizeof(buf)), 0);
 	T_EQ_STR(buf, "2023-11-14T22:13:20.123456789Z");
 	T_EQ_INT(jtime_format(1700000000000000001ULL, buf, 10), -1);
+	T_CASE("time format against gmtime_r + strftime");
+	time_sweep();
 
 	T_CASE("tty names");
 #define TTY(ma, mi, want) do {						\
@@ -538,6 +580,66 @@ test_one_write(void)
 	free(args);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/*
+ * A batch (watch): whole lines held, then one write(2) for all of them;
+ * a closed reader is EPIPE at the end of the batch.
+ */
+static void
+test_batch(void)
+{
+	const struct output	*out = output_find("ndjson");
+	struct quark_event	 ev;
+	int			 sv[2], fds[2], i, r, e;
+	char			 rbuf[4096];
+	ssize_t			 n;
+
+	T_CASE("a batch of lines is one write");
+	T_CHECK(out != NULL && out->batch != NULL);
+	if (out == NULL || out->batch == NULL)
+		return;
+	T_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = QUARK_EVENT_LOST;
+	ev.lost = 12;
+	T_EQ_INT(out->batch(sv[0], 1), 0);
+	for (i = 0; i < 3; i++) {
+		ev.time = 100 + i;
+		T_EQ_INT(ndjson_event(sv[0], &ev), 0);
+	}
+	/* Nothing written yet. */
+	T_EQ_INT(recv(sv[1], rbuf, sizeof(rbuf), MSG_DONTWAIT), -1);
+	T_EQ_INT(out->batch(sv[0], 0), 0);
+	n = recv(sv[1], rbuf, sizeof(rbuf) - 1, MSG_DONTWAIT);
+	T_CHECK(n > 0);
+	if (n > 0) {
+		rbuf[n] = '\0';
+		T_CHECK(strstr(rbuf, "\"time_ns\":100,\"lost\":12}\n{") != NULL);
+		T_CHECK(strstr(rbuf, "\"time_ns\":101,\"lost\":12}\n{") != NULL);
+		T_CHECK(strstr(rbuf, "\"time_ns\":102,\"lost\":12}\n") != NULL);
+		T_EQ_INT(rbuf[n - 1], '\n');
+	}
+	T_EQ_INT(recv(sv[1], rbuf, sizeof(rbuf), MSG_DONTWAIT), -1);
+	/* Not holding: each line at once. */
+	T_EQ_INT(ndjson_event(sv[0], &ev), 0);
+	n = recv(sv[1], rbuf, sizeof(rbuf), MSG_DONTWAIT);
+	T_CHECK(n > 0 && memchr(rbuf, '\n', (size_t)n) == rbuf + n - 1);
+	close(sv[0]);
+	close(sv[1]);
+
+	T_CASE("a batch to a closed pipe is EPIPE");
+	signal(SIGPIPE, SIG_IGN);
+	T_CHECK(pipe(fds) == 0);
+	close(fds[0]);
+	T_EQ_INT(out->batch(fds[1], 1), 0);
+	T_EQ_INT(ndjson_event(fds[1], &ev), 0);
+	errno = 0;
+	r = out->batch(fds[1], 0);
+	e = errno;
+	T_EQ_INT(r, -1);
+	T_EQ_INT(e, EPIPE);
+	close(fds[1]);
 }
 
 static void
@@ -636,6 +738,7 @@ main(int argc, char **argv)
 	test_time_tty();
 	test_epipe();
 	test_one_write();
+	test_batch();
 	test_names();
 	ndjson_cleanup();
 	return (t_done());

@@ -37,6 +37,9 @@
 static char	args_bad[] = "bash\0-c\0echo \xff\xfe ok\0\0x";
 static char	env_ok[] = "HOME=/root\0LANG=C.UTF-8\0";
 static char	args_small[] = "sh\0-c\0true\0";
+/* Every byte JSON escapes: quote, backslash, control characters. */
+static char	args_esc[] = "printf\0a\"b\\c\0\n\t\b\f\r\0\x01\x1f\x7f/\0";
+static char	env_esc[] = "X=\"\\\0Y=\x02\0";
 
 #define CAPS { 0, 0x1ffffffffffULL, 0x1ffffffffffULL, UINT64_MAX, 0x20 }
 
@@ -125,6 +128,19 @@ static const struct raw_event script[] = {
 	C300(41), C300(41), C300(41), C300(41), C300(41), C300(41),
 	C300(41), C300(41), C300(41), C300(41), C300(41), C300(41),
 #undef C300
+	/* 500: strings with every byte JSON escapes. */
+	{ RAW(QUARK_EV_FORK, 50 * MS, 500), .fork.parent_pid = 50,
+	  .task = { .known = QP_PPID | QP_START | QP_CWD | QP_COMM,
+	  .ppid = 50, .start_ns = 50 * MS, .cwd = "/tmp/a\"b\\c\n",
+	  .comm = "t\tab\x1b" } },
+	{ RAW(QUARK_EV_EXEC, 51 * MS, 500), .task = { .known = QP_EXE |
+	  QP_ARGS | QP_ENV | QP_FILENAME, .exe = "/opt/x\x01y\x7f\"",
+	  .filename = "./q\\\"", .args = args_esc,
+	  .args_len = sizeof(args_esc) - 1, .args_total = sizeof(args_esc) - 1,
+	  .argc = 4, .env = env_esc, .env_len = sizeof(env_esc) - 1,
+	  .envc = 2 } },
+	{ RAW(QUARK_EV_EXIT, 52 * MS, 500), .flags = RAW_F_GROUP_DEAD,
+	  .task = { .known = QP_EXIT, .exit_code = 1, .exit_ns = 52 * MS } },
 	/* 400 is emitted, then one from the past arrives: late. */
 	{ RAW(QUARK_EV_FORK, 100 * MS, 400), .fork.parent_pid = 50,
 	  .task = { .known = QP_PPID, .ppid = 50 } },
@@ -300,6 +316,9 @@ test_golden(void)
 	T_CHECK(got != NULL && strstr(got, "\"kind\":\"lost\"") != NULL);
 	T_CHECK(got != NULL && strstr(got, "\"kind\":\"stats\"") != NULL);
 	T_CHECK(got != NULL && strstr(got, "\"features_off\"") != NULL);
+	T_CHECK(got != NULL && strstr(got,
+	    "\"a\\\"b\\\\c\",\"\\n\\t\\b\\f\\r\",\"\\u0001\\u001F\x7f/\"")
+	    != NULL);
 	free(got);
 	free(want);
 	if (gfd != -1)
