@@ -203,8 +203,12 @@ drain(struct quark_queue *qq, int fd, int stoppable)
 	const struct quark_event	*ev;
 	int				 r = 0, saved;
 
-	/* Whole lines gather and leave together: one write(2) per batch. */
-	cur_output->batch(fd, 1);
+	/*
+	 * Whole lines gather and leave together: one write(2) per batch
+	 * (formats without a batch entry write each line at once).
+	 */
+	if (cur_output->batch != NULL)
+		cur_output->batch(fd, 1);
 	for (;;) {
 		errno = 0;
 		/* Under a load quark is behind on, this never runs dry. */
@@ -218,7 +222,8 @@ drain(struct quark_queue *qq, int fd, int stoppable)
 		}
 	}
 	saved = errno;
-	if (cur_output->batch(fd, 0) == -1 && r == 0) {
+	if (cur_output->batch != NULL && cur_output->batch(fd, 0) == -1 &&
+	    r == 0) {
 		r = -1;
 		saved = errno;
 	} else if (r == 0 && saved != 0) {

@@ -789,5 +789,6 @@ const struct output output_ecs = {
 	.snapshot = ecs_snapshot,
 	.event = ecs_event,
 	.stats = ecs_stats,
+	.batch = jline_hold,
 	.cleanup = ecs_cleanup,
 };

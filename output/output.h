@@ -30,7 +30,8 @@ struct output {
 	 * on 1: from now on, records for fd may be held in memory, as whole
 	 * lines, and written together with one write(2); on 0: write what is
 	 * held and stop holding.  For a batch of ready records (watch).
-	 * Returns 0, or -1 with errno set (the write failed).
+	 * Returns 0, or -1 with errno set (the write failed).  NULL: the
+	 * format writes each record at once (no batching).
 	 */
 	int	(*batch)(int fd, int on);
 	/* Free what the format keeps between records (before exit). */
