@@ -10,7 +10,9 @@
 # after the fact: a process gone by then has unknown fields, never its
 # parent's); the events must be among those listed and include fork, exec
 # and exit; the exit status is the kernel's, exact in every mode.  mode
-# "kernel": only the events and the exit status.
+# "kernel": only the events and the exit status.  mode "kprobe": as exact,
+# but cwd may be absent (the kprobe backend reads no cwd on sid's 7.2: a
+# known gap, see quark(8)); a wrong cwd still fails.
 
 def ids($i): {uid: $i, euid: $i, suid: $i, fsuid: $i,
     gid: $i, egid: $i, sgid: $i, fsgid: $i};
@@ -54,7 +56,7 @@ else
 	$r[0] as $rec | $rec.process as $p |
 	($want | to_entries[]) as {key: $k, value: $v} |
 	if $k == "events" then
-		if $mode == "exact" then
+		if $mode == "exact" or $mode == "kprobe" then
 			select($rec.events != $v)
 		else
 			select(($rec.events - $v) != [] or
@@ -66,7 +68,8 @@ else
 		select($p.exit[.key] != .value) |
 		"\($step) (pid \($pid)): exit.\(.key) \($p.exit[.key] | tojson), want \(.value | tojson)"
 	elif $mode != "kernel" then
-		select($p[$k] != $v and ($mode == "exact" or $p[$k] != null)) |
+		select($p[$k] != $v and ($mode == "exact" or $p[$k] != null or
+		    ($mode == "kprobe" and $k != "cwd"))) |
 		"\($step) (pid \($pid)): \($k) \($p[$k] | tojson), want \($v | tojson)"
 	else
 		empty
