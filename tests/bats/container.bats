@@ -110,7 +110,10 @@ in_container() {
 }
 
 @test "proc connector: a process in a container named only by v1 hierarchies has it" {
-	in_container /bin/sh -c 'sleep 0.3' "$m"
+	# "; :" keeps sh alive beside its sleep (dash execs a last lone
+	# command): the proc connector reads sh's args from /proc after the
+	# exec, and a process gone by then has none (never its parent's).
+	in_container /bin/sh -c 'sleep 0.3; :' "$m"
 	wait_recs "$N" 0 "$m" "$HAS_M and .process.args[0] == \"/bin/sh\"" \
 	    --arg m "$m"
 	assert_jq "$REC" '.process.container == {"id": $id, "runtime": "docker"}' \
