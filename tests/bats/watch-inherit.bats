@@ -120,7 +120,9 @@ check_job() {
 # second, so that its image is known; the job's comes from the cache.
 @test "watch-inherit: the proc connector backend too" {
 	I="$BATS_TEST_TMPDIR/netlink"
-	watch_start "$I" --backend netlink
+	# Ready by its stderr line: watch_start's short /bin/true markers may
+	# all be gone before the proc connector reads their args from /proc.
+	watch_start_ready "$I" --backend netlink
 	ready "$I"
 	run_job "$I" "( $job & exec /bin/true @M@ ); sleep 1"
 	check_job "$shpid"
