@@ -46,7 +46,12 @@ watch_start() {
 	done
 	prefix="quark-ready-$$-$RANDOM-"
 	for (( ;; i++ )); do
-		/bin/true "$prefix$i"
+		# The proc connector reads args from /proc after the exec: a
+		# marker that lives a moment has them (a bare true may not).
+		case " $* " in
+		*" netlink "*) sh -c 'sleep 0.1; :' "$prefix$i" ;;
+		*) /bin/true "$prefix$i" ;;
+		esac
 		if grep -qF -f <(printf '%s\n' "$prefix") "$dir/out"; then
 			echo "# quark watch $* ready after $(($(mono_s) - t0)) s," \
 			    "$i markers" >&3
