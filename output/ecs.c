@@ -725,18 +725,6 @@ static json_t *
 ecs_stats_json(const struct quark_stats *st)
 {
 	static const char *const info[] = { "info" };
-	static const struct {
-		const char	*key;
-		size_t		 off;
-	} counters[] = {
-#define C(f)	{ #f, offsetof(struct quark_stats, f) }
-		C(insertions), C(removals), C(aggregations),
-		C(non_aggregations), C(lost), C(late),
-		C(garbage_collections), C(reconciles),
-		C(reconcile_evictions), C(bad_records), C(cred_noops),
-		C(length), C(peak_length), C(cache_size),
-#undef C
-	};
 	struct ecs	 e = { NULL, 0 };
 	struct jobj	 rec, quark, s;
 	size_t		 i;
@@ -748,9 +736,9 @@ ecs_stats_json(const struct quark_stats *st)
 	e_event(&e, &rec, "metric", "host", info, 1, "stats");
 	jobj_str(&s, "backend", st->backend,
 	    strnlen(st->backend, sizeof(st->backend)));
-	for (i = 0; i < nitems(counters); i++)
-		jobj_u64(&s, counters[i].key, *(const uint64_t *)
-		    ((const char *)st + counters[i].off));
+	for (i = 0; i < nstats_counters; i++)
+		jobj_u64(&s, stats_counters[i].key, *(const uint64_t *)
+		    ((const char *)st + stats_counters[i].off));
 	jobj_str(&s, "features_off", st->features_off,
 	    strnlen(st->features_off, sizeof(st->features_off)));
 	e_obj(&e, &quark, "stats", &s, "quark.stats");

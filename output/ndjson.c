@@ -424,18 +424,6 @@ w_event(struct jw *ob, const struct quark_event *ev)
 static void
 w_stats(struct jw *ob, const struct quark_stats *st)
 {
-	static const struct {
-		const char	*key;
-		size_t		 off;
-	} counters[] = {
-#define C(f)	{ #f, offsetof(struct quark_stats, f) }
-		C(insertions), C(removals), C(aggregations),
-		C(non_aggregations), C(lost), C(late),
-		C(garbage_collections), C(reconciles),
-		C(reconcile_evictions), C(bad_records), C(cred_noops),
-		C(length), C(peak_length), C(cache_size),
-#undef C
-	};
 	size_t		i;
 	int		altered = 0;
 
@@ -447,9 +435,9 @@ w_stats(struct jw *ob, const struct quark_stats *st)
 	if (altered)
 		jw_altered(ob, "backend");
 	/* Counters as json_pack()'s "I" had them: int64, wrapped. */
-	for (i = 0; i < nitems(counters); i++)
-		jw_int(ob, counters[i].key, (int64_t)*(const uint64_t *)
-		    ((const char *)st + counters[i].off));
+	for (i = 0; i < nstats_counters; i++)
+		jw_int(ob, stats_counters[i].key, (int64_t)*(const uint64_t *)
+		    ((const char *)st + stats_counters[i].off));
 	jw_str(ob, "features_off", st->features_off,
 	    strnlen(st->features_off, sizeof(st->features_off)));
 	jw_end(ob);

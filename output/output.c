@@ -19,6 +19,18 @@ const struct output *const outputs[] = {
 	NULL
 };
 
+const struct stats_counter stats_counters[] = {
+#define C(f)	{ #f, offsetof(struct quark_stats, f) }
+	C(insertions), C(removals), C(aggregations),
+	C(non_aggregations), C(lost), C(late),
+	C(garbage_collections), C(reconciles),
+	C(reconcile_evictions), C(bad_records), C(cred_noops),
+	C(length), C(peak_length), C(cache_size),
+#undef C
+};
+const size_t nstats_counters = sizeof(stats_counters) /
+    sizeof(stats_counters[0]);
+
 const struct output *
 output_find(const char *name)
 {

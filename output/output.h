@@ -38,6 +38,17 @@ struct output {
 	void	(*cleanup)(void);
 };
 
+/*
+ * The queue's counters, in struct quark_stats order: the key every
+ * format's stats record uses and the offset of its uint64_t member.
+ */
+struct stats_counter {
+	const char	*key;
+	size_t		 off;
+};
+extern const struct stats_counter	stats_counters[];
+extern const size_t			nstats_counters;
+
 /* Every format, default first, NULL-terminated. */
 extern const struct output *const outputs[];
 

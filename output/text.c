@@ -455,29 +455,16 @@ static int
 text_stats(int fd, const struct quark_stats *st)
 {
 	struct line	l;
+	size_t		i;
 
 	l_open(&l, fd);
 	l.maxcols = 0;		/* every counter, whatever the width */
 	l_str(&l, "stats: backend ");
 	l_escaped(&l, st->backend, strnlen(st->backend, sizeof(st->backend)));
-	l_printf(&l, ", insertions %llu, removals %llu, aggregations %llu",
-	    (unsigned long long)st->insertions,
-	    (unsigned long long)st->removals,
-	    (unsigned long long)st->aggregations);
-	l_printf(&l, ", non_aggregations %llu, lost %llu, late %llu",
-	    (unsigned long long)st->non_aggregations,
-	    (unsigned long long)st->lost, (unsigned long long)st->late);
-	l_printf(&l, ", garbage_collections %llu, reconciles %llu",
-	    (unsigned long long)st->garbage_collections,
-	    (unsigned long long)st->reconciles);
-	l_printf(&l, ", reconcile_evictions %llu, bad_records %llu",
-	    (unsigned long long)st->reconcile_evictions,
-	    (unsigned long long)st->bad_records);
-	l_printf(&l, ", cred_noops %llu, length %llu, peak_length %llu",
-	    (unsigned long long)st->cred_noops,
-	    (unsigned long long)st->length,
-	    (unsigned long long)st->peak_length);
-	l_printf(&l, ", cache_size %llu", (unsigned long long)st->cache_size);
+	for (i = 0; i < nstats_counters; i++)
+		l_printf(&l, ", %s %llu", stats_counters[i].key,
+		    (unsigned long long)*(const uint64_t *)
+		    ((const char *)st + stats_counters[i].off));
 	if (st->features_off[0] != '\0') {
 		l_str(&l, ", features_off ");
 		l_escaped(&l, st->features_off,
