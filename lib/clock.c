@@ -118,6 +118,41 @@ clock_reset(void)
 	clk.nhist = 0;
 }
 
+int64_t
+clock_mono_note(struct clock_mono *m, int64_t lo, int64_t hi)
+{
+	if (!m->known) {
+		m->off = lo + (hi - lo) / 2;
+		m->known = 1;
+	} else if (m->off < lo)
+		m->off = lo;
+	else if (m->off > hi)
+		m->off = hi;
+	return (m->off);
+}
+
+int64_t
+clock_mono_to_boot(struct clock_mono *m)
+{
+	uint64_t	m1, b, m2, best = UINT64_MAX;
+	int64_t		lo = 0, hi = 0;
+	int		i;
+
+	for (i = 0; i < MEASURE_TRIES; i++) {
+		m1 = ts_ns(CLOCK_MONOTONIC);
+		b = ts_ns(CLOCK_BOOTTIME);
+		m2 = ts_ns(CLOCK_MONOTONIC);
+		if (m2 < m1 || m2 - m1 >= best)
+			continue;
+		best = m2 - m1;
+		lo = (int64_t)(b - m2);
+		hi = (int64_t)(b - m1);
+	}
+	if (best == UINT64_MAX)		/* cannot be: monotonic */
+		return (m->off);
+	return (clock_mono_note(m, lo, hi));
+}
+
 int
 clock_init(void)
 {

@@ -110,6 +110,7 @@ struct kprobe {
 	char			 off[256];	/* features off, and why */
 	const char		*step;		/* what rings_open() was doing */
 	uint64_t		 boot_off;	/* BOOTTIME - MONOTONIC, ns */
+	struct clock_mono	 mono;		/* ... kept across polls */
 };
 
 static int
@@ -384,7 +385,7 @@ ring_open(struct kprobe *st, int cpu, const struct kevent *ev, int first)
 	/*
 	 * The engine's clock is CLOCK_BOOTTIME, which perf refuses for
 	 * tracepoints (not NMI-safe); MONOTONIC differs from it by the time
-	 * spent suspended, added when the records are read (mono_to_boot()).
+	 * spent suspended, added when the records are read (clock_mono_to_boot()).
 	 */
 	attr.use_clockid = 1;
 	attr.clockid = CLOCK_MONOTONIC;
@@ -513,19 +514,6 @@ ring_read(struct kprobe *st, struct ring *r, uint64_t *last, int *more)
 	return (0);
 }
 
-/* CLOCK_BOOTTIME - CLOCK_MONOTONIC: the time spent suspended. */
-static uint64_t
-boot_offset(void)
-{
-	struct timespec	b, m;
-
-	if (clock_gettime(CLOCK_BOOTTIME, &b) == -1 ||
-	    clock_gettime(CLOCK_MONOTONIC, &m) == -1)
-		return (0);
-	return (((uint64_t)b.tv_sec - m.tv_sec) * NS_PER_SEC +
-	    (uint64_t)b.tv_nsec - m.tv_nsec);
-}
-
 static int
 rec_cmp(const void *a, const void *b)
 {
@@ -586,7 +574,7 @@ kprobe_poll(struct quark_queue *qq, void *state, int budget)
 	int		 cpu, more, n = 0, again = 1;
 
 again:
-	st->boot_off = boot_offset();
+	st->boot_off = (uint64_t)clock_mono_to_boot(&st->mono);
 	/* Clear the wakeups: the rings are read below whatever they say. */
 	while (read(st->evfd, &v, sizeof(v)) > 0)
 		;

@@ -38,8 +38,10 @@
  * not CLOCK_BOOTTIME (the comment in cn_proc.h says "since boot", but
  * monotonic stops during suspend).  We add BOOTTIME - MONOTONIC, measured
  * at open and again before each batch, so that times after a resume are
- * right; a message queued before a suspend and read after it is off by
- * the time suspended.
+ * right (clock_mono_to_boot(): kept until a measurement proves it wrong,
+ * so a preempted measurement never shifts one batch against another); a
+ * message queued before a suspend and read after it is off by the time
+ * suspended.
  */
 #include <sys/socket.h>
 
@@ -66,26 +68,12 @@ struct nl_state {
 	int			listening;
 	uint32_t		seq;
 	uint64_t		mono_to_boot;
+	struct clock_mono	mono;		/* BOOTTIME - MONOTONIC */
 	uint64_t		lost;		/* socket overflows */
 	uint64_t		bad;		/* skipped messages */
 	struct nl_pending	pending;
 	char			buf[NL_BUF] __attribute__((aligned(8)));
 };
-
-/* BOOTTIME - MONOTONIC, the boot read between two monotonic reads. */
-static uint64_t
-mono_to_boot(void)
-{
-	struct timespec	m0, b, m1;
-	uint64_t	mono;
-
-	clock_gettime(CLOCK_MONOTONIC, &m0);
-	clock_gettime(CLOCK_BOOTTIME, &b);
-	clock_gettime(CLOCK_MONOTONIC, &m1);
-	mono = ((uint64_t)m0.tv_sec * NS_PER_SEC + (uint64_t)m0.tv_nsec) / 2 +
-	    ((uint64_t)m1.tv_sec * NS_PER_SEC + (uint64_t)m1.tv_nsec) / 2;
-	return ((uint64_t)b.tv_sec * NS_PER_SEC + (uint64_t)b.tv_nsec - mono);
-}
 
 static int
 nl_send_op(struct nl_state *ns, enum proc_cn_mcast_op op)
@@ -211,7 +199,7 @@ nl_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 	ns->listening = 1;
 	if (nl_wait_ack(ns) == -1)
 		goto fail;
-	ns->mono_to_boot = mono_to_boot();
+	ns->mono_to_boot = (uint64_t)clock_mono_to_boot(&ns->mono);
 	*state = ns;
 	return (0);
 fail:
@@ -313,7 +301,7 @@ nl_poll(struct quark_queue *qq, void *state, int budget)
 	ssize_t		 r;
 	int		 n = 0, k;
 
-	ns->mono_to_boot = mono_to_boot();
+	ns->mono_to_boot = (uint64_t)clock_mono_to_boot(&ns->mono);
 	while (budget == 0 || n < budget) {
 		if ((r = nl_recv(ns)) == 0)
 			break;

@@ -245,6 +245,27 @@ void	clock_reset(void);	/* tests: forget every offset */
 int	clock_watch_open(void);
 int	clock_watch_check(int fd);
 /*
+ * CLOCK_BOOTTIME - CLOCK_MONOTONIC (the time spent suspended, ns), for
+ * backends whose kernel stamps are monotonic (perf, the proc connector).
+ * The kernel changes it only at a resume, so it is kept until a
+ * measurement proves it wrong: each measurement brackets the true offset
+ * ([lo, hi], a boot read between two monotonic reads), and the offset
+ * kept moves only as far as into that bracket.  A read preempted for
+ * milliseconds (a wide bracket) leaves it alone, so that stamps read in
+ * different polls keep their order (a fresh midpoint each poll did not).
+ */
+struct clock_mono {
+	int64_t		off;
+	int		known;
+};
+/* Measures, notes (clock_mono_note) and returns the offset kept. */
+int64_t	clock_mono_to_boot(struct clock_mono *);
+/*
+ * Notes a bracket lo <= off <= hi: the first one sets the offset to its
+ * middle; later ones move it the least into [lo, hi].  Returns it.
+ */
+int64_t	clock_mono_note(struct clock_mono *, int64_t lo, int64_t hi);
+/*
  * For tests: a fixed boot->wall offset (ns) and boot id, so that times
  * and entity ids come out the same on every host (golden outputs).
  */
