@@ -628,15 +628,21 @@ exec_part(struct kp_decoder *d, const struct kp_sample *s, int kind)
 			return (-1);
 		if (kp_u64(s, F_ASTART, &v) && kp_u64(s, F_AEND, &w) && w >= v)
 			p->args_total = w - v;
-		break;
-	case KP_CWD:
-		if ((p->cwd = kp_walk_path(s, F_CWALK, d->mnt_off)) != NULL)
-			p->known |= QP_CWD;
 		/* The v2 path only: no v1 hierarchy's (see container.c). */
 		if ((p->cgroup = kp_cgroup_path(s)) != NULL) {
 			p->known |= QP_CGROUP | QP_CONTAINER;
 			container_from_paths(p->cgroup, NULL, &p->container);
 		}
+		break;
+	case KP_CWD:
+		if ((p->cwd = kp_walk_path(s, F_CWALK, d->mnt_off)) == NULL)
+			break;
+		p->known |= QP_CWD;
+		/* Removed, as d_unlinked() says: unhashed, and not a root. */
+		if (kp_u64(s, F_CDEL, &v) && v == 0 &&
+		    kp_u64(s, F_CWALK + W_P, &v) &&
+		    kp_u64(s, F_CWALK + W_P + 1, &w) && v != w)
+			p->truncated |= QPT_CWD_DELETED;
 		break;
 	default:	/* an argv part */
 		at = (kind - KP_ARGV0) * KP_ARGV_PER;

@@ -48,20 +48,45 @@ static const char *const task_names[] = {
 	[F_PIDLVL] = "pidlvl",
 	[F_ECODE] = "ecode", [F_SFLAGS] = "sflags", [F_GCODE] = "gcode",
 	[F_LCODE] = "lcode", [F_DEAD] = "dead", [F_FILENAME] = "filename",
-	[F_ARGC] = "argc", [F_XDEL] = "xdel", [F_ASTART] = "astart",
+	[F_ARGC] = "argc", [F_XDEL] = "xdel", [F_CDEL] = "cdel",
+	[F_ASTART] = "astart",
 	[F_AEND] = "aend", [F_OLDPID] = "old_pid", [F_RET] = "ret",
 };
 
-static const char *const walk_names[W_COUNT] = {
-	[W_MR] = "mr", [W_MNT] = "mnt", [W_PAR] = "par", [W_PMR] = "pmr",
-	[W_PPAR] = "ppar",
+static const char *const walk_names[W_X] = {
+	[W_MR] = "mr", [W_MNT] = "mnt", [W_PAR] = "par", [W_DOP] = "dop",
+	[W_DNAME] = "dname",
 };
+
+/* The name of field w of walk c ('x' or 'c'): "cp3", "xqn1_2", "cppar0". */
+static void
+walk_name(char *buf, size_t len, int c, int w)
+{
+	int	k, j;
+
+	if (w < W_N)
+		snprintf(buf, len, "%cp%d", c, w - W_P);
+	else if (w < W_MR)
+		snprintf(buf, len, "%cn%d", c, w - W_N);
+	else if (w < W_X)
+		snprintf(buf, len, "%c%s", c, walk_names[w]);
+	else {
+		k = (w - W_X) / W_XLEN;
+		j = (w - W_X) % W_XLEN;
+		if (j <= WALK_MDEPTH)
+			snprintf(buf, len, "%cq%d_%d", c, k, j);
+		else if (j < W_PMR(0) - W_X)
+			snprintf(buf, len, "%cqn%d_%d", c, k, j - WALK_MDEPTH - 1);
+		else if (j == W_PMR(0) - W_X)
+			snprintf(buf, len, "%cpmr%d", c, k);
+		else
+			snprintf(buf, len, "%cppar%d", c, k);
+	}
+}
 
 const char *
 kp_field_name(int fid, char *buf, size_t len)
 {
-	int	w, c;
-
 	if (fid >= F_PIDNS0 && fid < F_PIDNS0 + KP_PIDNS_LEVELS)
 		snprintf(buf, len, "pidns%d", fid - F_PIDNS0);
 	else if (fid >= F_ARGV0 && fid < F_ARGV0 + KP_ARGV_PER)
@@ -70,20 +95,11 @@ kp_field_name(int fid, char *buf, size_t len)
 		snprintf(buf, len, "gp%d", fid - F_GWALK);
 	else if (fid >= F_GWALK + G_N && fid < F_GWALK + G_COUNT)
 		snprintf(buf, len, "gn%d", fid - F_GWALK - G_N);
-	else if (fid >= F_XWALK && fid < F_CWALK + W_COUNT) {
-		c = fid < F_CWALK ? 'x' : 'c';
-		w = fid - (fid < F_CWALK ? F_XWALK : F_CWALK);
-		if (w < W_N)
-			snprintf(buf, len, "%cp%d", c, w - W_P);
-		else if (w < W_MR)
-			snprintf(buf, len, "%cn%d", c, w - W_N);
-		else if (w >= W_Q && w < W_QN)
-			snprintf(buf, len, "%cq%d", c, w - W_Q);
-		else if (w >= W_QN && w < W_PMR)
-			snprintf(buf, len, "%cqn%d", c, w - W_QN);
-		else
-			snprintf(buf, len, "%c%s", c, walk_names[w]);
-	} else if (fid >= 0 && fid < (int)nitems(task_names) &&
+	else if (fid >= F_XWALK && fid < F_CWALK)
+		walk_name(buf, len, 'x', fid - F_XWALK);
+	else if (fid >= F_CWALK && fid < F_CWALK + W_COUNT)
+		walk_name(buf, len, 'c', fid - F_CWALK);
+	else if (fid >= 0 && fid < (int)nitems(task_names) &&
 	    task_names[fid] != NULL)
 		snprintf(buf, len, "%s", task_names[fid]);
 	else
@@ -270,15 +286,34 @@ walk_push(const struct kp_sample *s, int fid, struct comp *c, int *n)
 
 static char	*comps_path(const struct comp *, int);
 
+/*
+ * The path of a walk (kprobe.h), as d_path() gives it from the root of
+ * the mount namespace, or NULL when the walk did not reach that root.
+ */
 char *
 kp_walk_path(const struct kp_sample *s, int base, uint32_t mnt_off)
 {
-	struct comp	 c[WALK_DEPTH + WALK_MDEPTH];
-	uint64_t	 cur, next, mr, mnt, par, pmr, ppar;
-	int		 n = 0, i;
+	struct comp	 c[WALK_DEPTH + WALK_MOUNTS * WALK_MDEPTH];
+	uint64_t	 cur, next, mr, mnt, par, mount, root, v;
+	int		 n = 0, i, k;
 
+	if (!kp_u64(s, base + W_P, &cur) || cur == 0)
+		return (NULL);
+	/*
+	 * A file its filesystem names (d_op->d_dname: memfd, any file of
+	 * alloc_file_pseudo()): "/" and its one name, as simple_dname()
+	 * says, without the " (deleted)" it appends.  The name is the
+	 * filesystem's, not a directory entry: a '/' in it is no separator.
+	 */
+	if (kp_u64(s, base + W_DOP, &v) && v != 0 &&
+	    kp_u64(s, base + W_DNAME, &v) && v != 0) {
+		if ((c[0].name = kp_str(s, base + W_N, &c[0].len)) == NULL ||
+		    c[0].len < 2)
+			return (NULL);
+		return (comps_path(c, 1));
+	}
 	if (!kp_u64(s, base + W_MR, &mr) || !kp_u64(s, base + W_MNT, &mnt) ||
-	    !kp_u64(s, base + W_PAR, &par) || !kp_u64(s, base + W_P, &cur))
+	    !kp_u64(s, base + W_PAR, &par))
 		return (NULL);
 	for (i = 0; cur != mr; i++) {
 		if (i == WALK_DEPTH || cur == 0 ||
@@ -290,22 +325,28 @@ kp_walk_path(const struct kp_sample *s, int base, uint32_t mnt_off)
 			return (NULL);
 		cur = next;
 	}
-	/* At the mount's root: done if it is the namespace's root mount. */
-	if (par != mnt - mnt_off) {
-		if (!kp_u64(s, base + W_PMR, &pmr) ||
-		    !kp_u64(s, base + W_PPAR, &ppar) ||
-		    !kp_u64(s, base + W_Q, &cur))
+	/*
+	 * At a mount's root: on to its mountpoint in its parent mount, up
+	 * to the namespace's root mount, or a detached mount's root (umount
+	 * -l): a mount that is its own parent.
+	 */
+	mount = mnt - mnt_off;
+	for (k = 0; par != mount; k++) {
+		if (k == WALK_MOUNTS || par == 0 ||
+		    !kp_u64(s, base + W_PMR(k), &root) ||
+		    !kp_u64(s, base + W_Q(k), &cur))
 			return (NULL);
-		for (i = 0; cur != pmr; i++) {
+		for (i = 0; cur != root; i++) {
 			if (i == WALK_MDEPTH || cur == 0 ||
-			    !kp_u64(s, base + W_Q + i + 1, &next) ||
+			    !kp_u64(s, base + W_Q(k) + i + 1, &next) ||
 			    next == cur)
 				return (NULL);
-			if (walk_push(s, base + W_QN + i, c, &n) == -1)
+			if (walk_push(s, base + W_QN(k) + i, c, &n) == -1)
 				return (NULL);
 			cur = next;
 		}
-		if (ppar != par)	/* below a second mount: too deep */
+		mount = par;
+		if (!kp_u64(s, base + W_PPAR(k), &par))
 			return (NULL);
 	}
 	return (comps_path(c, n));
@@ -444,28 +485,31 @@ deref(char *out, size_t n, long off, const char *inner)
 
 #define X(e)	char e[512]
 
-static void
+/* Adds fetch-arg fid: 1, or 0 when it is left out. */
+static int
 arg(struct line *l, int fid, const char *expr, const char *type)
 {
 	char	name[32];
 	int	n;
 
 	if (*expr == '\0')
-		return;		/* a member this kernel lacks */
+		return (0);	/* a member this kernel lacks */
 	/*
 	 * tracefs takes at most MAX_ARGSTR_LEN (63) bytes of "expr:type":
 	 * a longer one (a walk's deeper levels) is left out, and what it
 	 * would feed stays unknown.
 	 */
 	if (strlen(expr) + 1 + strlen(type) > ARGSTR_MAX)
-		return;
+		return (0);
 	kp_field_name(fid, name, sizeof(name));
 	n = snprintf(l->s + l->len, sizeof(l->s) - l->len, " %s=%s:%s", name,
 	    expr, type);
-	if (n < 0 || l->len + n >= LINE_MAX_KP)
+	if (n < 0 || l->len + n >= LINE_MAX_KP) {
 		l->over = 1;
-	else
-		l->len += n;
+		return (0);
+	}
+	l->len += n;
+	return (1);
 }
 
 /* An offset for deref(): LONG_MIN when absent. */
@@ -585,53 +629,78 @@ task_args(struct line *l, struct offs *o, const char *t)
 	}
 }
 
-/* A path walk from dentry expression d in vfsmount expression v. */
+/*
+ * A d_parent chain from dentry expression d: the dentry after i parents
+ * as field p + i (i <= depth), its name as n + i (i < depth).  A name left
+ * out (too long for tracefs) ends the chain: the deeper dentries would
+ * serve nothing.
+ */
+static void
+chain_args(struct line *l, struct offs *o, int p, int n, int depth,
+    const char *d)
+{
+	X(cur); X(tmp); X(e);
+	long	parent = R(o, "dentry", "d_parent");
+	long	name = R(o, "dentry", "d_name.name");
+	int	i;
+
+	snprintf(cur, sizeof(cur), "%s", d);
+	for (i = 0; i <= depth; i++) {
+		if (!arg(l, p + i, cur, "u64") || i == depth)
+			return;
+		deref(tmp, sizeof(tmp), name, cur);
+		deref(e, sizeof(e), 0, tmp);
+		if (!arg(l, n + i, e, "string"))
+			return;
+		deref(tmp, sizeof(tmp), parent, cur);
+		snprintf(cur, sizeof(cur), "%s", tmp);
+	}
+}
+
+/*
+ * A path walk (kprobe.h) from dentry expression d in vfsmount expression
+ * v: the chain in the leaf's mount, then for each mount crossed its
+ * mountpoint's chain in its parent mount.  Mount k is expression m plus
+ * bias: v - offsetof(struct mount, mnt) for the leaf's, then a mount
+ * pointer as read.
+ */
 static void
 walk_args(struct line *l, struct offs *o, int base, const char *d,
     const char *v)
 {
-	X(p); X(q); X(e); X(par);
-	long	parent = R(o, "dentry", "d_parent");
-	long	name = R(o, "dentry", "d_name.name");
+	X(m); X(q); X(e); X(par); X(tmp);
 	long	mnt = R(o, "mount", "mnt");
 	long	mroot = R(o, "vfsmount", "mnt_root");
 	long	mparent = R(o, "mount", "mnt_parent");
 	long	mpoint = R(o, "mount", "mnt_mountpoint");
-	char	tmp[512];
-	int	i;
+	long	bias = mnt == LONG_MIN ? LONG_MIN : -mnt;
+	int	k;
 
-	snprintf(p, sizeof(p), "%s", d);
-	for (i = 0; i <= WALK_DEPTH; i++) {
-		arg(l, base + W_P + i, p, "u64");
-		if (i < WALK_DEPTH) {
-			deref(tmp, sizeof(tmp), name, p);
-			deref(e, sizeof(e), 0, tmp);
-			arg(l, base + W_N + i, e, "string");
-		}
-		deref(tmp, sizeof(tmp), parent, p);
-		snprintf(p, sizeof(p), "%s", tmp);
+	chain_args(l, o, base + W_P, base + W_N, WALK_DEPTH, d);
+	deref(tmp, sizeof(tmp), O(o, "dentry", "d_op"), d);
+	if (arg(l, base + W_DOP, tmp, "u64")) {
+		deref(e, sizeof(e), O(o, "dentry_operations", "d_dname"), tmp);
+		arg(l, base + W_DNAME, e, "u64");
 	}
 	deref(e, sizeof(e), mroot, v);
 	arg(l, base + W_MR, e, "u64");
 	arg(l, base + W_MNT, v, "u64");
-	deref(par, sizeof(par), add(mparent, mnt == LONG_MIN ? LONG_MIN :
-	    -mnt), v);
+	deref(par, sizeof(par), add(mparent, bias), v);
 	arg(l, base + W_PAR, par, "u64");
-	deref(q, sizeof(q), add(mpoint, mnt == LONG_MIN ? LONG_MIN : -mnt), v);
-	for (i = 0; i <= WALK_MDEPTH; i++) {
-		arg(l, base + W_Q + i, q, "u64");
-		if (i < WALK_MDEPTH) {
-			deref(tmp, sizeof(tmp), name, q);
-			deref(e, sizeof(e), 0, tmp);
-			arg(l, base + W_QN + i, e, "string");
-		}
-		deref(tmp, sizeof(tmp), parent, q);
-		snprintf(q, sizeof(q), "%s", tmp);
+	snprintf(m, sizeof(m), "%s", v);
+	for (k = 0; k < WALK_MOUNTS; k++) {
+		/* Mount k's mountpoint, in mount k + 1 (par). */
+		deref(q, sizeof(q), add(mpoint, bias), m);
+		chain_args(l, o, base + W_Q(k), base + W_QN(k), WALK_MDEPTH,
+		    q);
+		deref(e, sizeof(e), add(mnt, mroot), par);
+		arg(l, base + W_PMR(k), e, "u64");
+		deref(e, sizeof(e), mparent, par);
+		arg(l, base + W_PPAR(k), e, "u64");
+		snprintf(m, sizeof(m), "%s", par);
+		snprintf(par, sizeof(par), "%s", e);
+		bias = 0;
 	}
-	deref(e, sizeof(e), add(mnt, mroot), par);
-	arg(l, base + W_PMR, e, "u64");
-	deref(e, sizeof(e), mparent, par);
-	arg(l, base + W_PPAR, e, "u64");
 }
 
 /* task->cgroups->dfl_cgrp->kn, then its parents (cgroup v2). */
@@ -739,13 +808,15 @@ probe_line(struct line *l, struct offs *o, int k, const char *name)
 		arg(l, F_ASTART, e, "u64");
 		deref(e, sizeof(e), R(o, "mm_struct", "arg_end"), a);
 		arg(l, F_AEND, e, "u64");
+		cgroup_args(l, o);
 		break;
 	case KP_CWD:
 		deref(b, sizeof(b), R(o, "task_struct", "fs"), ARG1);
 		deref(a, sizeof(a), R(o, "fs_struct", "pwd.dentry"), b);
+		deref(e, sizeof(e), O(o, "dentry", "d_hash.pprev"), a);
+		arg(l, F_CDEL, e, "u64");
 		deref(e, sizeof(e), R(o, "fs_struct", "pwd.mnt"), b);
 		walk_args(l, o, F_CWALK, a, e);
-		cgroup_args(l, o);
 		break;
 	default:	/* argv: argv[at + i] through the pointers on the stack */
 		at = (k - KP_ARGV0) * KP_ARGV_PER;

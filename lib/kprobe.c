@@ -9,7 +9,7 @@
  *   wake_up_new_task(child)		fork: the child, complete
  *   finalize_exec(bprm)		exec: filename, argc, exe path
  *   sched:sched_process_exec		exec: old_pid (a thread exec'd)
- *   proc_exec_connector(task) x4	exec: the task; cwd; argv (2 probes)
+ *   proc_exec_connector(task) x4	exec: the task, cgroup; cwd; argv (2)
  *   taskstats_exit(task, group_dead)	exit: wait(2) status, group_dead
  *   commit_creds(new)			each thread's committed credentials
  *   syscalls:sys_exit_set*id, setsid	credential calls that succeeded

@@ -21,24 +21,37 @@
 
 /*
  * A path walk: from a dentry up its d_parent chain, at most WALK_DEPTH
- * names (tracefs fetch-args nest at most 13 dereferences before a string:
- * the base takes 2, the name 2, which leaves 9 parents), then across one
- * mount to its mountpoint in the parent mount, at most WALK_MDEPTH names.
- * A path deeper than that, or below a second mount, is left unknown.
+ * names, then across up to WALK_MOUNTS mounts, each to its mountpoint in
+ * its parent mount and up that one, at most WALK_MDEPTH names each, to
+ * the root of the mount namespace (a mount that is its own parent), as
+ * the eBPF side and d_path() do.  From 7.0 on, the initramfs is a mount on
+ * nullfs, so /tmp on it is two mounts below the namespace's root; a
+ * disk-based root is one mount higher.  tracefs takes fetch-args of at
+ * most 63 bytes, and each level nests one dereference more, so the deep
+ * levels of a walk are left out; a path that needs a level left out, or
+ * more mounts, is left unknown, never cut.  A fetch-arg whose pointer is
+ * NULL faults and leaves stale bytes in the sample, not 0: a value read
+ * through a pointer is used only once that pointer was read non-NULL.
  */
 #define WALK_DEPTH	10
-#define WALK_MDEPTH	9
+#define WALK_MOUNTS	3
+#define WALK_MDEPTH	8
 /* Offsets of the fields of a walk, from its first. */
 #define W_P	0				/* dentry after i parents */
 #define W_N	(W_P + WALK_DEPTH + 1)		/* its name */
 #define W_MR	(W_N + WALK_DEPTH)		/* vfsmount.mnt_root */
 #define W_MNT	(W_MR + 1)			/* the vfsmount pointer */
 #define W_PAR	(W_MNT + 1)			/* mount.mnt_parent */
-#define W_Q	(W_PAR + 1)			/* mountpoint after j parents */
-#define W_QN	(W_Q + WALK_MDEPTH + 1)		/* its name */
-#define W_PMR	(W_QN + WALK_MDEPTH)		/* parent mount's mnt_root */
-#define W_PPAR	(W_PMR + 1)			/* parent mount's mnt_parent */
-#define W_COUNT	(W_PPAR + 1)
+#define W_DOP	(W_PAR + 1)			/* dentry.d_op */
+#define W_DNAME	(W_DOP + 1)			/* d_op->d_dname: pseudo */
+#define W_X	(W_DNAME + 1)			/* the crossings */
+/* Crossing k (0 first) of mount k, whose parent is mount k + 1: */
+#define W_XLEN	(2 * WALK_MDEPTH + 3)
+#define W_Q(k)	(W_X + (k) * W_XLEN)		/* mountpoint after j parents */
+#define W_QN(k)	(W_Q(k) + WALK_MDEPTH + 1)	/* its name */
+#define W_PMR(k) (W_QN(k) + WALK_MDEPTH)	/* mount k + 1's mnt_root */
+#define W_PPAR(k) (W_PMR(k) + 1)		/* ... and its mnt_parent */
+#define W_COUNT	(W_X + WALK_MOUNTS * W_XLEN)
 
 /*
  * The cgroup walk: the unified hierarchy's kernfs nodes from the task's
@@ -65,7 +78,7 @@ enum kp_fid {
 	F_PIDLVL, F_PIDNS0,
 	F_ECODE = F_PIDNS0 + KP_PIDNS_LEVELS, F_SFLAGS, F_GCODE, F_LCODE,
 	F_DEAD,
-	F_FILENAME, F_ARGC, F_XDEL, F_ASTART, F_AEND, F_OLDPID,
+	F_FILENAME, F_ARGC, F_XDEL, F_CDEL, F_ASTART, F_AEND, F_OLDPID,
 	F_ARGV0,
 	F_XWALK = F_ARGV0 + KP_ARGV_PER,	/* the exe's walk */
 	F_CWALK = F_XWALK + W_COUNT,		/* the cwd's walk */
@@ -80,8 +93,8 @@ enum kp_kind {
 	KP_FORK,	/* kprobe wake_up_new_task(child) */
 	KP_EXECB,	/* kprobe finalize_exec(bprm): filename, argc, exe */
 	KP_EXECTP,	/* sched:sched_process_exec tracepoint: old_pid */
-	KP_EXEC,	/* kprobe proc_exec_connector(task): the task */
-	KP_CWD,		/* the same: cwd walk */
+	KP_EXEC,	/* kprobe proc_exec_connector(task): the task, cgroup */
+	KP_CWD,		/* the same: the cwd walk */
 	KP_ARGV0,	/* the same: argv strings, KP_ARGV_PROBES of them */
 	KP_EXIT = KP_ARGV0 + KP_ARGV_PROBES,	/* taskstats_exit(task, dead) */
 	KP_CREDS,	/* kprobe commit_creds(new) */
@@ -111,7 +124,7 @@ struct kp_format {
 	uint16_t	min_len;	/* bytes every sample has */
 	int16_t		slot[F_COUNT];	/* field index, -1: absent */
 	int		nfields;
-	struct kp_field	f[192];
+	struct kp_field	f[F_COUNT + 16];	/* each named once, common ones */
 };
 
 /*

@@ -264,7 +264,12 @@ kp_is_str(int fid)
 	if (fid < F_XWALK || fid >= F_CWALK + W_COUNT)
 		return (0);
 	w = (fid - F_XWALK) % W_COUNT;
-	return ((w >= W_N && w < W_MR) || (w >= W_QN && w < W_PMR));
+	if (w >= W_N && w < W_MR)
+		return (1);
+	if (w < W_X)
+		return (0);
+	w = (w - W_X) % W_XLEN;
+	return (w >= W_QN(0) - W_X && w < W_PMR(0) - W_X);
 }
 
 /*

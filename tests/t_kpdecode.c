@@ -146,34 +146,60 @@ b_task(struct build *b, pid_t pid, pid_t tgid, uint32_t uid, const char *comm)
 	b_field(b, F_PIDNS0 + 1, 4, 4026532000U);
 }
 
+/* The names (leaf first) up one mount crossed, to its parent's root. */
+struct crossing {
+	const char *const	*names;
+	int			 n;
+};
+
 /*
  * A walk (base F_XWALK or F_CWALK) for names[] (leaf first) in a mount
- * whose root is reached after n names; then mnames[] (leaf first) up the
- * parent mount, which is the root mount when `root_parent`.
+ * whose root is reached after n names; then across `mounts` mounts, up
+ * x[k] in each parent.  The last parent is the namespace's root mount
+ * (its own parent) when `root_parent`, else a mount below one more.
  */
 static void
-b_walk(struct build *b, int base, const char *const *names, int n,
-    const char *const *mnames, int m, int in_root_mount, int root_parent)
+b_walk_mounts(struct build *b, int base, const char *const *names, int n,
+    const struct crossing *x, int mounts, int root_parent)
 {
 	uint64_t	mnt = 0x5000 + MNT_OFF, self = 0x5000;
-	uint64_t	par = in_root_mount ? self : 0x6000;
-	int		i;
+	int		i, k;
 
 	for (i = 0; i <= n && i <= WALK_DEPTH; i++) {
 		b_field(b, base + W_P + i, 8, 0x1000 + i);	/* root: n */
 		if (i < n)
 			b_fstr(b, base + W_N + i, names[i]);
 	}
+	/* No d_op; its d_dname read faulted and left stale bytes. */
+	b_field(b, base + W_DOP, 8, 0);
+	b_field(b, base + W_DNAME, 8, 0xffff888012345678ULL);
 	b_field(b, base + W_MR, 8, 0x1000 + n);
 	b_field(b, base + W_MNT, 8, mnt);
-	b_field(b, base + W_PAR, 8, par);
-	for (i = 0; i <= m; i++) {
-		b_field(b, base + W_Q + i, 8, 0x2000 + i);
-		if (i < m)
-			b_fstr(b, base + W_QN + i, mnames[i]);
+	/* Mount k is at 0x5000 + 0x1000 k; the last one is its own parent. */
+	b_field(b, base + W_PAR, 8, mounts == 0 && root_parent ? self :
+	    self + 0x1000);
+	for (k = 0; k < mounts; k++) {
+		for (i = 0; i <= x[k].n; i++) {
+			b_field(b, base + W_Q(k) + i, 8,
+			    0x20000 + 0x1000 * k + i);
+			if (i < x[k].n)
+				b_fstr(b, base + W_QN(k) + i, x[k].names[i]);
+		}
+		b_field(b, base + W_PMR(k), 8, 0x20000 + 0x1000 * k + x[k].n);
+		b_field(b, base + W_PPAR(k), 8, self + 0x1000 * (k + 1) +
+		    (k + 1 == mounts && root_parent ? 0 : 0x1000));
 	}
-	b_field(b, base + W_PMR, 8, 0x2000 + m);
-	b_field(b, base + W_PPAR, 8, root_parent ? par : 0x7000);
+}
+
+/* One mount crossed at most: in the root mount, or one below it. */
+static void
+b_walk(struct build *b, int base, const char *const *names, int n,
+    const char *const *mnames, int m, int in_root_mount, int root_parent)
+{
+	struct crossing	x = { mnames, m };
+
+	b_walk_mounts(b, base, names, n, &x, in_root_mount ? 0 : 1,
+	    root_parent);
 }
 
 static void
@@ -200,9 +226,17 @@ test_format(void)
 	T_EQ_INT(kp_format_parse(&fmt, bad, strlen(bad)), -1);
 	T_EQ_INT(errno, EINVAL);
 	T_EQ_INT(kp_format_parse(&fmt, noid, strlen(noid)), -1);
-	T_EQ_STR(kp_field_name(F_XWALK + W_QN + 2, name, sizeof(name)),
-	    "xqn2");
-	T_EQ_STR(kp_field_name(F_CWALK + W_PPAR, name, sizeof(name)), "cppar");
+	T_EQ_STR(kp_field_name(F_XWALK + W_QN(0) + 2, name, sizeof(name)),
+	    "xqn0_2");
+	T_EQ_STR(kp_field_name(F_XWALK + W_Q(2) + 1, name, sizeof(name)),
+	    "xq2_1");
+	T_EQ_STR(kp_field_name(F_CWALK + W_PPAR(0), name, sizeof(name)),
+	    "cppar0");
+	T_EQ_STR(kp_field_name(F_CWALK + W_PMR(2), name, sizeof(name)),
+	    "cpmr2");
+	T_EQ_STR(kp_field_name(F_CWALK + W_DNAME, name, sizeof(name)),
+	    "cdname");
+	T_EQ_STR(kp_field_name(F_CDEL, name, sizeof(name)), "cdel");
 	T_EQ_STR(kp_field_name(F_ARGV0 + 15, name, sizeof(name)), "a15");
 	T_EQ_STR(kp_field_name(F_PIDNS0 + 3, name, sizeof(name)), "pidns3");
 }
@@ -239,18 +273,70 @@ test_strings(void)
 }
 
 static char *
+walk_sample(struct build *b)
+{
+	struct kp_format	fmt;
+	struct kp_sample	s;
+
+	b_done(b, &fmt, KP_CWD);
+	sample(&s, &fmt, b, 1, 1, 1);
+	return (kp_walk_path(&s, F_CWALK, MNT_OFF));
+}
+
+static char *
 walk_of(const char *const *names, int n, const char *const *mnames, int m,
     int in_root, int root_parent)
 {
 	static struct build	b;
-	struct kp_format	fmt;
-	struct kp_sample	s;
 
 	b_init(&b, 3);
 	b_walk(&b, F_CWALK, names, n, mnames, m, in_root, root_parent);
-	b_done(&b, &fmt, KP_CWD);
-	sample(&s, &fmt, &b, 1, 1, 1);
-	return (kp_walk_path(&s, F_CWALK, MNT_OFF));
+	return (walk_sample(&b));
+}
+
+static char *
+walk_mounts_of(const char *const *names, int n, const struct crossing *x,
+    int mounts, int root_parent)
+{
+	static struct build	b;
+
+	b_init(&b, 3);
+	b_walk_mounts(&b, F_CWALK, names, n, x, mounts, root_parent);
+	return (walk_sample(&b));
+}
+
+/* A pseudo file (memfd): d_op->d_dname set, a dentry of its own. */
+static char *
+walk_pseudo_of(const char *name, int with_dname)
+{
+	static struct build	b;
+
+	b_init(&b, 3);
+	b_field(&b, F_CWALK + W_P, 8, 0x1000);
+	b_fstr(&b, F_CWALK + W_N, name);
+	b_field(&b, F_CWALK + W_P + 1, 8, 0x1000);	/* its own parent */
+	/* 2: d_op NULL, so that the d_dname read faulted: stale bytes. */
+	b_field(&b, F_CWALK + W_DOP, 8, with_dname == 2 ? 0 :
+	    0xffffffff82345670ULL);
+	if (with_dname)
+		b_field(&b, F_CWALK + W_DNAME, 8, 0xffffffff81234560ULL);
+	b_field(&b, F_CWALK + W_MR, 8, 0x3000);		/* shm_mnt's root */
+	b_field(&b, F_CWALK + W_MNT, 8, 0x5000 + MNT_OFF);
+	b_field(&b, F_CWALK + W_PAR, 8, 0x5000);
+	return (walk_sample(&b));
+}
+
+/* /tmp, a tmpfs root without d_op: the d_dname read faulted. */
+static char *
+walk_dop_null_of(void)
+{
+	static struct build	b;
+	const char *const	tmp[] = { "tmp" };
+	const struct crossing	x[] = { { tmp, 1 }, { NULL, 0 } };
+
+	b_init(&b, 3);
+	b_walk_mounts(&b, F_CWALK, NULL, 0, x, 2, 1);
+	return (walk_sample(&b));
 }
 
 static void
@@ -258,9 +344,15 @@ test_walk(void)
 {
 	const char *const	abc[] = { "c", "b", "a" };
 	const char *const	home[] = { "home" };
+	const char *const	tmp[] = { "tmp" };
 	const char *const	deep[] = { "1", "2", "3", "4", "5", "6", "7",
 	    "8", "9", "10", "11" };
 	const char *const	slash[] = { "a/b" };
+	const struct crossing	nullfs[] = { { tmp, 1 }, { NULL, 0 } };
+	const struct crossing	three[] = { { abc, 3 }, { home, 1 },
+	    { NULL, 0 } };
+	const struct crossing	four[] = { { tmp, 1 }, { home, 1 },
+	    { NULL, 0 }, { NULL, 0 } };
 	char			*p;
 
 	T_CASE("walk");
@@ -271,12 +363,43 @@ test_walk(void)
 	/* /home is a mount on /: its names, then the mountpoint's. */
 	T_EQ_STR(p = walk_of(abc, 3, home, 1, 0, 1), "/home/a/b/c");
 	free(p);
-	/* Below a mount below a mount: unknown, never a partial path. */
+	/* A parent mount whose own crossing the sample lacks: unknown. */
 	T_CHECK(walk_of(abc, 3, home, 1, 0, 0) == NULL);
 	/* Deeper than the fetch-args reach: unknown. */
 	T_CHECK(walk_of(deep, 11, NULL, 0, 1, 1) == NULL);
 	/* A name with a slash cannot be a component. */
 	T_CHECK(walk_of(slash, 1, NULL, 0, 1, 1) == NULL);
+
+	/*
+	 * 7.0 on: the initramfs is a mount on nullfs, the namespace's
+	 * root; /tmp, a tmpfs on it, is two mounts below the root.
+	 */
+	T_CASE("walk across mounts: tmpfs on the initramfs on nullfs");
+	T_EQ_STR(p = walk_mounts_of(NULL, 0, nullfs, 2, 1), "/tmp");
+	free(p);
+	T_EQ_STR(p = walk_mounts_of(abc, 3, nullfs, 2, 1), "/tmp/a/b/c");
+	free(p);
+	T_CASE("walk across mounts: names in every mount crossed");
+	T_EQ_STR(p = walk_mounts_of(tmp, 1, three, 3, 1),
+	    "/home/a/b/c/tmp");
+	free(p);
+	T_CASE("walk across mounts: more than the walk reaches, unknown");
+	T_CHECK(walk_mounts_of(tmp, 1, three, 3, 0) == NULL);
+	T_CHECK(walk_mounts_of(tmp, 1, four, WALK_MOUNTS, 0) == NULL);
+
+	/* memfd_create("x") + fexecve: /proc says /memfd:x (deleted). */
+	T_CASE("walk of a pseudo file: / and its name");
+	T_EQ_STR(p = walk_pseudo_of("memfd:x", 1), "/memfd:x");
+	free(p);
+	T_EQ_STR(p = walk_pseudo_of("memfd:a/b", 1), "/memfd:a/b");
+	free(p);
+	/* Without d_dname, its own parent but no mount's root: unknown. */
+	T_CHECK(walk_pseudo_of("memfd:x", 0) == NULL);
+	T_CHECK(walk_pseudo_of("memfd:x", 2) == NULL);
+	/* No d_op (tmpfs): whatever the faulted d_dname read left. */
+	T_CASE("walk of a dentry without d_op: its path");
+	T_EQ_STR(p = walk_dop_null_of(), "/tmp");
+	free(p);
 }
 
 /* A cgroup walk: names leaf first, the root after them, then NULL. */
@@ -440,6 +563,8 @@ test_exit(void)
 static uint32_t feed_parts;
 /* exec_feed() feeds the parts last first (a thread moved between CPUs). */
 static int feed_reverse;
+/* exec_feed()'s cwd dentry's d_hash.pprev: 0 when removed, -1 absent. */
+static int64_t feed_cdel = -1;
 
 /* The parts of an exec, fed in order; `skip` is left out. */
 static struct kp_decoder *
@@ -478,6 +603,8 @@ exec_feed(int skip, uint32_t cap, const char *const *argv, int argc)
 			b_field(&b[i], F_AEND, 8, 0x7ff0000 + 18);
 			break;
 		case KP_CWD:
+			if (feed_cdel >= 0)
+				b_field(&b[i], F_CDEL, 8, (uint64_t)feed_cdel);
 			b_walk(&b[i], F_CWALK, cwd, 3, cwd + 3, 1, 0, 1);
 			break;
 		default:
@@ -585,6 +712,28 @@ test_exec(void)
 		raw_event_free(raw);
 	}
 	kp_decoder_free(d);
+
+	/* rmdir of the cwd: /proc says "/tmp/a/b/c (deleted)". */
+	T_CASE("exec in a removed cwd: its path, cwd_deleted");
+	feed_cdel = 0;
+	d = exec_feed(-1, 4096, argv, 3);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_EQ_STR(raw->task.cwd, "/tmp/a/b/c");
+		T_CHECK(raw->task.truncated & QPT_CWD_DELETED);
+		T_CHECK((raw->task.truncated & QPT_CWD) == 0);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+	T_CASE("exec in a cwd still linked: not cwd_deleted");
+	feed_cdel = 0x888000123450LL;	/* hashed: in its parent */
+	d = exec_feed(-1, 4096, argv, 3);
+	if ((raw = next_of(d, QUARK_EV_EXEC)) != NULL) {
+		T_EQ_STR(raw->task.cwd, "/tmp/a/b/c");
+		T_CHECK((raw->task.truncated & QPT_CWD_DELETED) == 0);
+		raw_event_free(raw);
+	}
+	kp_decoder_free(d);
+	feed_cdel = -1;
 
 	T_CASE("exec without its cwd part");
 	d = exec_feed(KP_CWD, 4096, argv, 3);

@@ -153,15 +153,11 @@ check_sigkill() { steps "$1" exact sigkill; }
 check_setids() { steps "$1" exact setids; }
 check_setsid() { steps "$1" exact setsid; }
 
-# kprobes: the same exact records, but cwd may be absent (never wrong):
-# the backend reads no cwd on 7.2 (sid), a gap of the backend, not a guess.
-check_kp_markers() {
-	steps "$1" kprobe marker-1 marker-2 marker-3 marker-4 marker-5
-}
-check_kp_exit_codes() { steps "$1" kprobe exit42 exit3; }
-check_kp_sigkill() { steps "$1" kprobe sigkill; }
-check_kp_setids() { steps "$1" kprobe setids; }
-check_kp_setsid() { steps "$1" kprobe setsid; }
+# Paths: a memfd's exe (/memfd:NAME, exe_deleted), a removed cwd (its
+# path, cwd_deleted), a cwd 12 directories deep (exact; with kprobes
+# exact or absent, never cut: deeper than the kprobe walk reaches).
+check_paths() { steps "$1" exact memfd cwdgone deepcwd; }
+check_kp_paths() { steps "$1" kprobe memfd cwdgone deepcwd; }
 
 # The proc connector: one record per process with the kernel's events and
 # exit status (kernel_exits); every field it has is right (absent when

@@ -68,7 +68,7 @@ if [ -z "$KERNELS" ]; then
 	exit 0
 fi
 for f in quark tests/helpers/exitcode tests/helpers/dropids \
-    tests/helpers/newsid tests/helpers/nobpf; do
+    tests/helpers/newsid tests/helpers/nobpf tests/helpers/fileless; do
 	# static: no program interpreter (ld.so) to ask for
 	if [ ! -x "$build/$f" ] || readelf -l "$build/$f" 2>/dev/null |
 	    grep -q 'program interpreter'; then
