@@ -10,6 +10,7 @@
  * Fields /proc gives only "now" (the scheduler state, an exit) are never
  * taken for the event's.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,4 +98,21 @@ enrich_group_threads(pid_t tgid)
 	    (p.known & QP_NTHREADS) == 0 || p.pid != tgid)
 		return (0);
 	return (p.nthreads > INT_MAX ? INT_MAX : (int)p.nthreads);
+}
+
+int
+enrich_comm(pid_t pid, char comm[QUARK_COMM_LEN])
+{
+	struct quark_process	p;
+
+	/* stat allocates nothing: p needs no clearing. */
+	memset(&p, 0, sizeof(p));
+	if (scrape_read_files(pid, 0, SCRAPE_STAT, &p) == -1)
+		return (-1);
+	if (p.pid != pid || (p.known & QP_COMM) == 0) {
+		errno = ESRCH;
+		return (-1);
+	}
+	memcpy(comm, p.comm, QUARK_COMM_LEN);
+	return (0);
 }

@@ -19,8 +19,6 @@
  *    So each thread's last committed credentials are kept, learned too
  *    from its fork and exec, and dropped at its exit.
  */
-#include <linux/perf_event.h>
-
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -727,115 +725,24 @@ kp_decoder_expire(struct kp_decoder *d, uint64_t older_than)
 	}
 }
 
-/* Records with sample_id_all end in { pid, tid, time, cpu, res }. */
-struct sample_id {
-	uint32_t	pid, tid;
-	uint64_t	time;
-	uint32_t	cpu, res;
-};
-
-/* PERF_RECORD_SAMPLE with TID | TIME | CPU | RAW. */
-struct sample_hdr {
-	struct perf_event_header	h;
-	uint32_t			pid, tid;
-	uint64_t			time;
-	uint32_t			cpu, res;
-	uint32_t			size;
-};
-
-/* The RAW bytes follow `size` (the struct's own size is padded to 8). */
-#define SAMPLE_DATA	(offsetof(struct sample_hdr, size) + sizeof(uint32_t))
-
-uint64_t
-kp_record_time(const uint8_t *rec, uint32_t len)
+int
+kp_decode_lost(struct kp_decoder *d, uint64_t count, uint64_t time)
 {
-	struct perf_event_header	h;
-	struct sample_hdr		sh;
-	struct sample_id		id;
+	struct raw_event	*raw;
 
-	if (len < sizeof(h))
+	if (count == 0)
 		return (0);
-	memcpy(&h, rec, sizeof(h));
-	if (h.type == PERF_RECORD_SAMPLE && len >= SAMPLE_DATA) {
-		memcpy(&sh, rec, SAMPLE_DATA);
-		return (sh.time);
-	}
-	if (len < sizeof(h) + sizeof(id))
-		return (0);
-	memcpy(&id, rec + len - sizeof(id), sizeof(id));
-	return (id.time);
+	if ((raw = raw_event_alloc(RAW_LOST)) == NULL)
+		return (-1);
+	raw->lost.count = count;
+	raw->time = time;
+	d->lost += count;
+	TAILQ_INSERT_TAIL(&d->ready, raw, entry);
+	return (0);
 }
 
 uint64_t
 kp_decoder_lost(const struct kp_decoder *d)
 {
 	return (d->lost);
-}
-
-int
-kp_record(struct kp_decoder *d, const uint8_t *rec, uint32_t len,
-    uint64_t time, const struct kp_format *const *fmts, int n)
-{
-	struct perf_event_header	 h;
-	struct sample_hdr		 sh;
-	struct kp_sample		 s;
-	struct raw_event		*raw;
-	uint64_t			 lost;
-	uint32_t			 pid, tid;
-	uint16_t			 type;
-	int				 i;
-
-	if (len < sizeof(h))
-		goto bad;
-	memcpy(&h, rec, sizeof(h));
-	switch (h.type) {
-	case PERF_RECORD_SAMPLE:
-		if (len < SAMPLE_DATA)
-			goto bad;
-		memcpy(&sh, rec, SAMPLE_DATA);
-		if (sh.size > len - SAMPLE_DATA || sh.size < 2)
-			goto bad;
-		memset(&s, 0, sizeof(s));
-		s.data = rec + SAMPLE_DATA;
-		s.len = sh.size;
-		memcpy(&type, s.data, sizeof(type));
-		for (i = 0; i < n && fmts[i]->id != type; i++)
-			;
-		if (i == n)
-			goto bad;
-		s.fmt = fmts[i];
-		s.time = time;
-		s.pid = (pid_t)sh.pid;
-		s.tid = (pid_t)sh.tid;
-		s.cpu = sh.cpu;
-		return (kp_decode(d, &s));
-	case PERF_RECORD_LOST:	/* { id, lost }, sample_id */
-		if (len < sizeof(h) + 16 + sizeof(struct sample_id))
-			goto bad;
-		memcpy(&lost, rec + sizeof(h) + 8, sizeof(lost));
-		if (lost == 0)
-			return (0);
-		if ((raw = raw_event_alloc(RAW_LOST)) == NULL)
-			return (-1);
-		raw->lost.count = lost;
-		raw->time = time;
-		d->lost += lost;
-		TAILQ_INSERT_TAIL(&d->ready, raw, entry);
-		return (0);
-	case PERF_RECORD_COMM:	/* { pid, tid, comm[] }, sample_id */
-		if (h.misc & PERF_RECORD_MISC_COMM_EXEC)
-			return (0);	/* the exec record has the name */
-		if (len < sizeof(h) + 8 + sizeof(struct sample_id))
-			goto bad;
-		memcpy(&pid, rec + sizeof(h), 4);
-		memcpy(&tid, rec + sizeof(h) + 4, 4);
-		return (kp_decode_comm(d, (pid_t)pid, (pid_t)tid,
-		    (const char *)rec + sizeof(h) + 8,
-		    len - sizeof(h) - 8 - sizeof(struct sample_id), time));
-	default:
-		return (0);	/* the fork/exit records comm implies */
-	}
-bad:
-	errno = EBADMSG;
-	return (-1);
 }

@@ -19,13 +19,16 @@
  * tracepoint (it needs CONFIG_PROC_EVENTS, as every distribution kernel
  * has); both exist on every kernel quark supports (5.10 on).
  *
- * Probes are removed at close; quark killed by SIGKILL leaves them, and
- * the next start removes those whose quark is gone (a KIND_PID name whose
- * pid runs no quark).  Samples are merged in time order per poll (the
- * decoder joins the parts of an exec and keeps each thread's credentials,
- * lib/kpdecode.c); the engine's ordering stage does the rest.  A ring
- * that overflows says how many samples it dropped (PERF_RECORD_LOST):
- * those become RAW_LOST events with that exact count.
+ * The data path: kpfetch.c writes each probe's fetch-args from BTF;
+ * kptracefs.c creates the probes and reads their formats (and removes
+ * them at close, or at the next start after a SIGKILL); this file opens
+ * one perf ring per CPU for all the events and reads it; kprecord.c turns
+ * ring records into samples; kpdecode.c samples into raw events (it joins
+ * the parts of an exec and keeps each thread's credentials), with
+ * kpformat.c's field reads and path walks.  Samples are merged in time
+ * order per poll; the engine's ordering stage does the rest.  A ring that
+ * overflows says how many samples it dropped (PERF_RECORD_LOST): those
+ * become RAW_LOST events with that exact count.
  */
 #include <linux/perf_event.h>
 
@@ -33,14 +36,12 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,9 +55,6 @@
 
 #include "kprobe.h"
 
-#define TRACEFS		"/sys/kernel/tracing"
-#define GROUP		KP_GROUP
-#define LINE_BYTES	4096
 /* Records read from one ring in one poll, at most: the rest waits. */
 #define RING_BATCH	4096
 /* Records younger than this at the start of a poll wait for the next. */
@@ -65,15 +63,6 @@
 #define BUF_MAX		(4 * RING_BATCH)
 /* An exec still missing parts this long after its first is handed out. */
 #define EXEC_WAIT_NS	(200 * NS_PER_MS)
-
-
-/* One tracefs event quark reads. */
-struct kevent {
-	int		 kind;		/* enum kp_kind */
-	int		 created;	/* a kprobe of ours, to remove */
-	char		 name[48];	/* kprobe: KIND_PID; else events/ path */
-	struct kp_format fmt;
-};
 
 struct ring {
 	int				 fd;	/* the leader: mmap'ed */
@@ -92,9 +81,8 @@ struct rec {
 struct kprobe {
 	struct quark_queue	*qq;
 	struct kp_decoder	*dec;
-	struct kevent		 ev[KP_KIND_COUNT + 8];
-	const struct kp_format	*fmts[KP_KIND_COUNT + 8];	/* ev[i].fmt */
-	int			 nev;
+	struct kp_events	 evs;		/* tracefs events read */
+	const struct kp_format	*fmts[KP_EVENTS];	/* evs.ev[i].fmt */
 	int			*fds;		/* ncpus * nev, -1: none */
 	struct ring		*rings;		/* ncpus */
 	int			 ncpus;
@@ -106,7 +94,6 @@ struct kprobe {
 	size_t			 nbuf, capbuf;
 	uint64_t		 seq;
 	uint64_t		 bad_records;
-	char			 tracefs[64];
 	char			 off[256];	/* features off, and why */
 	const char		*step;		/* what rings_open() was doing */
 	uint64_t		 boot_off;	/* BOOTTIME - MONOTONIC, ns */
@@ -121,253 +108,10 @@ perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
 	    flags));
 }
 
-/* tracefs ------------------------------------------------------------------ */
-
-static int
-tracefs_find(struct kprobe *st)
-{
-	static const char *const dirs[] = { TRACEFS,
-	    "/sys/kernel/debug/tracing" };
-	struct stat	sb;
-	char		path[128];
-	size_t		i;
-
-	for (i = 0; i < nitems(dirs); i++) {
-		snprintf(path, sizeof(path), "%s/events", dirs[i]);
-		if (stat(path, &sb) == 0) {
-			snprintf(st->tracefs, sizeof(st->tracefs), "%s",
-			    dirs[i]);
-			return (0);
-		}
-	}
-	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) == -1)
-		return (-1);
-	snprintf(st->tracefs, sizeof(st->tracefs), "%s", TRACEFS);
-	return (0);
-}
-
-static int
-tracefs_write(struct kprobe *st, const char *file, const char *line)
-{
-	char	path[128];
-	int	fd, saved;
-	ssize_t	n;
-
-	snprintf(path, sizeof(path), "%s/%s", st->tracefs, file);
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1)
-		return (-1);
-	n = write(fd, line, strlen(line));
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return (n == (ssize_t)strlen(line) ? 0 : -1);
-}
-
-static char *
-tracefs_read(struct kprobe *st, const char *file, size_t *len)
-{
-	char	path[256], *buf = NULL, *nb;
-	size_t	cap = 0, n = 0;
-	ssize_t	r;
-	int	fd;
-
-	snprintf(path, sizeof(path), "%s/%s", st->tracefs, file);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (NULL);
-	for (;;) {
-		if (n + 4096 > cap) {
-			cap = cap ? cap * 2 : 16384;
-			if ((nb = realloc(buf, cap + 1)) == NULL)
-				goto fail;
-			buf = nb;
-		}
-		if ((r = read(fd, buf + n, cap - n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return (buf);
-fail:
-	free(buf);
-	close(fd);
-	return (NULL);
-}
-
-/* Is pid a running quark? */
-static int
-is_quark(pid_t pid)
-{
-	char	path[64], comm[32];
-	FILE	*f;
-	int	yes = 0;
-
-	if (kill(pid, 0) == -1 && errno == ESRCH)
-		return (0);
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return (0);
-	if (fgets(comm, sizeof(comm), f) != NULL)
-		yes = strncmp(comm, "quark", 5) == 0;
-	fclose(f);
-	return (yes);
-}
-
-/*
- * Removes the probes of quarks that are gone (SIGKILL leaves them):
- * lines "p:quark/KIND_PID ..." whose PID runs no quark.
- */
-static void
-stale_remove(struct kprobe *st)
-{
-	char		*buf, *line, *next, *name, *us, cmd[96];
-	size_t		 len;
-	long		 pid;
-
-	if ((buf = tracefs_read(st, "kprobe_events", &len)) == NULL)
-		return;
-	for (line = buf; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if ((name = strchr(line, ':')) == NULL ||
-		    strncmp(name + 1, GROUP "/", strlen(GROUP) + 1) != 0)
-			continue;
-		name += strlen(GROUP) + 2;
-		name[strcspn(name, " ")] = '\0';
-		if ((us = strrchr(name, '_')) == NULL)
-			continue;
-		pid = strtol(us + 1, NULL, 10);
-		if (pid <= 0 || pid == getpid() || is_quark((pid_t)pid))
-			continue;
-		snprintf(cmd, sizeof(cmd), "-:%s/%s\n", GROUP, name);
-		(void)tracefs_write(st, "kprobe_events", cmd);
-	}
-	free(buf);
-}
-
-static const char *const kind_names[KP_KIND_COUNT] = {
-	[KP_FORK] = "fork", [KP_EXECB] = "execb", [KP_EXEC] = "exec",
-	[KP_CWD] = "cwd", [KP_ARGV0] = "argv0", [KP_ARGV0 + 1] = "argv1",
-	[KP_EXIT] = "exit", [KP_CREDS] = "creds",
-};
-
-static int
-format_load(struct kprobe *st, struct kevent *ev, const char *dir)
-{
-	char	path[160], *text;
-	size_t	len;
-	int	r;
-
-	snprintf(path, sizeof(path), "events/%s/format", dir);
-	if ((text = tracefs_read(st, path, &len)) == NULL)
-		return (-1);
-	r = kp_format_parse(&ev->fmt, text, len);
-	free(text);
-	ev->fmt.kind = ev->kind;
-	return (r);
-}
-
-static int
-kprobe_add(struct kprobe *st, const struct btf *btf, int kind, char *why,
-    size_t whylen)
-{
-	struct kevent	*ev = &st->ev[st->nev];
-	char		*line, dir[96], func[64];
-
-	if ((line = malloc(LINE_BYTES)) == NULL)
-		return (-1);
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = kind;
-	snprintf(ev->name, sizeof(ev->name), "%s_%d", kind_names[kind],
-	    (int)getpid());
-	if (kp_probe_line(btf, kind, ev->name, line, LINE_BYTES, why,
-	    whylen) == -1) {
-		free(line);
-		return (-1);
-	}
-	snprintf(func, sizeof(func), "%s", why);
-	if (tracefs_write(st, "kprobe_events", line) == -1) {
-		snprintf(why, whylen, "creating a kprobe on %s: %s", func,
-		    strerror(errno));
-		free(line);
-		return (-1);
-	}
-	free(line);
-	ev->created = 1;
-	st->nev++;
-	snprintf(dir, sizeof(dir), "%s/%s", GROUP, ev->name);
-	if (format_load(st, ev, dir) == -1) {
-		snprintf(why, whylen, "reading the format of %s: %s", dir,
-		    strerror(errno));
-		return (-1);
-	}
-	why[0] = '\0';
-	return (0);
-}
-
-/* The syscall exit tracepoints of the credential calls. */
-static const struct {
-	const char	*name;
-	int		 kind;
-} cred_tps[] = {
-	{ "sys_exit_setuid", KP_SETUID }, { "sys_exit_setreuid", KP_SETUID },
-	{ "sys_exit_setresuid", KP_SETUID }, { "sys_exit_setgid", KP_SETGID },
-	{ "sys_exit_setregid", KP_SETGID }, { "sys_exit_setresgid", KP_SETGID },
-	{ "sys_exit_setfsuid", KP_SETFSUID },
-	{ "sys_exit_setfsgid", KP_SETFSGID },
-	{ "sys_exit_setsid", KP_SETSID },
-};
-
-/* sched:sched_process_exec, for old_pid: optional. */
-static int
-exec_tracepoint_add(struct kprobe *st)
-{
-	struct kevent	*ev = &st->ev[st->nev];
-
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = KP_EXECTP;
-	snprintf(ev->name, sizeof(ev->name), "sched_process_exec");
-	if (format_load(st, ev, "sched/sched_process_exec") == -1 ||
-	    ev->fmt.slot[F_OLDPID] < 0)
-		return (-1);
-	st->nev++;
-	return (0);
-}
-
-static int
-tracepoints_add(struct kprobe *st)
-{
-	struct kevent	*ev;
-	char		 dir[96];
-	size_t		 i;
-
-	if (st->nev + nitems(cred_tps) > nitems(st->ev)) {
-		errno = E2BIG;
-		return (-1);
-	}
-	for (i = 0; i < nitems(cred_tps); i++) {
-		ev = &st->ev[st->nev];
-		memset(ev, 0, sizeof(*ev));
-		ev->kind = cred_tps[i].kind;
-		snprintf(ev->name, sizeof(ev->name), "%s", cred_tps[i].name);
-		snprintf(dir, sizeof(dir), "syscalls/%s", cred_tps[i].name);
-		if (format_load(st, ev, dir) == -1)
-			return (-1);
-		st->nev++;
-	}
-	return (0);
-}
-
 /* perf -------------------------------------------------------------------- */
 
 static int
-ring_open(struct kprobe *st, int cpu, const struct kevent *ev, int first)
+ring_open(struct kprobe *st, int cpu, const struct kp_event *ev, int first)
 {
 	struct perf_event_attr	attr;
 	struct ring		*r = &st->rings[cpu];
@@ -397,7 +141,7 @@ ring_open(struct kprobe *st, int cpu, const struct kevent *ev, int first)
 	fd = perf_event_open(&attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd == -1)
 		return (errno == ENODEV && first ? 1 : -1);	/* offline */
-	st->fds[cpu * nitems(st->ev) + (ev - st->ev)] = fd;
+	st->fds[cpu * KP_EVENTS + (ev - st->evs.ev)] = fd;
 	st->step = "redirecting a perf event to its CPU's ring";
 	if (!first)
 		return (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) == -1 ?
@@ -434,10 +178,10 @@ rings_open(struct kprobe *st, uint32_t ring_bytes)
 		pages <<= 1;
 	st->mapped = (pages + 1) * page;
 	if ((st->rings = calloc(st->ncpus, sizeof(*st->rings))) == NULL ||
-	    (st->fds = malloc(st->ncpus * nitems(st->ev) *
+	    (st->fds = malloc(st->ncpus * KP_EVENTS *
 	    sizeof(*st->fds))) == NULL)
 		return (-1);
-	for (i = 0; i < st->ncpus * (int)nitems(st->ev); i++)
+	for (i = 0; i < st->ncpus * KP_EVENTS; i++)
 		st->fds[i] = -1;
 	for (cpu = 0; cpu < st->ncpus; cpu++)
 		st->rings[cpu].fd = -1;
@@ -450,8 +194,9 @@ rings_open(struct kprobe *st, uint32_t ring_bytes)
 	if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->evfd, &ee) == -1)
 		return (-1);
 	for (cpu = 0; cpu < st->ncpus; cpu++) {
-		for (i = 0; i < st->nev; i++) {
-			if ((r = ring_open(st, cpu, &st->ev[i], i == 0)) == 1)
+		for (i = 0; i < st->evs.nev; i++) {
+			if ((r = ring_open(st, cpu, &st->evs.ev[i],
+			    i == 0)) == 1)
 				break;		/* CPU offline */
 			if (r == -1)
 				return (-1);
@@ -530,7 +275,7 @@ static int
 rec_decode(struct kprobe *st, const struct rec *rec)
 {
 	if (kp_record(st->dec, rec->bytes, rec->len, rec->time, st->fmts,
-	    st->nev) == -1) {
+	    st->evs.nev) == -1) {
 		if (errno != EBADMSG)
 			return (-1);
 		st->bad_records++;
@@ -646,22 +391,6 @@ kprobe_stats(void *state, struct quark_backend_stats *bs)
 	return (0);
 }
 
-/* Forgets the events from index `from` on, removing our kprobes. */
-static void
-events_remove(struct kprobe *st, int from)
-{
-	char	cmd[96];
-
-	while (st->nev > from) {
-		st->nev--;
-		if (!st->ev[st->nev].created)
-			continue;
-		snprintf(cmd, sizeof(cmd), "-:%s/%s\n", GROUP,
-		    st->ev[st->nev].name);
-		(void)tracefs_write(st, "kprobe_events", cmd);
-	}
-}
-
 static void
 kprobe_close(void *state)
 {
@@ -673,7 +402,7 @@ kprobe_close(void *state)
 		return;
 	/* The events first: tracefs refuses to remove a probe in use. */
 	if (st->fds != NULL)
-		for (i = 0; i < st->ncpus * nitems(st->ev); i++)
+		for (i = 0; i < (size_t)st->ncpus * KP_EVENTS; i++)
 			if (st->fds[i] != -1)
 				close(st->fds[i]);
 	if (st->rings != NULL)
@@ -684,7 +413,7 @@ kprobe_close(void *state)
 		close(st->epfd);
 	if (st->evfd > 0)
 		close(st->evfd);
-	events_remove(st, 0);
+	kp_events_remove(&st->evs, 0);
 	for (i = 0; i < st->nbuf; i++)
 		free(st->buf[i]);
 	free(st->buf);
@@ -733,15 +462,15 @@ kprobe_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		return (-1);
 	st->qq = qq;
 	st->epfd = -1;
-	for (i = 0; i < nitems(st->ev); i++)
-		st->fmts[i] = &st->ev[i].fmt;
+	for (i = 0; i < KP_EVENTS; i++)
+		st->fmts[i] = &st->evs.ev[i].fmt;
 	st->evfd = -1;
-	if (tracefs_find(st) == -1) {
+	if (kp_tracefs_open(&st->evs) == -1) {
 		snprintf(why, sizeof(why), "tracefs is not mounted and cannot "
 		    "be: %s", strerror(errno));
 		goto fail;
 	}
-	snprintf(path, sizeof(path), "%s/kprobe_events", st->tracefs);
+	snprintf(path, sizeof(path), "%s/kprobe_events", st->evs.tracefs);
 	if (stat(path, &sb) == -1) {
 		snprintf(why, sizeof(why), "no %s (a kernel without "
 		    "CONFIG_KPROBE_EVENTS)", path);
@@ -761,27 +490,27 @@ kprobe_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 	if ((st->dec = kp_decoder_new((attr->flags & QQ_THREADS) != 0,
 	    attr->argv_cap, (uint32_t)mnt_off)) == NULL)
 		goto fail;
-	stale_remove(st);
+	kp_stale_remove(&st->evs);
 	for (i = 0; i < nitems(required_kinds); i++)
-		if (kprobe_add(st, btf, required_kinds[i], why,
+		if (kp_kprobe_add(&st->evs, btf, required_kinds[i], why,
 		    sizeof(why)) == -1)
 			goto fail;
 	if (attr->flags & QQ_ENV)
 		off_add(st, "environments: not with the kprobe backend");
 	/* The old pid of a thread's exec: the exec tracepoint. */
-	if (exec_tracepoint_add(st) == -1) {
+	if (kp_exec_tracepoint_add(&st->evs) == -1) {
 		kp_decoder_parts(st->dec, KP_EXEC_PARTS & ~(1U << KP_EXECTP));
 		off_add(st, "the old pid of an exec by a thread: no "
 		    "sched:sched_process_exec tracepoint");
 	}
 	/* Credential changes: commit_creds and the syscall tracepoints. */
-	nreq = st->nev;
-	if (kprobe_add(st, btf, KP_CREDS, why, sizeof(why)) == -1 ||
-	    tracepoints_add(st) == -1) {
+	nreq = st->evs.nev;
+	if (kp_kprobe_add(&st->evs, btf, KP_CREDS, why, sizeof(why)) == -1 ||
+	    kp_cred_tracepoints_add(&st->evs) == -1) {
 		off_add(st, "credential changes: %s", why[0] != '\0' ? why :
 		    "no syscalls:sys_exit_set* tracepoints "
 		    "(CONFIG_FTRACE_SYSCALLS)");
-		events_remove(st, nreq);
+		kp_events_remove(&st->evs, nreq);
 		why[0] = '\0';
 	}
 	btf__free(btf);

@@ -1,11 +1,14 @@
 /*
- * kprobe.h - the kprobe backend's pieces, shared by lib/kprobe.c (tracefs,
- * perf rings) and lib/kpdecode.c (samples -> raw events, pure and unit
- * tested).  Not part of the public API.
+ * kprobe.h - the kprobe backend's pieces, in data path order: kpfetch.c
+ * (each probe's fetch-args, from BTF), kptracefs.c (the probes made, their
+ * formats), kprobe.c (the perf rings, the backend ops), kprecord.c (ring
+ * records -> samples), kpformat.c (formats, sample fields, path walks),
+ * kpdecode.c (samples -> raw events).  All but kptracefs.c and kprobe.c
+ * are pure and unit tested.  Not part of the public API.
  *
  * Every sample comes from a tracefs event (a kprobe quark creates, or a
  * syscall exit tracepoint) whose `format` file says where each named
- * field sits.  Fields are named by enum kp_fid; kprobe.c writes the
+ * field sits.  Fields are named by enum kp_fid; kpfetch.c writes the
  * fetch-args under those names, kpdecode.c finds them through the format,
  * so a field the kernel's BTF lacks is simply not in the sample, and the
  * decoder leaves what it feeds unknown.
@@ -170,6 +173,8 @@ struct kp_decoder *kp_decoder_new(int threads, uint32_t argv_cap,
 void	kp_decoder_free(struct kp_decoder *);
 /* 0, or -1 and errno: ENOMEM, or EBADMSG for a malformed sample. */
 int	kp_decode(struct kp_decoder *, const struct kp_sample *);
+/* A loss of count samples (PERF_RECORD_LOST) at time: a RAW_LOST. */
+int	kp_decode_lost(struct kp_decoder *, uint64_t count, uint64_t time);
 /* PERF_RECORD_COMM outside exec: comm holds up to len bytes. */
 int	kp_decode_comm(struct kp_decoder *, pid_t pid, pid_t tid,
 	    const char *comm, size_t len, uint64_t time);
@@ -183,9 +188,9 @@ void	kp_decoder_expire(struct kp_decoder *, uint64_t older_than);
 /* The next ready raw event, or NULL. */
 struct raw_event *kp_decoder_next(struct kp_decoder *);
 /*
- * A perf record as read from a ring (PERF_RECORD_SAMPLE with sample_type
- * TID | TIME | CPU | RAW, LOST and COMM with sample_id_all): its time on
- * the perf clock, 0 when it has none.
+ * kprecord.c: a perf record as read from a ring (PERF_RECORD_SAMPLE with
+ * sample_type TID | TIME | CPU | RAW, LOST and COMM with sample_id_all):
+ * its time on the perf clock, 0 when it has none.
  */
 uint64_t kp_record_time(const uint8_t *rec, uint32_t len);
 /*
@@ -206,6 +211,50 @@ size_t	kp_decoder_creds(const struct kp_decoder *);
 #define KP_GROUP	"quark"		/* quark's kprobe group in tracefs */
 
 struct btf;
+
+/*
+ * kptracefs.c: the tracefs events quark reads, each with its format: the
+ * kprobes it creates (KP_GROUP/KIND_PID, removed by kp_events_remove())
+ * and the tracepoints.
+ */
+struct kp_event {
+	int		 kind;		/* enum kp_kind */
+	int		 created;	/* a kprobe of ours, to remove */
+	char		 name[48];	/* kprobe: KIND_PID; else the tracepoint */
+	struct kp_format fmt;
+};
+#define KP_EVENTS	(KP_KIND_COUNT + 8)	/* 9 syscall tracepoints */
+struct kp_events {
+	char		 tracefs[64];	/* where tracefs is mounted */
+	struct kp_event	 ev[KP_EVENTS];
+	int		 nev;
+};
+/*
+ * Finds tracefs (/sys/kernel/tracing, or debugfs's tracing), mounting it
+ * at /sys/kernel/tracing if need be: 0, or -1 and errno of mount(2).
+ */
+int	kp_tracefs_open(struct kp_events *);
+/*
+ * Removes the kprobes of quarks that are gone (SIGKILL leaves them):
+ * lines "p:quark/KIND_PID" of kprobe_events whose PID runs no quark (its
+ * name in /proc does not begin with "quark").  Best effort: no error.
+ */
+void	kp_stale_remove(struct kp_events *);
+/*
+ * Creates kprobe `kind` (KP_FORK .. KP_CREDS, its line from btf: see
+ * kp_probe_line()) as the next event and reads its format: 0, or -1 with
+ * errno and the reason in why (the kprobe is then removed by
+ * kp_events_remove() if it was created).
+ */
+int	kp_kprobe_add(struct kp_events *, const struct btf *, int kind,
+	    char *why, size_t whylen);
+/* sched:sched_process_exec, if it has old_pid: 0, else -1. */
+int	kp_exec_tracepoint_add(struct kp_events *);
+/* The syscalls:sys_exit_set*id and setsid tracepoints: 0, or -1, errno. */
+int	kp_cred_tracepoints_add(struct kp_events *);
+/* Forgets the events from index `from` on, removing quark's kprobes. */
+void	kp_events_remove(struct kp_events *, int from);
+
 /*
  * The kprobe_events line of probe `kind` (KP_FORK .. KP_CREDS) named
  * KP_GROUP/name, with offsets from btf, into buf: 0, and the probed

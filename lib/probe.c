@@ -608,7 +608,7 @@ probe_tracefs(struct quark_probe *p)
 
 /*
  * Whether the kprobe backend's probes can be written from this BTF (the
- * members they read, under their names of this kernel): lib/kpformat.c
+ * members they read, under their names of this kernel): lib/kpfetch.c
  * writes them here as the backend will.
  */
 static void

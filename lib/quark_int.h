@@ -7,9 +7,13 @@
  *   fake.c      fake backend replaying a script (tests, bench)
  *   netlink.c   proc connector backend, the fallback: the socket
  *   netlink_decode.c  proc connector message -> raw event (see netlink.h)
- *   kprobe.c    kprobe backend without BPF (tracefs kprobes, perf rings)
- *   kpdecode.c  kprobe samples -> raw events; kpformat.c  probe definitions
- *   enrich.c    /proc enrichment of thin raw events (netlink)
+ *   kprobe.c    kprobe backend without BPF: the perf rings, the ops
+ *   kptracefs.c its tracefs events: kprobes made, formats read, removal
+ *   kpfetch.c   its probes' fetch-args, offsets from BTF
+ *   kprecord.c  perf ring records -> samples
+ *   kpformat.c  tracefs formats, sample fields, path walks
+ *   kpdecode.c  samples -> raw events (the exec join, credentials)
+ *   enrich.c    /proc enrichment of thin raw events (netlink, kprobe)
  *   raw_event.c raw_event allocation, copy, free
  *   order.c     records, time order, hold policy, when a record is due
  *   apply.c     raw events -> cache in time order, views of processes
@@ -328,5 +332,10 @@ void	enrich_exec(struct raw_event *, int qs);
 int	enrich_ids(struct raw_event *);
 /* Threads of tgid not yet reaped (the zombie leader included); 0: gone. */
 int	enrich_group_threads(pid_t tgid);
+/*
+ * The name of process pid now, from /proc/PID/stat, into comm: 0, or -1
+ * and errno (ESRCH: gone, or the stat is another process's).
+ */
+int	enrich_comm(pid_t pid, char comm[QUARK_COMM_LEN]);
 
 #endif /* QUARK_INT_H */

@@ -156,6 +156,26 @@ test_threads(void)
 	T_EQ_INT(enrich_group_threads(300), 0);	/* gone */
 }
 
+/* The kprobe backend asks whether a probe's pid still runs a quark. */
+static void
+test_comm(void)
+{
+	char	comm[QUARK_COMM_LEN];
+
+	T_CASE("comm: the name now, from the fake tree's stat");
+	memset(comm, 'x', sizeof(comm));
+	T_EQ_INT(enrich_comm(100, comm), 0);
+	T_EQ_STR(comm, "worker");
+	T_CASE("comm: a stat about another pid (reused) is not taken");
+	errno = 0;
+	T_EQ_INT(enrich_comm(200, comm), -1);
+	T_EQ_INT(errno, ESRCH);
+	T_CASE("comm: gone");
+	errno = 0;
+	T_EQ_INT(enrich_comm(300, comm), -1);
+	T_EQ_INT(errno, ESRCH);
+}
+
 static void
 test_files(void)
 {
@@ -190,6 +210,7 @@ main(void)
 	test_fork();
 	test_ids();
 	test_threads();
+	test_comm();
 	test_files();
 	scrape_set_proc_root(NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
