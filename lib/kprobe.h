@@ -27,12 +27,14 @@
  * names, then across up to WALK_MOUNTS mounts, each to its mountpoint in
  * its parent mount and up that one, at most WALK_MDEPTH names each, to
  * the root of the mount namespace (a mount that is its own parent), as
- * the eBPF side and d_path() do.  From 7.0 on, the initramfs is a mount on
- * nullfs, so /tmp on it is two mounts below the namespace's root; a
- * disk-based root is one mount higher.  tracefs takes fetch-args of at
- * most 63 bytes, and each level nests one dereference more, so the deep
- * levels of a walk are left out; a path that needs a level left out, or
- * more mounts, is left unknown, never cut.  A fetch-arg whose pointer is
+ * the eBPF side and d_path() do.  The root file system is itself a mount
+ * on the namespace's root mount (rootfs; from 7.0, nullfs, which the
+ * initramfs is mounted on too), so /home on a file system of its own is
+ * two mounts below that root, and a tmpfs on /tmp of an initramfs from
+ * 7.0 on (the kernel matrix's sid guests) too.  tracefs takes fetch-args
+ * of at most 63 bytes, and each level nests one dereference more, so the
+ * deep levels of a walk are left out; a path that needs a level left out,
+ * or more mounts, is left unknown, never cut.  A fetch-arg whose pointer is
  * NULL faults and leaves stale bytes in the sample, not 0: a value read
  * through a pointer is used only once that pointer was read non-NULL.
  */
