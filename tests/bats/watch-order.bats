@@ -104,12 +104,13 @@ busy_run() {
 	I=
 }
 
-# One process's records never swap: sh forks, then execs true (a record
-# of its own), which exits; the exec record is never before the fork's.
+# One process's records never swap: sh lives past --hold 200 (its record
+# leaves partial at the hold), then execs true (a record of its own),
+# which exits; the exec record is never before the fork's.
 @test "watch: the records of one process come out in their order" {
 	I="$BATS_TEST_TMPDIR/chain"
-	watch_start "$I"
-	sh -c "sleep 0.3; exec /bin/true $m" &
+	watch_start "$I" --hold 200
+	sh -c "sleep 1; exec /bin/true $m" &
 	pid=$!
 	wait "$pid"
 	wait_recs "$I" 0 "$m" '.process.pid == $p and any(.events[]; . == "exit")' \

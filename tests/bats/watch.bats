@@ -102,6 +102,46 @@ teardown() {
 	assert_jq "$r" '(has("late") or has("stale")) | not'
 }
 
+# sh execs env, which execs true: one record, the process as true made
+# it, the images sh and env installed in process.previous, in time order,
+# each as its exec reported it.
+@test "watch: a process that execs twice more is one record, the earlier images in process.previous" {
+	sh_exe=$(readlink -f /bin/sh)
+	env_exe=$(readlink -f /usr/bin/env)
+	true_exe=$(readlink -f /bin/true)
+	script='exec /usr/bin/env /bin/true "$0"'
+	/bin/sh -c "$script" "$m" &
+	pid=$!
+	wait "$pid"
+	wait_recs "$W" "$from" "$m" '.process.pid == $p and
+	    any(.events[]; . == "exit")' --argjson p "$pid"
+	barrier "$W"
+	run find_recs "$W" "$from" "$m" '.kind == "event" and .process.pid == $p' \
+	    --argjson p "$pid"
+	assert_equal "${#lines[@]}" 1
+	r=${lines[0]}
+	echo "# $(jq -c '{events, previous: .process.previous}' <<<"$r")" >&3
+	assert_jq "$r" '.events == ["fork", "exec", "exec", "exec", "exit"]'
+	assert_jq "$r" '.process.exe == $e and .process.filename == "/bin/true" and
+	    .process.args == ["/bin/true", $m] and .process.argc == 2 and
+	    .process.comm == "true" and .process.exit.code == 0' \
+	    --arg e "$true_exe" --arg m "$m"
+	assert_jq "$r" '.process.previous | length == 2'
+	assert_jq "$r" '.process.previous[0] | .exe == $e and
+	    .filename == "/bin/sh" and .comm == "sh" and
+	    .args == ["/bin/sh", "-c", $s, $m] and .argc == 4 and
+	    .args_size == $n' --arg e "$sh_exe" --arg s "$script" --arg m "$m" \
+	    --argjson n "$(argv_size /bin/sh -c "$script" "$m")"
+	assert_jq "$r" '.process.previous[1] | .exe == $e and
+	    .filename == "/usr/bin/env" and .comm == "env" and
+	    .args == ["/usr/bin/env", "/bin/true", $m] and .argc == 3' \
+	    --arg e "$env_exe" --arg m "$m"
+	assert_jq "$r" '.process.previous[0].time_ns < .process.previous[1].time_ns
+	    and .process.previous[1].time_ns <= .process.exit.time_ns and
+	    .time_ns <= .process.previous[0].time_ns'
+	assert_jq "$r" '.process | has("previous_dropped") | not'
+}
+
 @test "watch: a #!/bin/sh script: exe is the interpreter, filename the script, args as the kernel rewrites them" {
 	d=$(mktemp -d "$BATS_TEST_TMPDIR/script.XXXXXX")
 	d=$(cd "$d" && pwd -P)
