@@ -150,10 +150,14 @@ busy_run() {
 		assert_jq "$child" '.parent.exe == $e and
 		    .parent.args == ["sh", "-c", $s]' --arg e "$SH_EXE" \
 		    --arg s "$script"
-		# The parent itself did exec sleep.
+		# The parent itself did exec sleep: one record, sh's image in
+		# process.previous, the one the child's parent object shows.
 		wait_recs "$I" 0 "$m-parent" '.process.pid == $p and
 		    any(.events[]; . == "exit")' --argjson p "$pid"
 		assert_jq "$REC" '.process.args == [$p, "0.2"]' --arg p "$p"
+		assert_jq "$REC" '.events == ["fork", "exec", "exec", "exit"] and
+		    [.process.previous[] | {exe, args, argc}] ==
+		    [$c.parent | {exe, args, argc}]' --argjson c "$child"
 		watch_stop "$I"
 		I=
 	done
