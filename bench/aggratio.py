@@ -5,7 +5,10 @@ Reads quark watch's NDJSON and groups event records by process (pid and
 start time).  Of the processes seen from their fork to their exit that
 lived less than the hold, prints the share that came out as exactly one
 record holding both (agg_ratio), and how many of those were
-fork+exec+exit; also the processes counted and the lost records seen.
+fork+exec+exit (one exec or several: a process that execs again is one
+record, its earlier images in process.previous); also the processes
+counted, those that exec'd twice or more (and how many of them came out
+as one record), and the lost records seen.
 """
 import json
 import sys
@@ -25,7 +28,7 @@ def main():
         if "start_boottime_ns" not in p:
             continue
         procs.setdefault((p["pid"], p["start_boottime_ns"]), []).append(rec)
-    short = one = fee = multi = 0
+    short = one = fee = multi = multi_one = 0
     for (pid, start), recs in procs.items():
         events = [e for r in recs for e in r["events"]]
         ex = [r["process"].get("exit") for r in recs
@@ -36,13 +39,13 @@ def main():
             continue
         short += 1
         if events.count("exec") > 1:
-            # Two execs never share a record (the aggregation rules).
             multi += 1
+            multi_one += len(recs) == 1
         if len(recs) == 1:
             one += 1
-            if recs[0]["events"][:3] == ["fork", "exec", "exit"] or \
-               ("exec" in events and events[0] == "fork" and
-                    events[-1] == "exit"):
+            # fork, one exec or more (and changes), exit.
+            if events[0] == "fork" and events[-1] == "exit" and \
+               "exec" in events:
                 fee += 1
         elif "-v" in sys.argv[2:]:
             print("split:", pid, [r["events"] for r in recs],
@@ -52,7 +55,8 @@ def main():
     print("agg_one_fork_exec_exit_record %d" % fee)
     print("agg_ratio %.4f" % (one / short if short else 0))
     print("agg_processes_with_two_execs %d" % multi)
-    print("agg_ratio_one_exec %.4f" % ((one / (short - multi))
+    print("agg_processes_with_two_execs_one_record %d" % multi_one)
+    print("agg_ratio_one_exec %.4f" % (((one - multi_one) / (short - multi))
                                        if short > multi else 0))
     print("agg_lost %d" % lost)
 

@@ -8,8 +8,10 @@
  * columns), so:
  *
  *  - fork + exec + exit, and every part of it, is one record;
- *  - two execs never share a record (the first one's exe and argv would
- *    be lost): the second exec starts a new record;
+ *  - so is a process that execs again (sh -c 'exec env true'): each
+ *    exec joins, and the image each earlier one installed stays in the
+ *    record (apply.c keeps it, the event's `previous`), so that no exe
+ *    or argv is lost;
  *  - credential and comm changes join the record they follow, each one
  *    kept as a change of its own;
  *  - nothing joins a record after its exit (a later fork on the same pid
@@ -26,7 +28,7 @@ const struct quark_agg_rules quark_agg_default = {
 	.merge = {
 	/* in record \ joining:  fork  exec  exit  setuid setgid setsid comm */
 	[QUARK_EV_FORK]   = {    NULL, M,    M,    M,     M,     M,     M },
-	[QUARK_EV_EXEC]   = {    NULL, NULL, M,    M,     M,     M,     M },
+	[QUARK_EV_EXEC]   = {    NULL, M,    M,    M,     M,     M,     M },
 	[QUARK_EV_EXIT]   = {    NULL, NULL, NULL, NULL,  NULL,  NULL,  NULL },
 	[QUARK_EV_SETUID] = {    NULL, M,    M,    M,     M,     M,     M },
 	[QUARK_EV_SETGID] = {    NULL, M,    M,    M,     M,     M,     M },

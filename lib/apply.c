@@ -192,6 +192,104 @@ pin_parent(struct cache *c, struct qrecord *rec, struct centry *e,
 	view_pin(&rec->parent, pe);
 }
 
+static char *
+dup_bytes(const char *s, size_t n)
+{
+	char	*d;
+
+	if ((d = malloc(n + 1)) == NULL)
+		return (NULL);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return (d);
+}
+
+/*
+ * x: what the exec raw event `exec` (applied already) reported of the
+ * image, as e holds it while no exec replaced it since (image_time); the
+ * raw's own plain fields otherwise survive its application, its strings
+ * not.  Without memory for a string, that field is unknown.
+ */
+static void
+prev_fill(struct quark_exec *x, const struct raw_event *exec,
+    const struct centry *e)
+{
+	const struct quark_process	*t = &exec->task, *p = &e->p;
+	const uint64_t			 img = QP_EXE | QP_FILENAME | QP_ARGS;
+
+	memset(x, 0, sizeof(*x));
+	x->time = exec->time;
+	if (t->known & QP_COMM) {
+		memcpy(x->comm, t->comm, sizeof(x->comm));
+		x->comm[sizeof(x->comm) - 1] = '\0';
+		x->known |= QP_COMM;
+	}
+	if (e->image_time != exec->time || e->image_lazy)
+		return;
+	x->known |= p->known & t->known & img;
+	if ((x->known & QP_EXE) && (p->exe == NULL ||
+	    (x->exe = strdup(p->exe)) == NULL))
+		x->known &= ~QP_EXE;
+	if ((x->known & QP_FILENAME) && (p->filename == NULL ||
+	    (x->filename = strdup(p->filename)) == NULL))
+		x->known &= ~QP_FILENAME;
+	if ((x->known & QP_ARGS) && p->args != NULL &&
+	    (x->args = dup_bytes(p->args, p->args_len)) == NULL)
+		x->known &= ~QP_ARGS;
+	if (x->known & QP_ARGS) {
+		x->args_len = x->args != NULL ? p->args_len : 0;
+		x->args_total = p->args_total;
+		x->argc = p->argc;
+	}
+	x->truncated = p->truncated & (((x->known & QP_EXE) ?
+	    QPT_EXE | QPT_EXE_DELETED : 0) |
+	    ((x->known & QP_FILENAME) ? QPT_FILENAME : 0) |
+	    ((x->known & QP_ARGS) ? QPT_ARGS : 0));
+}
+
+/*
+ * raw, an exec, is about to replace the image that the record's previous
+ * exec installed: the record keeps that image (the first
+ * QUARK_MAX_PREVIOUS; the others, and one there is no memory for, are
+ * counted).  Raw events are applied in time order, so the images come in
+ * time order; an exec whose previous one is not applied yet (it arrived
+ * late) has nothing to keep.
+ */
+static void
+prev_keep(struct qrecord *rec, const struct raw_event *raw,
+    const struct centry *e)
+{
+	const struct raw_event	*r = raw;
+
+	while ((r = TAILQ_PREV(r, raw_event_list, entry)) != NULL &&
+	    r->type != QUARK_EV_EXEC)
+		;
+	if (r == NULL || !r->applied)
+		return;
+	if (rec->nprev >= QUARK_MAX_PREVIOUS || (rec->prev == NULL &&
+	    (rec->prev = calloc(QUARK_MAX_PREVIOUS,
+	    sizeof(*rec->prev))) == NULL)) {
+		rec->nprev_dropped++;
+		return;
+	}
+	prev_fill(&rec->prev[rec->nprev++], r, e);
+}
+
+void
+apply_prev_free(struct qrecord *rec)
+{
+	uint32_t	i;
+
+	for (i = 0; i < rec->nprev; i++) {
+		free(rec->prev[i].exe);
+		free(rec->prev[i].filename);
+		free(rec->prev[i].args);
+	}
+	free(rec->prev);
+	rec->prev = NULL;
+	rec->nprev = rec->nprev_dropped = 0;
+}
+
 /* A thread record does not change the cache: it views its process. */
 static void
 apply_thread(struct cache *c, struct qrecord *rec, struct raw_event *raw)
@@ -219,8 +317,11 @@ apply_process(struct cache *c, struct qrecord *rec, struct raw_event *raw,
 		c->cred_noops++;
 	/* Others' views of the entry keep it as it was. */
 	view_drop(&rec->proc);
-	if ((e = cache_get(c, raw->pid)) != NULL)
+	if ((e = cache_get(c, raw->pid)) != NULL) {
 		view_detach(e);
+		if (raw->type == QUARK_EV_EXEC)
+			prev_keep(rec, raw, e);
+	}
 	if (next != NULL && next->type == QUARK_EV_EXEC && !next->applied)
 		flags = CACHE_EXEC_FOLLOWS;
 	if ((e = cache_apply(c, raw, now, flags)) == NULL)

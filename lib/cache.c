@@ -317,9 +317,10 @@ history_forget(struct centry *e)
  * An exec at time t: the current image becomes prev, the one that the
  * forks applied later but older than t must still inherit.  The fields
  * an exec replaces are unknown until the raw event's are overlaid.  One
- * image of history is enough: two execs never share a record and
- * records are applied in time order (a late one may find it gone, and
- * then inherits nothing rather than a guess).
+ * image of history is enough: raw events are applied in time order, so
+ * only a late fork can be older than the image before the current one,
+ * and it then inherits nothing rather than a guess.  (A record's own
+ * earlier images are kept by the record, apply.c.)
  */
 static void
 history_push(struct cache *c, struct centry *e, uint64_t t)

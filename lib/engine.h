@@ -77,6 +77,13 @@ struct qrecord {
 	struct pview		 proc;		/* the process after its raws */
 	struct pview		 parent;	/* its parent at the fork */
 	int			 parent_forked;	/* parent taken at the fork */
+	/*
+	 * The images its earlier execs installed, taken as the next exec
+	 * replaces each (apply.c): allocated on the first, owned.
+	 */
+	struct quark_exec	*prev;
+	uint32_t		 nprev;
+	uint32_t		 nprev_dropped;
 };
 
 #define REC_HELD	1	/* may still grow: due at the hold */
@@ -153,6 +160,7 @@ int		 apply_record(struct order *, struct cache *,
 		    struct qrecord *, uint64_t now);
 int		 apply_next_at(struct order *, uint64_t reorder, uint64_t *at);
 void		 apply_clear(struct order *);
+void		 apply_prev_free(struct qrecord *);
 const struct quark_process *view_get(const struct pview *);
 void		 view_drop(struct pview *);
 void		 view_detach(struct centry *);

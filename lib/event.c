@@ -4,7 +4,8 @@
  * Its raw events are in the cache already (apply.c); the event lists them
  * as changes (but set*id calls that changed nothing) and points at the
  * record's views: the process after its raw events, the parent as it was
- * at the fork.  Both stay valid until the next quark_queue_next(), which
+ * at the fork, and the images its earlier execs installed (kept by
+ * apply.c).  All stay valid until the next quark_queue_next(), which
  * frees the record first.
  *
  * Thread records describe the thread on top of the view of its process,
@@ -107,6 +108,8 @@ event_fill(struct quark_event *ev, struct quark_process *scratch,
 	memset(ev, 0, offsetof(struct quark_event, changes));
 	ev->process = ev->parent = NULL;
 	ev->lost = 0;
+	ev->previous = NULL;
+	ev->nprevious = ev->nprevious_dropped = 0;
 	ev->time = rec->time;
 	ev->flags = rec->flags;
 	if (REC_HAS(rec, RAW_LOST)) {
@@ -118,6 +121,9 @@ event_fill(struct quark_event *ev, struct quark_process *scratch,
 		if (!raw->noop)
 			change_add(ev, raw);
 	ev->parent = view_get(&rec->parent);
+	ev->previous = rec->prev;
+	ev->nprevious = rec->nprev;
+	ev->nprevious_dropped = rec->nprev_dropped;
 	if (rec->flags & QUARK_EVF_THREAD)
 		thread_fill(ev, scratch, rec);
 	else if ((ev->process = view_get(&rec->proc)) == NULL) {

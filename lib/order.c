@@ -141,6 +141,7 @@ record_free(struct order *o, struct qrecord *rec)
 		return;
 	view_drop(&rec->proc);
 	view_drop(&rec->parent);
+	apply_prev_free(rec);
 	while ((raw = TAILQ_FIRST(&rec->raws)) != NULL) {
 		TAILQ_REMOVE(&rec->raws, raw, entry);
 		raw_event_free(raw);

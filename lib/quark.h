@@ -206,6 +206,32 @@ struct quark_change {
 };
 
 /*
+ * An image a process had before a later exec in the same record replaced
+ * it, as the exec that installed it reported it: what an exec installs
+ * and a later one replaces (exe, filename, args, comm), nothing else.  A
+ * field that exec did not report is unknown (its QP_* bit clear).
+ */
+struct quark_exec {
+	uint64_t	 time;		/* boot ns of the exec */
+	uint64_t	 known;		/* QP_COMM QP_EXE QP_FILENAME QP_ARGS */
+	uint32_t	 truncated;	/* QPT_EXE QPT_EXE_DELETED QPT_FILENAME
+					   QPT_ARGS */
+	uint32_t	 argc;		/* QP_ARGS, as in quark_process */
+	char		 comm[QUARK_COMM_LEN];
+	char		*exe;
+	char		*filename;
+	char		*args;
+	size_t		 args_len;
+	uint64_t	 args_total;
+};
+
+/*
+ * Earlier images a record keeps, at most: a process that execs in a loop
+ * makes a record of bounded size (the others are counted, not kept).
+ */
+#define QUARK_MAX_PREVIOUS	4
+
+/*
  * An event handed out by quark_queue_next().  It and everything it points
  * to belong to the queue and stay valid until the next call to
  * quark_queue_next() or quark_queue_close().
@@ -220,6 +246,15 @@ struct quark_event {
 	const struct quark_process	*process;	/* after all changes; NULL for LOST */
 	const struct quark_process	*parent;	/* may be NULL */
 	uint64_t			 lost;	/* QUARK_EVENT_LOST: count */
+	/*
+	 * The images process had before its last exec in this record, one
+	 * per earlier exec, oldest first (process has the last one): the
+	 * first QUARK_MAX_PREVIOUS, the later ones counted in
+	 * nprevious_dropped.
+	 */
+	const struct quark_exec		*previous;
+	uint32_t			 nprevious;
+	uint32_t			 nprevious_dropped;
 };
 
 /* Queue attributes: quark_queue_default_attr() then change what you need. */

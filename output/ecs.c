@@ -18,13 +18,12 @@
  * altered are listed, by their ECS names, in quark.sanitized (ECS objects
  * cannot carry quark's per-object "sanitized" key).
  */
-#include <sys/utsname.h>
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "host.h"
 #include "json.h"
 #include "names.h"
 #include "output.h"
@@ -344,6 +343,64 @@ e_parent(struct ecs *e, struct jobj *ob, const struct quark_process *p,
 	e_obj(e, ob, "parent", &t, "process.parent");
 }
 
+/*
+ * process.previous (ECS: executable, args and args_count only) and
+ * quark.process.previous (the rest), one element each per earlier exec,
+ * at the same index; quark.process.previous_dropped.
+ */
+static void
+e_previous(struct ecs *e, struct jobj *ob, struct jobj *q,
+    const struct quark_event *ev)
+{
+	const struct quark_exec	*x;
+	struct jobj		 pe, pq;
+	json_t			*ae, *aq;
+	uint32_t		 i;
+
+	if (ev == NULL || (ev->nprevious == 0 && ev->nprevious_dropped == 0))
+		return;
+	ae = json_array();
+	aq = json_array();
+	for (i = 0; i < ev->nprevious && i < QUARK_MAX_PREVIOUS; i++) {
+		x = &ev->previous[i];
+		jobj_init(&pe);
+		jobj_init(&pq);
+		jobj_time(&pq, "time", x->time);
+		jobj_u64(&pq, "time_ns", x->time);
+		if (x->known & QP_COMM)
+			jobj_str(&pq, "comm", x->comm,
+			    strnlen(x->comm, QUARK_COMM_LEN));
+		if (x->known & QP_EXE) {
+			jobj_cstr(&pe, "executable", x->exe);
+			if (x->truncated & QPT_EXE)
+				jobj_bool(&pq, "exe_truncated", 1);
+			if (x->truncated & QPT_EXE_DELETED)
+				jobj_bool(&pq, "exe_deleted", 1);
+		}
+		if (x->known & QP_FILENAME) {
+			jobj_cstr(&pq, "filename", x->filename);
+			if (x->truncated & QPT_FILENAME)
+				jobj_bool(&pq, "filename_truncated", 1);
+		}
+		if (x->known & QP_ARGS) {
+			jobj_argv(&pe, "args", x->args, x->args_len);
+			jobj_int(&pe, "args_count", x->argc);
+			jobj_u64(&pq, "args_size", x->args_total);
+			if (x->truncated & QPT_ARGS)
+				jobj_bool(&pq, "args_truncated", 1);
+		}
+		e_fold(e, &pe, "process.previous");
+		e_fold(e, &pq, "quark.process.previous");
+		if (json_array_append_new(ae, jobj_finish(&pe)) == -1 ||
+		    json_array_append_new(aq, jobj_finish(&pq)) == -1)
+			e->err = 1;
+	}
+	jobj_set(ob, "previous", ae);
+	jobj_set(q, "previous", aq);
+	if (ev->nprevious_dropped != 0)
+		jobj_int(q, "previous_dropped", ev->nprevious_dropped);
+}
+
 /* The container the process's cgroups name (QP_CONTAINER). */
 static void
 e_container(struct ecs *e, struct jobj *rec, const struct quark_process *p)
@@ -366,7 +423,8 @@ e_container(struct ecs *e, struct jobj *rec, const struct quark_process *p)
  */
 static void
 e_process(struct ecs *e, struct jobj *rec, struct jobj *quark,
-    const struct quark_process *p, const struct quark_process *parent)
+    const struct quark_process *p, const struct quark_process *parent,
+    const struct quark_event *ev)
 {
 	struct jobj	ob, q;
 
@@ -396,6 +454,7 @@ e_process(struct ecs *e, struct jobj *rec, struct jobj *quark,
 			jobj_bool(&q, "env_truncated", 1);
 	}
 	e_exit(e, &ob, &q, p);
+	e_previous(e, &ob, &q, ev);
 	e_parent(e, &ob, p, parent);
 	e_obj(e, rec, "process", &ob, "process");
 	e_obj(e, quark, "process", &q, "quark.process");
@@ -406,114 +465,33 @@ e_process(struct ecs *e, struct jobj *rec, struct jobj *quark,
 	e_container(e, rec, p);
 }
 
-/* The host, read once: uname(2), the boot id, machine-id, os-release. */
-static struct {
-	int		done;
-	struct utsname	u;
-	int		u_ok;
-	char		boot_id[64];
-	char		machine_id[64];
-	char		os_id[64], os_like[64], os_name[128], os_version[64];
-	char		os_full[256];
-} host;
-
-/* The first line of path into buf, without its newline ("" if none). */
-static void
-read_line(const char *path, char *buf, size_t len)
-{
-	FILE	*f;
-
-	buf[0] = '\0';
-	if ((f = fopen(path, "re")) == NULL)
-		return;
-	if (fgets(buf, (int)len, f) == NULL)
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
-/* os-release(5): KEY=value, the value maybe quoted. */
-static void
-os_release(void)
-{
-	static const struct {
-		const char	*key;
-		char		*dst;
-		size_t		 len;
-	} keys[] = {
-		{ "ID=", host.os_id, sizeof(host.os_id) },
-		{ "ID_LIKE=", host.os_like, sizeof(host.os_like) },
-		{ "NAME=", host.os_name, sizeof(host.os_name) },
-		{ "VERSION_ID=", host.os_version, sizeof(host.os_version) },
-		{ "PRETTY_NAME=", host.os_full, sizeof(host.os_full) },
-	};
-	FILE	*f;
-	char	 line[512], *v;
-	size_t	 i, n;
-
-	if ((f = fopen("/etc/os-release", "re")) == NULL &&
-	    (f = fopen("/usr/lib/os-release", "re")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		for (i = 0; i < nitems(keys); i++) {
-			n = strlen(keys[i].key);
-			if (strncmp(line, keys[i].key, n) != 0)
-				continue;
-			v = line + n;
-			if ((*v == '"' || *v == '\'') && strlen(v) >= 2 &&
-			    v[strlen(v) - 1] == *v) {
-				v[strlen(v) - 1] = '\0';
-				v++;
-			}
-			snprintf(keys[i].dst, keys[i].len, "%s", v);
-		}
-	}
-	fclose(f);
-}
-
-static void
-host_init(void)
-{
-	if (host.done)
-		return;
-	host.done = 1;
-	host.u_ok = uname(&host.u) == 0;
-	read_line("/proc/sys/kernel/random/boot_id", host.boot_id,
-	    sizeof(host.boot_id));
-	read_line("/etc/machine-id", host.machine_id, sizeof(host.machine_id));
-	os_release();
-	/* ID_LIKE="rhel centos fedora": the family is the first. */
-	host.os_like[strcspn(host.os_like, " ")] = '\0';
-}
-
 static void
 e_host(struct ecs *e, struct jobj *rec)
 {
-	struct jobj	h, o, b;
+	const struct host_info	*hi = host_info();
+	struct jobj		 h, o, b;
 
-	host_init();
 	jobj_init(&h);
-	if (host.u_ok) {
-		jobj_cstr(&h, "hostname", host.u.nodename);
-		jobj_cstr(&h, "name", host.u.nodename);
-		jobj_cstr(&h, "architecture", host.u.machine);
+	if (hi->u_ok) {
+		jobj_cstr(&h, "hostname", hi->u.nodename);
+		jobj_cstr(&h, "name", hi->u.nodename);
+		jobj_cstr(&h, "architecture", hi->u.machine);
 	}
-	jobj_cstr(&h, "id", host.machine_id);
+	jobj_cstr(&h, "id", hi->machine_id);
 	jobj_init(&b);
-	jobj_cstr(&b, "id", host.boot_id);
-	e_obj(e, &h, "boot", &b, "host.boot");
+	jobj_cstr(&b, "id", hi->boot_id);
+	e_obj(e, &h, "boot", &b, "hi->boot");
 	jobj_init(&o);
 	jobj_set(&o, "type", json_string_nocheck("linux"));
-	if (host.u_ok)
-		jobj_cstr(&o, "kernel", host.u.release);
-	jobj_cstr(&o, "name", host.os_name);
-	jobj_cstr(&o, "version", host.os_version);
-	jobj_cstr(&o, "platform", host.os_id);
-	jobj_cstr(&o, "family", host.os_like[0] != '\0' ? host.os_like :
-	    host.os_id);
-	jobj_cstr(&o, "full", host.os_full);
-	e_obj(e, &h, "os", &o, "host.os");
+	if (hi->u_ok)
+		jobj_cstr(&o, "kernel", hi->u.release);
+	jobj_cstr(&o, "name", hi->os_name);
+	jobj_cstr(&o, "version", hi->os_version);
+	jobj_cstr(&o, "platform", hi->os_id);
+	jobj_cstr(&o, "family", hi->os_like[0] != '\0' ? hi->os_like :
+	    hi->os_id);
+	jobj_cstr(&o, "full", hi->os_full);
+	e_obj(e, &h, "os", &o, "hi->os");
 	e_obj(e, rec, "host", &h, "host");
 }
 
@@ -688,7 +666,7 @@ ecs_event_json(const struct quark_event *ev)
 	}
 	e_event(&e, &rec, "event", "process", types, ntypes, action);
 	if (ev->process != NULL)
-		e_process(&e, &rec, &quark, ev->process, ev->parent);
+		e_process(&e, &rec, &quark, ev->process, ev->parent, ev);
 	jobj_set(&quark, "events", names);
 	e_changes(&e, &quark, ev, n);
 	if (ev->flags & QUARK_EVF_LATE)
@@ -718,7 +696,7 @@ ecs_snapshot_json(const struct quark_process *p,
 	jobj_init(&quark);
 	e_head(&e, &rec, quark_boot_now());
 	e_event(&e, &rec, "state", "process", info, 1, "snapshot");
-	e_process(&e, &rec, &quark, p, parent);
+	e_process(&e, &rec, &quark, p, parent, NULL);
 	return (e_finish(&e, &rec, &quark));
 }
 

@@ -218,12 +218,60 @@ o_image(struct jw *ob, const struct quark_process *p)
 }
 
 /*
+ * "previous": the images the process had before its last exec, one per
+ * earlier exec of the record, oldest first, as each exec reported them;
+ * "previous_dropped": the earlier execs beyond those kept.
+ */
+static void
+o_previous(struct jw *ob, const struct quark_event *ev)
+{
+	const struct quark_exec	*x;
+	uint32_t		 i;
+
+	if (ev == NULL || (ev->nprevious == 0 && ev->nprevious_dropped == 0))
+		return;
+	jw_abegin(ob, "previous");
+	for (i = 0; i < ev->nprevious && i < QUARK_MAX_PREVIOUS; i++) {
+		x = &ev->previous[i];
+		jw_begin(ob, NULL);
+		jw_time(ob, "time", x->time);
+		jw_u64(ob, "time_ns", x->time);
+		if (x->known & QP_COMM)
+			o_comm(ob, "comm", x->comm);
+		if (x->known & QP_EXE) {
+			jw_cstr(ob, "exe", x->exe);
+			if (x->truncated & QPT_EXE)
+				jw_bool(ob, "exe_truncated", 1);
+			if (x->truncated & QPT_EXE_DELETED)
+				jw_bool(ob, "exe_deleted", 1);
+		}
+		if (x->known & QP_FILENAME) {
+			jw_cstr(ob, "filename", x->filename);
+			if (x->truncated & QPT_FILENAME)
+				jw_bool(ob, "filename_truncated", 1);
+		}
+		if (x->known & QP_ARGS) {
+			jw_argv(ob, "args", x->args, x->args_len);
+			jw_int(ob, "argc", x->argc);
+			jw_u64(ob, "args_size", x->args_total);
+			if (x->truncated & QPT_ARGS)
+				jw_bool(ob, "args_truncated", 1);
+		}
+		jw_end(ob);
+	}
+	jw_aend(ob);
+	if (ev->nprevious_dropped != 0)
+		jw_int(ob, "previous_dropped", ev->nprevious_dropped);
+}
+
+/*
  * The process object as key (NULL: the line itself); at: the moment it
- * describes (boot ns), for the names.
+ * describes (boot ns), for the names; ev: the record it is of (its
+ * earlier images), or NULL.
  */
 static void
 w_process(struct jw *ob, const char *key, const struct quark_process *p,
-    uint64_t at)
+    uint64_t at, const struct quark_event *ev)
 {
 	jw_begin(ob, key);
 	o_image(ob, p);
@@ -253,6 +301,7 @@ w_process(struct jw *ob, const char *key, const struct quark_process *p,
 			jw_bool(ob, "env_truncated", 1);
 	}
 	o_exit(ob, p);
+	o_previous(ob, ev);
 	jw_end(ob);
 }
 
@@ -289,7 +338,7 @@ w_snapshot(struct jw *ob, const struct quark_process *p,
 	jw_begin(ob, NULL);
 	jw_ascii(ob, "kind", "snapshot");
 	jw_time(ob, "time", now);
-	w_process(ob, "process", p, now);
+	w_process(ob, "process", p, now, NULL);
 	if (parent != NULL)
 		w_parent(ob, "parent", parent);
 	jw_end(ob);
@@ -412,7 +461,7 @@ w_event(struct jw *ob, const struct quark_event *ev)
 	if (ev->nchanges_dropped != 0)
 		jw_int(ob, "changes_dropped", ev->nchanges_dropped);
 	if (ev->process != NULL)
-		w_process(ob, "process", ev->process, event_moment(ev));
+		w_process(ob, "process", ev->process, event_moment(ev), ev);
 	if (ev->parent != NULL)
 		w_parent(ob, "parent", ev->parent);
 	jw_end(ob);
@@ -469,7 +518,7 @@ ndjson_process_at(const struct quark_process *p, uint64_t at)
 {
 	struct jw	ob = { 0 };
 
-	w_process(&ob, NULL, p, at);
+	w_process(&ob, NULL, p, at, NULL);
 	return (parsed(&ob));
 }
 

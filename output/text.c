@@ -15,7 +15,9 @@
  * "exit N" or the killing signal ("SIGSEGV core"); DURATION runs from the
  * start to the exit.  A value quark does not know is "-", never a guess.
  * COMMAND is the argument list; without one, the exe, or [comm] as ps(1)
- * shows kernel threads.
+ * shows kernel threads.  A process that exec'd more than once in the
+ * record shows each earlier image first, in order, each followed by an
+ * arrow: "sh -c 'exec env true' → env true → true".
  *
  * Nothing a process chose reaches the terminal raw: control characters
  * (C0, DEL, C1) and bidirectional overrides are escaped (\n, \t, \x1b,
@@ -224,15 +226,20 @@ l_arg(struct line *l, const char *s, size_t n)
 }
 
 /* COMMAND: the arguments, else the exe, else [comm], else "-". */
+/*
+ * An image: its argument list; without one, the exe, or [comm]; "-".
+ * known: QP_ARGS, QP_EXE, QP_COMM; cut: args truncated.
+ */
 static void
-l_command(struct line *l, const struct quark_process *p)
+l_image(struct line *l, uint64_t known, const char *args, size_t args_len,
+    int cut, const char *exe, const char *comm)
 {
 	const char	*a, *end, *z;
 	int		 first = 1;
 
-	if ((p->known & QP_ARGS) && p->args != NULL && p->args_len > 0) {
-		a = p->args;
-		end = p->args + p->args_len;
+	if ((known & QP_ARGS) && args != NULL && args_len > 0) {
+		a = args;
+		end = args + args_len;
 		while (a < end) {
 			if ((z = memchr(a, '\0', (size_t)(end - a))) == NULL)
 				z = end;
@@ -242,16 +249,49 @@ l_command(struct line *l, const struct quark_process *p)
 			first = 0;
 			a = z + 1;
 		}
-		if (p->truncated & QPT_ARGS)
+		if (cut)
 			l_str(l, " ...");
-	} else if ((p->known & QP_EXE) && p->exe != NULL)
-		l_escaped(l, p->exe, strlen(p->exe));
-	else if (p->known & QP_COMM) {
+	} else if ((known & QP_EXE) && exe != NULL)
+		l_escaped(l, exe, strlen(exe));
+	else if (known & QP_COMM) {
 		l_str(l, "[");
-		l_escaped(l, p->comm, strnlen(p->comm, sizeof(p->comm)));
+		l_escaped(l, comm, strnlen(comm, QUARK_COMM_LEN));
 		l_str(l, "]");
 	} else
 		l_str(l, "-");
+}
+
+static void
+l_command(struct line *l, const struct quark_process *p)
+{
+	l_image(l, p->known, p->args, p->args_len,
+	    (p->truncated & QPT_ARGS) != 0, p->exe, p->comm);
+}
+
+/*
+ * The images of a record's earlier execs, each followed by an arrow
+ * (U+2192, one column), before the process's own: "sh -c 'exec env
+ * true' → env true → true"; "... →" for the ones not kept.
+ */
+static void
+l_previous(struct line *l, const struct quark_event *ev)
+{
+	const struct quark_exec	*x;
+	uint32_t		 i;
+
+	for (i = 0; i < ev->nprevious && i < QUARK_MAX_PREVIOUS; i++) {
+		x = &ev->previous[i];
+		l_image(l, x->known, x->args, x->args_len,
+		    (x->truncated & QPT_ARGS) != 0, x->exe, x->comm);
+		l_str(l, " ");
+		l_vis(l, "\xe2\x86\x92", 3, 1);
+		l_str(l, " ");
+	}
+	if (ev->nprevious_dropped != 0) {
+		l_str(l, "... ");
+		l_vis(l, "\xe2\x86\x92", 3, 1);
+		l_str(l, " ");
+	}
 }
 
 /* TIME: local HH:MM:SS.mmm of boot ns t, "-" when t is 0. */
@@ -448,6 +488,7 @@ text_event(int fd, const struct quark_event *ev)
 	l_pad(&l, ev_s, 15);
 	l_color(&l, C_RESET);
 	l_exit(&l, ev->process);
+	l_previous(&l, ev);
 	l_command(&l, ev->process);
 	return (l_write(&l, fd));
 }

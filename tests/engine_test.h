@@ -3,8 +3,10 @@
  * through the fake backend with a clock the test moves by hand.
  *
  * Events come out summarized as "pid:kind+kind" words, e.g.
- * "100:fork+exec+exit 101:exec", with "!L" (late), "!S" (stale) or "!T"
- * (thread) after a word when flagged, and "lost:N" for a loss.
+ * "100:fork+exec+exit 101:exec", with "<exe" for each earlier image the
+ * record keeps ("<?" when its exe is unknown, "<+N" for N dropped), "!L"
+ * (late), "!S" (stale) or "!T" (thread) after a word when flagged, and
+ * "lost:N" for a loss.
  */
 #ifndef QUARK_ENGINE_TEST_H
 #define QUARK_ENGINE_TEST_H
@@ -111,6 +113,16 @@ t_word(char *buf, size_t len, const struct quark_event *ev)
 			snprintf(w + l, sizeof(w) - l, "%s%s", i ? "+" : "",
 			    t_kind(ev->changes[i].type));
 		}
+		for (i = 0; i < ev->nprevious; i++) {
+			l = strlen(w);
+			snprintf(w + l, sizeof(w) - l, "<%s",
+			    (ev->previous[i].known & QP_EXE) ?
+			    ev->previous[i].exe : "?");
+		}
+		l = strlen(w);
+		if (ev->nprevious_dropped != 0)
+			snprintf(w + l, sizeof(w) - l, "<+%u",
+			    ev->nprevious_dropped);
 	}
 	l = strlen(w);
 	snprintf(w + l, sizeof(w) - l, "%s%s%s",

@@ -35,15 +35,19 @@ static const struct agg_case cases[] = {
 	    R_FORK(10, 100, 1) }, 2, 0, "100:fork+exec" },
 	{ "exit arrives first", { R_EXIT(30, 100, 0), R_EXEC(20, 100, "/a"),
 	    R_FORK(10, 100, 1) }, 3, 0, "100:fork+exec+exit" },
-	/* Forbidden merges. */
-	{ "exec + exec", { R_EXEC(10, 100, "/bin/a"),
-	    R_EXEC(20, 100, "/bin/b") }, 2, 0, "100:exec 100:exec" },
-	{ "fork+exec + exec+exit", { R_FORK(10, 100, 1),
-	    R_EXEC(20, 100, "/bin/a"), R_EXEC(30, 100, "/bin/b"),
-	    R_EXIT(40, 100, 0) }, 4, 0, "100:fork+exec 100:exec+exit" },
-	{ "exec + change + exec", { R_EXEC(10, 100, "/bin/a"),
+	{ "exec+exec", { R_EXEC(10, 100, "/bin/a"),
+	    R_EXEC(20, 100, "/bin/b") }, 2, 0, "100:exec+exec</bin/a" },
+	{ "fork+exec+exec+exit: a process that execs again is one record",
+	    { R_FORK(10, 100, 1), R_EXEC(20, 100, "/bin/a"),
+	    R_EXEC(30, 100, "/bin/b"), R_EXIT(40, 100, 0) }, 4, 0,
+	    "100:fork+exec+exec+exit</bin/a" },
+	{ "exec+change+exec", { R_EXEC(10, 100, "/bin/a"),
 	    R_COMM(20, 100, "x"), R_EXEC(30, 100, "/bin/b") }, 3, 0,
-	    "100:exec+comm 100:exec" },
+	    "100:exec+comm+exec</bin/a" },
+	{ "the first exec arrives after the second", { R_FORK(10, 100, 1),
+	    R_EXEC(30, 100, "/bin/b"), R_EXEC(20, 100, "/bin/a"),
+	    R_EXIT(40, 100, 0) }, 4, 0, "100:fork+exec+exec+exit</bin/a" },
+	/* Forbidden merges. */
 	{ "nothing after exit: change", { R_EXIT(10, 100, 0),
 	    R_SETUID(20, 100, 0) }, 2, 0, "100:exit 100:setuid" },
 	{ "nothing after exit: fork (pid reuse)", { R_FORK(10, 100, 1),
@@ -77,7 +81,7 @@ static const struct agg_case cases[] = {
 static const int spec[QUARK_EV_TYPE_COUNT][QUARK_EV_TYPE_COUNT] = {
 	/*           fork exec exit uid gid sid comm */
 	/* fork */ { 0,   1,   1,   1,  1,  1,  1 },
-	/* exec */ { 0,   0,   1,   1,  1,  1,  1 },
+	/* exec */ { 0,   1,   1,   1,  1,  1,  1 },
 	/* exit */ { 0,   0,   0,   0,  0,  0,  0 },
 	/* uid  */ { 0,   1,   1,   1,  1,  1,  1 },
 	/* gid  */ { 0,   1,   1,   1,  1,  1,  1 },
@@ -117,9 +121,12 @@ test_pairs(void)
 			    spec[a][b]);
 			raws[0] = one(a, 10);
 			raws[1] = one(b, 20);
+			/* An exec that said nothing: its image unknown. */
 			if (spec[a][b])
-				snprintf(want, sizeof(want), "100:%s+%s",
-				    t_kind(a), t_kind(b));
+				snprintf(want, sizeof(want), "100:%s+%s%s",
+				    t_kind(a), t_kind(b),
+				    a == QUARK_EV_EXEC && b == QUARK_EV_EXEC ?
+				    "<?" : "");
 			else
 				snprintf(want, sizeof(want), "100:%s 100:%s",
 				    t_kind(a), t_kind(b));
@@ -191,6 +198,118 @@ test_changes(void)
 	quark_queue_close(qq);
 }
 
+/* One event: the whole script, stopped and drained. */
+static const struct quark_event *
+only_event(struct quark_queue **qq, const struct raw_event *raws, size_t n)
+{
+	const struct quark_event	*ev;
+
+	if ((*qq = t_open(raws, n, 0, NULL)) == NULL)
+		return (NULL);
+	queue_set_poll_budget(*qq, 100000);
+	T_CHECK(quark_queue_next(*qq) == NULL);
+	quark_queue_stop(*qq);
+	ev = quark_queue_next(*qq);
+	T_CHECK(ev != NULL);
+	return (ev);
+}
+
+static char	args_sh[] = "sh\0-c\0exec env true\0";
+static char	args_env[] = "env\0true\0";
+
+/*
+ * fork, exec sh, exec env, exit: one record, the process as env made it,
+ * and sh's image, as its exec reported it, in previous[0].
+ */
+static void
+test_previous(void)
+{
+	const struct raw_event		 raws[] = {
+	    R_FORK(10, 100, 1),
+	    { RAW(QUARK_EV_EXEC, 20, 100), .task = { .known = QP_EXE |
+	    QP_FILENAME | QP_ARGS | QP_COMM | QP_CWD, .exe = "/usr/bin/dash",
+	    .filename = "/bin/sh", .comm = "sh", .cwd = "/tmp",
+	    .truncated = QPT_EXE_DELETED | QPT_ARGS, .args = args_sh,
+	    .args_len = sizeof(args_sh) - 1, .args_total = 5000,
+	    .argc = 3 } },
+	    { RAW(QUARK_EV_EXEC, 30, 100), .task = { .known = QP_EXE |
+	    QP_ARGS | QP_COMM, .exe = "/usr/bin/env", .comm = "env",
+	    .args = args_env, .args_len = sizeof(args_env) - 1,
+	    .args_total = sizeof(args_env) - 1, .argc = 2 } },
+	    R_EXIT(40, 100, 0),
+	};
+	const struct quark_event	*ev;
+	const struct quark_exec		*x;
+	struct quark_queue		*qq;
+
+	T_CASE("fork+exec+exec+exit: one record, the first image in "
+	    "previous[0] as its exec reported it");
+	ev = only_event(&qq, raws, nitems(raws));
+	if (ev != NULL) {
+		T_EQ_INT(ev->nchanges, 4);
+		T_EQ_INT(ev->changes[1].type, QUARK_EV_EXEC);
+		T_EQ_INT(ev->changes[2].type, QUARK_EV_EXEC);
+		T_EQ_STR(ev->process->exe, "/usr/bin/env");
+		T_EQ_STR(ev->process->comm, "env");
+		T_EQ_INT(ev->process->argc, 2);
+		T_CHECK((ev->process->known & QP_FILENAME) == 0);
+		T_CHECK((ev->process->truncated & QPT_EXE_DELETED) == 0);
+		T_EQ_INT(ev->nprevious, 1);
+		T_EQ_INT(ev->nprevious_dropped, 0);
+	}
+	if (ev != NULL && ev->nprevious == 1) {
+		x = &ev->previous[0];
+		T_EQ_INT(x->time, 20);
+		T_EQ_INT(x->known, QP_EXE | QP_FILENAME | QP_ARGS | QP_COMM);
+		T_EQ_STR(x->exe, "/usr/bin/dash");
+		T_EQ_STR(x->filename, "/bin/sh");
+		T_EQ_STR(x->comm, "sh");
+		T_EQ_INT(x->args_len, sizeof(args_sh) - 1);
+		T_CHECK(memcmp(x->args, args_sh, sizeof(args_sh) - 1) == 0);
+		T_EQ_INT(x->argc, 3);
+		T_EQ_INT(x->args_total, 5000);
+		T_EQ_INT(x->truncated, QPT_EXE_DELETED | QPT_ARGS);
+	}
+	/* One record, nothing after it. */
+	T_CHECK(qq != NULL && quark_queue_next(qq) == NULL);
+	if (qq != NULL)
+		quark_queue_close(qq);
+}
+
+/* Beyond QUARK_MAX_PREVIOUS earlier images: the first kept, the rest counted. */
+static void
+test_previous_cap(void)
+{
+	static const char *const exes[] = { "/0", "/1", "/2", "/3", "/4",
+	    "/5", "/6", "/7", "/8", "/9" };
+	struct raw_event		 raws[2 + QUARK_MAX_PREVIOUS + 3];
+	const struct quark_event	*ev;
+	struct quark_queue		*qq;
+	size_t				 i, n = 0, nexec = QUARK_MAX_PREVIOUS + 3;
+
+	T_CASE("previous: the first QUARK_MAX_PREVIOUS images, the later "
+	    "ones counted");
+	_Static_assert(QUARK_MAX_PREVIOUS + 3 <= nitems(exes), "exes");
+	raws[n++] = (struct raw_event)R_FORK(10, 100, 1);
+	for (i = 0; i < nexec; i++)
+		raws[n++] = (struct raw_event){ RAW(QUARK_EV_EXEC, 20 + i, 100),
+		    .task = { .known = QP_EXE, .exe = (char *)exes[i] } };
+	raws[n++] = (struct raw_event)R_EXIT(40, 100, 0);
+	ev = only_event(&qq, raws, n);
+	if (ev != NULL) {
+		T_EQ_INT(ev->nchanges, n);
+		T_EQ_INT(ev->nprevious, QUARK_MAX_PREVIOUS);
+		T_EQ_INT(ev->nprevious_dropped, nexec - 1 - QUARK_MAX_PREVIOUS);
+		T_EQ_STR(ev->process->exe, exes[nexec - 1]);
+		for (i = 0; i < ev->nprevious && i < QUARK_MAX_PREVIOUS; i++) {
+			T_EQ_STR(ev->previous[i].exe, exes[i]);
+			T_EQ_INT(ev->previous[i].time, 20 + i);
+		}
+	}
+	if (qq != NULL)
+		quark_queue_close(qq);
+}
+
 /* A record is capped at REC_MAX_RAWS raw events: the rest chain. */
 static void
 test_record_cap(void)
@@ -228,6 +347,8 @@ main(void)
 	test_pairs();
 	test_custom_rules();
 	test_changes();
+	test_previous();
+	test_previous_cap();
 	test_record_cap();
 	return (t_done_named("t_agg"));
 }

@@ -322,6 +322,78 @@ t_changes_lost_snapshot(void)
 	}
 }
 
+static char prev_args[] = "sh\0-c\0exec env true\0";
+
+/*
+ * A process that exec'd three times: its earlier images in
+ * process.previous (executable, args, args_count: ECS's) and, at the
+ * same index, quark.process.previous (the rest).
+ */
+static void
+t_previous(void)
+{
+	struct quark_process	p;
+	struct quark_event	ev;
+	struct quark_exec	x[2];
+	json_t			*j, *e0, *q0, *q1;
+
+	T_CASE("previous images: ECS's fields in process.previous, the rest "
+	    "in quark.process.previous");
+	process(&p);
+	memset(x, 0, sizeof(x));
+	x[0].time = 5000000000ULL;
+	x[0].known = QP_EXE | QP_FILENAME | QP_ARGS | QP_COMM;
+	x[0].truncated = QPT_EXE_DELETED | QPT_ARGS;
+	x[0].exe = "/usr/bin/da\xffsh";
+	x[0].filename = "/bin/sh";
+	strcpy(x[0].comm, "sh");
+	x[0].args = prev_args;
+	x[0].args_len = sizeof(prev_args) - 1;
+	x[0].args_total = 9000;
+	x[0].argc = 3;
+	x[1].time = 5000000001ULL;	/* an exec that said nothing */
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = QUARK_EVENT_PROCESS;
+	ev.time = 5000000000ULL;
+	ev.nchanges = 3;
+	ev.changes[0].type = QUARK_EV_EXEC;
+	ev.changes[1].type = QUARK_EV_EXEC;
+	ev.changes[2].type = QUARK_EV_EXEC;
+	ev.process = &p;
+	ev.previous = x;
+	ev.nprevious = 2;
+	ev.nprevious_dropped = 5;
+	if ((j = line_of(&ev, NULL)) == NULL)
+		return;
+	T_EQ_STR(list_at(j, "quark.events"), "exec,exec,exec");
+	T_EQ_INT(json_array_size(at(j, "process.previous")), 2);
+	T_EQ_INT(json_array_size(at(j, "quark.process.previous")), 2);
+	e0 = json_array_get(at(j, "process.previous"), 0);
+	q0 = json_array_get(at(j, "quark.process.previous"), 0);
+	q1 = json_array_get(at(j, "quark.process.previous"), 1);
+	T_EQ_STR(str_at(e0, "executable"), "/usr/bin/da\xef\xbf\xbdsh");
+	T_EQ_STR(list_at(e0, "args"), "sh,-c,exec env true");
+	T_EQ_INT(json_integer_value(at(e0, "args_count")), 3);
+	T_EQ_INT(json_object_size(e0), 3);
+	T_EQ_STR(str_at(q0, "filename"), "/bin/sh");
+	T_EQ_STR(str_at(q0, "comm"), "sh");
+	T_EQ_INT(json_integer_value(at(q0, "args_size")), 9000);
+	T_CHECK(json_is_true(at(q0, "args_truncated")));
+	T_CHECK(json_is_true(at(q0, "exe_deleted")));
+	T_CHECK(at(q0, "exe_truncated") == NULL);
+	T_EQ_INT(json_integer_value(at(q0, "time_ns")), 5000000000LL);
+	T_CHECK(str_at(q0, "time") != NULL);
+	/* An exec that reported nothing: its time, nothing made up. */
+	T_EQ_INT(json_object_size(json_array_get(at(j, "process.previous"),
+	    1)), 0);
+	T_EQ_INT(json_object_size(q1), 2);
+	T_EQ_INT(json_integer_value(at(j,
+	    "quark.process.previous_dropped")), 5);
+	T_EQ_STR(list_at(j, "quark.sanitized"), "process.previous.executable");
+	T_CHECK(no_sanitized_key(j, 0));
+	json_decref(j);
+}
+
 int
 main(void)
 {
@@ -332,6 +404,7 @@ main(void)
 	t_process_fields();
 	t_killed_sanitized();
 	t_changes_lost_snapshot();
+	t_previous();
 	ecs->cleanup();
 	return (t_done());
 }

@@ -141,39 +141,56 @@ test_busy(void)
 }
 
 /*
- * The records of one process never swap: 200's second exec starts a new
- * record, which closes the first (it can no longer grow past it); a raw
- * event that joins the first later keeps the second behind it.
+ * The records of one pid never swap: 200 exits and a new process gets its
+ * pid (a fork after an exit starts a new record, which closes the first);
+ * a raw event that joins the first later keeps the second behind it.
  */
 static const struct step chain[] = {
 	AT(0, R_FORK(0, 200, 1)),
 	AT(1, R_EXEC(1 * MS, 200, "/bin/a")),
-	AT(10, R_EXEC(10 * MS, 200, "/bin/b")),
-	AT(11, R_EXIT(11 * MS, 200, 0)),
-	/* 200 renamed itself at 5 ms; it arrives late, at 30 ms. */
+	AT(10, R_EXIT(10 * MS, 200, 0)),
+	AT(11, R_FORK(11 * MS, 200, 1)),
+	AT(12, R_EXIT(12 * MS, 200, 0)),
+	/* The first 200 renamed itself at 5 ms; it arrives late, at 30 ms. */
 	AT(30, R_COMM(5 * MS, 200, "x")),
 	AT(40, R_FORK(40 * MS, 201, 1)),
 	AT(45, R_EXIT(45 * MS, 201, 0)),
 };
 
+/* A process that execs again is one record, out when it exits. */
+static const struct step reexec[] = {
+	AT(0, R_FORK(0, 200, 1)),
+	AT(1, R_EXEC(1 * MS, 200, "/bin/sh")),
+	AT(3, R_EXEC(3 * MS, 200, "/usr/bin/env")),
+	AT(4, R_EXEC(4 * MS, 200, "/bin/true")),
+	AT(5, R_EXIT(5 * MS, 200, 0)),
+};
+
 static void
 test_chain(void)
 {
-	T_CASE("default: one process's records in order, the first one "
+	T_CASE("default: one pid's records in order, the first one "
 	    "growing late");
 	T_EQ_STR(script(chain, nitems(chain), 0, NULL, ALL),
-	    "@55 200:fork+exec+comm 200:exec+exit @70 201:fork+exit");
+	    "@55 200:fork+exec+comm+exit 200:fork+exit @70 201:fork+exit");
 	T_CASE("sorted: the same order");
 	T_EQ_STR(script(chain, nitems(chain), QQ_SORTED, NULL, ALL),
-	    "@55 200:fork+exec+comm 200:exec+exit @70 201:fork+exit");
+	    "@55 200:fork+exec+comm+exit 200:fork+exit @70 201:fork+exit");
 	T_CASE("default: the earlier record's hold runs out first");
 	T_EQ_STR(script(chain, 2, 0, NULL, ALL), "@1000 200:fork+exec");
+	T_CASE("default: exec, exec again, exec again: one record at the "
+	    "exit, the earlier images in it");
+	T_EQ_STR(script(reexec, nitems(reexec), 0, NULL, ALL),
+	    "@30 200:fork+exec+exec+exec+exit</bin/sh</usr/bin/env");
+	T_CASE("sorted: the same");
+	T_EQ_STR(script(reexec, nitems(reexec), QQ_SORTED, NULL, ALL),
+	    "@30 200:fork+exec+exec+exec+exit</bin/sh</usr/bin/env");
 }
 
 /*
  * The parent object is the parent as it was at the fork: 100 runs sh,
  * forks 101, then execs grep and exits while 101 still runs.  (100's
- * exec of grep closes its first record: that one leaves at 45 ms.)
+ * record holds both execs, sh as its earlier image.)
  */
 static const struct step parent[] = {
 	AT(0, R_EXEC(0, 100, "/bin/sh")),
@@ -190,11 +207,12 @@ test_parent(void)
 	show_parent = 1;
 	T_CASE("default: the parent as it was at the fork");
 	T_EQ_STR(script(parent, nitems(parent), 0, NULL, ALL),
-	    "@45 100:exec^? @55 100:exec+exit^? "
+	    "@55 100:exec+exec+exit</bin/sh^? "
 	    "@125 101:fork+exec+exit^/bin/sh");
 	T_CASE("sorted: the parent as it was at the fork");
 	T_EQ_STR(script(parent, nitems(parent), QQ_SORTED, NULL, ALL),
-	    "@45 100:exec^? @125 101:fork+exec+exit^/bin/sh 100:exec+exit^?");
+	    "@55 100:exec+exec+exit</bin/sh^? "
+	    "@125 101:fork+exec+exit^/bin/sh");
 	show_parent = 0;
 }
 

@@ -153,8 +153,8 @@ static const struct {
 	  "1:exec" SH " 100:fork" SH " 100:exec" GREP
 	  " 100:exec=/bin/ls(ls)@/home 101:fork!L=? 101:exit=?" },
 	{ "the grandparent's later exec does not leak into C", "ifocexy", 0,
-	  "1:exec" SH " 100:fork+exec+exit" GREP
-	  " 1:exec=/bin/other(other)@/home 101:fork+exit" SH },
+	  "1:exec+exec=/bin/other(other)@/home 100:fork+exec+exit" GREP
+	  " 101:fork+exit" SH },
 	{ "the grandparent's pid reused: C's unknown", "iQfRcexy", 0,
 	  "1:exec+exit" SH " 100:fork+exec+exit" GREP " 1:fork=?"
 	  " 101:fork+exit=?" },

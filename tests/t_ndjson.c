@@ -670,6 +670,7 @@ sample(void)
 {
 	struct quark_process	 p, parent;
 	struct quark_event	 ev;
+	struct quark_exec	 x;
 	uint32_t		 i;
 
 	full_process(&p);
@@ -699,8 +700,25 @@ sample(void)
 	ev.nchanges_dropped = 1;
 	ev.process = &p;
 	ev.parent = &parent;
+	/* An earlier image, every field of it. */
+	memset(&x, 0, sizeof(x));
+	x.time = p.start_ns + 1;
+	x.known = QP_COMM | QP_EXE | QP_FILENAME | QP_ARGS;
+	x.truncated = QPT_EXE | QPT_EXE_DELETED | QPT_FILENAME | QPT_ARGS;
+	memcpy(x.comm, "s\xffh", 4);
+	x.exe = p.exe;
+	x.filename = "/bin/sh";
+	x.args = full_args;
+	x.args_len = sizeof(full_args) - 1;
+	x.args_total = 99999;
+	x.argc = 9;
+	ev.previous = &x;
+	ev.nprevious = 1;
+	ev.nprevious_dropped = 2;
 	if (ndjson_event(1, &ev) == -1)
 		return (1);
+	ev.previous = NULL;
+	ev.nprevious = ev.nprevious_dropped = 0;
 	p.exit_code = -1;
 	p.exit_signal = 6;
 	p.core_dumped = 1;

@@ -6,8 +6,8 @@
  * The stream is chosen to reach every optional key of an event line:
  * every process field, truncation flags, strings and names that are not
  * UTF-8 (sanitized), times and u64 values beyond what the output can
- * print, late / stale / thread records, dropped changes, losses, and the
- * stats line.  Clock offset, boot id (entity ids) and user names are
+ * print, late / stale / thread records, dropped changes, a process that
+ * execs again (its earlier images), losses, and the stats line.  Clock offset, boot id (entity ids) and user names are
  * fixed, so the bytes do not depend on the host.
  *
  * The golden file was recorded from the writer as it was before the JSON
@@ -141,6 +141,25 @@ static const struct raw_event script[] = {
 	  .envc = 2 } },
 	{ RAW(QUARK_EV_EXIT, 52 * MS, 500), .flags = RAW_F_GROUP_DEAD,
 	  .task = { .known = QP_EXIT, .exit_code = 1, .exit_ns = 52 * MS } },
+	/* 600: execs three times; the earlier images are kept, as reported. */
+	{ RAW(QUARK_EV_FORK, 60 * MS, 600), .fork.parent_pid = 50,
+	  .task = { .known = QP_PPID | QP_START, .ppid = 50,
+	  .start_ns = 60 * MS } },
+	{ RAW(QUARK_EV_EXEC, 61 * MS, 600), .task = { .known = QP_EXE |
+	  QP_ARGS | QP_FILENAME | QP_COMM | QP_CWD, .truncated = QPT_EXE |
+	  QPT_EXE_DELETED | QPT_FILENAME | QPT_ARGS, .exe = "/usr/bin/da\xffsh",
+	  .filename = "/bin/s", .comm = "s\xfeh", .cwd = "/", .args = args_bad,
+	  .args_len = sizeof(args_bad) - 1, .args_total = 70000, .argc = 6 } },
+	{ RAW(QUARK_EV_EXEC, 62 * MS, 600), .task = { .known = QP_EXE |
+	  QP_ARGS | QP_COMM, .exe = "/usr/bin/env", .comm = "env",
+	  .args = args_small, .args_len = sizeof(args_small) - 1,
+	  .args_total = sizeof(args_small) - 1, .argc = 3 } },
+	{ RAW(QUARK_EV_EXEC, 63 * MS, 600), .task = { .known = QP_EXE |
+	  QP_ARGS | QP_COMM, .exe = "/bin/true", .comm = "true",
+	  .args = args_small, .args_len = sizeof(args_small) - 1,
+	  .args_total = sizeof(args_small) - 1, .argc = 3 } },
+	{ RAW(QUARK_EV_EXIT, 64 * MS, 600), .flags = RAW_F_GROUP_DEAD,
+	  .task = { .known = QP_EXIT, .exit_code = 0, .exit_ns = 64 * MS } },
 	/* 400 is emitted, then one from the past arrives: late. */
 	{ RAW(QUARK_EV_FORK, 100 * MS, 400), .fork.parent_pid = 50,
 	  .task = { .known = QP_PPID, .ppid = 50 } },
@@ -313,6 +332,7 @@ test_golden(void)
 	T_CHECK(got != NULL && strstr(got, "\"stale\":true") != NULL);
 	T_CHECK(got != NULL && strstr(got, "\"thread\":true") != NULL);
 	T_CHECK(got != NULL && strstr(got, "\"changes_dropped\"") != NULL);
+	T_CHECK(got != NULL && strstr(got, "\"previous\":[{") != NULL);
 	T_CHECK(got != NULL && strstr(got, "\"kind\":\"lost\"") != NULL);
 	T_CHECK(got != NULL && strstr(got, "\"kind\":\"stats\"") != NULL);
 	T_CHECK(got != NULL && strstr(got, "\"features_off\"") != NULL);

@@ -190,6 +190,48 @@ t_columns(void)
 	T_CHECK(strstr(buf, "\033") == NULL);
 }
 
+/* Earlier images first, each followed by an arrow; the ones not kept "...". */
+static void
+t_previous(void)
+{
+	static const uint32_t	fe3[] = { QUARK_EV_FORK, QUARK_EV_EXEC,
+	    QUARK_EV_EXEC, QUARK_EV_EXEC, QUARK_EV_EXIT };
+	static const char	sh[] = "sh\0-c\0exec env true\0";
+	static const char	tr[] = "true\0";
+	struct quark_process	p;
+	struct quark_event	ev;
+	struct quark_exec	x[2];
+	char			buf[1024];
+
+	T_CASE("a process that exec'd again: each earlier image, then an "
+	    "arrow, before its own");
+	base_process(&p);
+	set_args(&p, tr, sizeof(tr) - 1);
+	p.known |= QP_EXIT;
+	p.exit_ns = p.start_ns + 1200000;
+	event_of(&ev, &p, fe3, 5);
+	memset(x, 0, sizeof(x));
+	x[0].known = QP_ARGS | QP_EXE | QP_COMM;
+	x[0].args = (char *)sh;
+	x[0].args_len = sizeof(sh) - 1;
+	x[0].exe = "/usr/bin/dash";
+	x[1].known = QP_EXE | QP_COMM;	/* no args: the exe */
+	x[1].exe = "/usr/bin/e\033nv";
+	ev.previous = x;
+	ev.nprevious = 2;
+	via_pipe(&ev, NULL, buf, sizeof(buf));
+	check_line(buf, ev.time, "    4242    4100 alice    "
+	    "fork+exec+exec+exec+exit exit 0        1.2ms "
+	    "sh -c 'exec env true' \xe2\x86\x92 /usr/bin/e\\x1bnv "
+	    "\xe2\x86\x92 true\n");
+	T_CASE("earlier images not kept: '...'");
+	ev.nprevious = 1;
+	ev.nprevious_dropped = 3;
+	via_pipe(&ev, NULL, buf, sizeof(buf));
+	T_CHECK(strstr(buf, " sh -c 'exec env true' \xe2\x86\x92 ... "
+	    "\xe2\x86\x92 true\n") != NULL);
+}
+
 static void
 t_command(void)
 {
@@ -424,6 +466,7 @@ main(void)
 	T_EQ_STR(text->name, "text");
 	t_columns();
 	t_command();
+	t_previous();
 	t_lost_stats();
 	t_terminal();
 	t_epipe();

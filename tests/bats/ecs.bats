@@ -60,11 +60,14 @@ hostile_dir() {
 }
 
 @test "ecs: the ECS check rejects what is not ECS (it can fail)" {
-	run "$ECS_CHECK" <<<'{"ecs":{"version":"0"},"process":{"pid":"1","pgid":3,"exit_code":[1]},"event":{"kind":"bogus"}}'
+	run "$ECS_CHECK" <<<'{"ecs":{"version":"0"},"process":{"pid":"1","pgid":3,"exit_code":[1],"parent":[{"pid":1}],"previous":[{"executable":"/a","name":"a","args_count":"1"}]},"event":{"kind":"bogus"}}'
 	assert_failure
 	assert_line --partial 'process.pid: long wants an integer'
 	assert_line --partial 'process.pgid: not an ECS field'
 	assert_line --partial 'process.exit_code: an array'
+	assert_line --partial 'process.parent: an array of objects'
+	assert_line --partial 'process.previous.name: not an ECS field'
+	assert_line --partial 'process.previous.args_count: long wants an integer'
 	assert_line --partial 'event.kind: "bogus" is not an allowed value'
 	assert_line --partial 'ecs.version: not'
 }
@@ -104,6 +107,7 @@ hostile_dir() {
 	(cd "$HDIR" && exec -a "$m" "$HEXE" 0.1)
 	sh -c 'exit 3' "$m" || true
 	sh -c 'kill -9 $$' "$m" 2>/dev/null || true
+	/bin/sh -c 'exec /usr/bin/env /bin/true "$0"' "$m"
 	barrier "$Q"
 	barrier "$E"
 	# Both are eBPF; the records are matched by pid and events.
@@ -115,7 +119,21 @@ hostile_dir() {
 		same_record "$q" "$e"
 		n=$((n + 1))
 	done < <(find_recs "$Q" 0 "$m" "$HAS_M" --arg m "$m")
-	[ "$n" -ge 3 ] || fail "only $n records of $m"
+	[ "$n" -ge 4 ] || fail "only $n records of $m"
+	# sh execs env, which execs true: the earlier images, ECS's fields in
+	# process.previous, the rest in quark.process.previous.
+	r=$(grep -F -- "$m" "$E/out" | jq -c 'select(.process.previous? != null)')
+	assert_jq "$r" '.quark.events == ["fork", "exec", "exec", "exec", "exit"]'
+	assert_jq "$r" '.process.executable == $t and .process.previous == [
+	    {executable: $sh, args: ["/bin/sh", "-c", "exec /usr/bin/env /bin/true \"$0\"", $m],
+	     args_count: 4},
+	    {executable: $env, args: ["/usr/bin/env", "/bin/true", $m], args_count: 3}]' \
+	    --arg t "$(readlink -f /bin/true)" --arg sh "$(readlink -f /bin/sh)" \
+	    --arg env "$(readlink -f /usr/bin/env)" --arg m "$m"
+	assert_jq "$r" '[.quark.process.previous[] | .filename] ==
+	    ["/bin/sh", "/usr/bin/env"] and .quark.process.previous[0].comm == "sh"'
+	assert_jq "$r" '.event.action == "exec" and .event.type == ["start", "end"]'
+
 	r=$(grep -F -- "$m" "$E/out" | jq -c 'select(.process.args[0]? == "sh" and .process.exit_code == 3)')
 	assert_jq "$r" '.event.type == ["start", "end"] and .event.action == "exec"'
 	r=$(grep -F -- "$m" "$E/out" | jq -c 'select(.quark.process.exit.signal? == 9)')

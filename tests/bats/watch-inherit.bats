@@ -96,11 +96,14 @@ check_job() {
 @test "watch-inherit: sh's background job forked before sh execs true has sh's exe and args" {
 	run_job "$W" "$job & exec /bin/true @M@"
 	check_job "$shpid"
-	# sh itself: its exec of true is a record of its own.
+	# sh itself: the record of its exit shows true's image, sh's in
+	# process.previous when the record holds both execs.
 	wait_recs "$W" "$from" "$m" '.process.pid == $p and
 	    any(.events[]; . == "exit")' --argjson p "$shpid"
 	assert_jq "$REC" '.process.exe == $t and .process.args == ["/bin/true", $m]' \
 	    --arg t "$TRUE_EXE" --arg m "$m"
+	assert_jq "$REC" '[.process.previous[]? | .exe] | all(. == $s)' \
+	    --arg s "$(readlink -f /bin/sh)"
 }
 
 # The live case: the subshell P is forked and execs in one record.  "; :"

@@ -104,12 +104,13 @@ busy_run() {
 	I=
 }
 
-# One process's records never swap: sh forks, then execs true (a record
-# of its own), which exits; the exec record is never before the fork's.
+# One process's records never swap: sh lives past --hold 200 (its record
+# leaves partial at the hold), then execs true (a record of its own),
+# which exits; the exec record is never before the fork's.
 @test "watch: the records of one process come out in their order" {
 	I="$BATS_TEST_TMPDIR/chain"
-	watch_start "$I"
-	sh -c "sleep 0.3; exec /bin/true $m" &
+	watch_start "$I" --hold 200
+	sh -c "sleep 1; exec /bin/true $m" &
 	pid=$!
 	wait "$pid"
 	wait_recs "$I" 0 "$m" '.process.pid == $p and any(.events[]; . == "exit")' \
@@ -149,10 +150,14 @@ busy_run() {
 		assert_jq "$child" '.parent.exe == $e and
 		    .parent.args == ["sh", "-c", $s]' --arg e "$SH_EXE" \
 		    --arg s "$script"
-		# The parent itself did exec sleep.
+		# The parent itself did exec sleep: one record, sh's image in
+		# process.previous, the one the child's parent object shows.
 		wait_recs "$I" 0 "$m-parent" '.process.pid == $p and
 		    any(.events[]; . == "exit")' --argjson p "$pid"
 		assert_jq "$REC" '.process.args == [$p, "0.2"]' --arg p "$p"
+		assert_jq "$REC" '.events == ["fork", "exec", "exec", "exit"] and
+		    [.process.previous[] | {exe, args, argc}] ==
+		    [$c.parent | {exe, args, argc}]' --argjson c "$child"
 		watch_stop "$I"
 		I=
 	done

@@ -102,6 +102,46 @@ teardown() {
 	assert_jq "$r" '(has("late") or has("stale")) | not'
 }
 
+# sh execs env, which execs true: one record, the process as true made
+# it, the images sh and env installed in process.previous, in time order,
+# each as its exec reported it.
+@test "watch: a process that execs twice more is one record, the earlier images in process.previous" {
+	sh_exe=$(readlink -f /bin/sh)
+	env_exe=$(readlink -f /usr/bin/env)
+	true_exe=$(readlink -f /bin/true)
+	script='exec /usr/bin/env /bin/true "$0"'
+	/bin/sh -c "$script" "$m" &
+	pid=$!
+	wait "$pid"
+	wait_recs "$W" "$from" "$m" '.process.pid == $p and
+	    any(.events[]; . == "exit")' --argjson p "$pid"
+	barrier "$W"
+	run find_recs "$W" "$from" "$m" '.kind == "event" and .process.pid == $p' \
+	    --argjson p "$pid"
+	assert_equal "${#lines[@]}" 1
+	r=${lines[0]}
+	echo "# $(jq -c '{events, previous: .process.previous}' <<<"$r")" >&3
+	assert_jq "$r" '.events == ["fork", "exec", "exec", "exec", "exit"]'
+	assert_jq "$r" '.process.exe == $e and .process.filename == "/bin/true" and
+	    .process.args == ["/bin/true", $m] and .process.argc == 2 and
+	    .process.comm == "true" and .process.exit.code == 0' \
+	    --arg e "$true_exe" --arg m "$m"
+	assert_jq "$r" '.process.previous | length == 2'
+	assert_jq "$r" '.process.previous[0] | .exe == $e and
+	    .filename == "/bin/sh" and .comm == "sh" and
+	    .args == ["/bin/sh", "-c", $s, $m] and .argc == 4 and
+	    .args_size == $n' --arg e "$sh_exe" --arg s "$script" --arg m "$m" \
+	    --argjson n "$(argv_size /bin/sh -c "$script" "$m")"
+	assert_jq "$r" '.process.previous[1] | .exe == $e and
+	    .filename == "/usr/bin/env" and .comm == "env" and
+	    .args == ["/usr/bin/env", "/bin/true", $m] and .argc == 3' \
+	    --arg e "$env_exe" --arg m "$m"
+	assert_jq "$r" '.process.previous[0].time_ns < .process.previous[1].time_ns
+	    and .process.previous[1].time_ns <= .process.exit.time_ns and
+	    .time_ns <= .process.previous[0].time_ns'
+	assert_jq "$r" '.process | has("previous_dropped") | not'
+}
+
 @test "watch: a #!/bin/sh script: exe is the interpreter, filename the script, args as the kernel rewrites them" {
 	d=$(mktemp -d "$BATS_TEST_TMPDIR/script.XXXXXX")
 	d=$(cd "$d" && pwd -P)
@@ -300,23 +340,23 @@ teardown() {
 	wait_recs "$W" "$from" "$m" '.process.pid == $p and
 	    any(.events[]; . == "exit")' --argjson p "$pid"
 	run find_recs "$W" "$from" "$m" '.process.pid == $p' --argjson p "$pid"
-	# setpriv's record (fork, exec, the changes), then /bin/true's exec.
-	assert_equal "${#lines[@]}" 2
+	# One record: setpriv's fork, exec and changes, then its exec of
+	# /bin/true; setpriv's image in process.previous.
+	assert_equal "${#lines[@]}" 1
 	r=${lines[0]}
 	assert_jq "$r" '.events[0:2] == ["fork", "exec"] and
-	    ([.events[] | select(. == "setuid" or . == "setgid")] | sort) ==
-	    ["setgid", "setuid"] and (.events | length) == 4'
+	    (.events[2:4] | sort) == ["setgid", "setuid"] and
+	    .events[4:] == ["exec", "exit"]'
 	assert_jq "$r" '[.changes[] | select(.type == "setuid")][0] |
 	    .uid == 65534 and .euid == 65534 and .suid == 65534 and
 	    .fsuid == 65534'
 	assert_jq "$r" '[.changes[] | select(.type == "setgid")][0] |
 	    .gid == 65534 and .egid == 65534 and .sgid == 65534 and
 	    .fsgid == 65534'
-	assert_jq "$r" '.process.uid == 65534 and .process.euid == 65534 and
-	    .process.gid == 65534 and .process.egid == 65534'
-	r=${lines[1]}
-	assert_jq "$r" '.events == ["exec", "exit"] and
-	    .process.args == ["/bin/true", $m]' --arg m "$m"
+	assert_jq "$r" '.process.previous[0] | .comm == "setpriv" and
+	    .args == ["setpriv", "--reuid=65534", "--regid=65534",
+	    "--clear-groups", "/bin/true", $m]' --arg m "$m"
+	assert_jq "$r" '.process.args == ["/bin/true", $m]' --arg m "$m"
 	assert_jq "$r" '.process.uid == 65534 and .process.euid == 65534 and
 	    .process.suid == 65534 and .process.fsuid == 65534 and
 	    .process.gid == 65534 and .process.exit.code == 0'
@@ -330,7 +370,14 @@ teardown() {
 	wait_recs "$W" "$from" "$m" "$HAS_M and .process.args[0:2] ==
 	    [\"setpriv\", \"--reuid=0\"] and any(.events[]; . == \"exit\")" \
 	    --arg m "$m"
-	assert_jq "$REC" '.events == ["exec", "exit"] and (has("changes") | not)'
+	# The outer setpriv's exec and changes, then the inner one's exec:
+	# nothing between it and the exit, one setuid (the outer's).
+	assert_jq "$REC" '.events[-2:] == ["exec", "exit"] and
+	    ([.events[] | select(. == "setuid")] | length) == 1 and
+	    ([.changes[] | select(.type == "setuid" and .uid == 0)] |
+	    length) == 0'
+	assert_jq "$REC" '.process.previous[0].args[0:2] ==
+	    ["setpriv", "--reuid=65534"]'
 	assert_jq "$REC" '.process.uid == 65534 and .process.euid == 65534'
 }
 
@@ -379,8 +426,12 @@ teardown() {
 	wait_recs "$W" "$from" "$m" '.process.pid == $p and
 	    .process.args == ["/bin/true", $m] and
 	    any(.events[]; . == "exit")' --argjson p "$pid" --arg m "$m"
-	assert_jq "$REC" '.events == ["exec", "exit"] and
+	# thread_exec's fork and exec, its thread's exec, the exit: one
+	# record, thread_exec's image in process.previous.
+	assert_jq "$REC" '.events == ["fork", "exec", "exec", "exit"] and
 	    .process.exit.code == 0'
+	assert_jq "$REC" '.process.previous[0].args[1:] == ["/bin/true", $m]' \
+	    --arg m "$m"
 	assert_jq "$REC" '[.changes[] | select(.type == "exec")] |
 	    length == 1 and .[0].old_pid == $t' --argjson t "$tid"
 	barrier "$W"

@@ -82,6 +82,7 @@ def rows: [
   ["process.exit.core_dumped", "quark.process.exit.core_dumped",    "same"],
   ["process.exit.time",      "process.end",                         "time"],
   ["process.exit.time_ns",   "quark.process.exit.time_ns",          "ns"],
+  ["process.previous_dropped", "quark.process.previous_dropped",    "same"],
   ["parent.pid",             "process.parent.pid",                  "same"],
   ["parent.entity_id",       "process.parent.entity_id",            "same"],
   ["parent.comm",            "process.parent.name",                 "same"],
@@ -141,4 +142,25 @@ def conv($how; $ecs):
     [$q.parent.sanitized[]? | "parent." + .]) | .[] as $k
    | (rows[] | select(.[0] == $k or (.[0] | startswith($k + "."))) | .[1]) as $ek
    | select(($e.quark.sanitized // []) | index($ek) | not)
-   | "\($k) was sanitized but \($ek) is not in quark.sanitized: \($e.quark.sanitized)")
+   | "\($k) was sanitized but \($ek) is not in quark.sanitized: \($e.quark.sanitized)"),
+  # Each earlier image, process.previous[i]: ECS has executable, args and
+  # args_count in process.previous[i]; the rest is in
+  # quark.process.previous[i], at the same index.
+  (($q.process.previous // []) | to_entries[] | .key as $i | .value as $p
+   | ($e.process.previous[$i]? // {}) as $pe
+   | ($e.quark.process.previous[$i]? // {}) as $pq
+   | ((["exe", "executable"], ["args", "args"], ["argc", "args_count"])
+      as [$a, $b]
+      | select($p[$a] != null and $p[$a] != $pe[$b])
+      | "process.previous[\($i)].\($a) = \($p[$a] | tojson | .[0:200]) but process.previous[\($i)].\($b) = \($pe[$b] | tojson | .[0:200])"),
+     (("comm", "exe_truncated", "exe_deleted", "filename",
+       "filename_truncated", "args_size", "args_truncated") as $a
+      | select($p[$a] != null and $p[$a] != $pq[$a])
+      | "process.previous[\($i)].\($a) = \($p[$a] | tojson) but quark.process.previous[\($i)].\($a) = \($pq[$a] | tojson)"),
+     (select($pq.time_ns == null or ($p.time_ns - $pq.time_ns | fabs) > 1000000)
+      | "process.previous[\($i)].time_ns = \($p.time_ns) but quark.process.previous[\($i)].time_ns = \($pq.time_ns)"),
+     ($p.sanitized[]? | {exe: "process.previous.executable",
+       args: "process.previous.args"}[.] // "quark.process.previous." + .
+      | . as $ek
+      | select(($e.quark.sanitized // []) | index($ek) | not)
+      | "process.previous[\($i)]: \($ek) was sanitized but is not in quark.sanitized: \($e.quark.sanitized)"))
