@@ -14,8 +14,9 @@
 # exact, but the cwd of deepcwd may be absent (deeper than the kprobe
 # backend's walk reaches: left unknown, never cut; see quark(8)).
 #
-# A key whose wanted value is null must be absent.  Step memfd has two
-# records (fileless's exec, then the memfd's): the second is checked.
+# A key whose wanted value is null must be absent.  Step memfd execs
+# twice (fileless, then the memfd): one record, fileless's image in
+# process.previous (previous_exes: the exes of process.previous).
 
 def ids($i): {uid: $i, euid: $i, suid: $i, fsuid: $i,
     gid: $i, egid: $i, sgid: $i, fsgid: $i};
@@ -52,7 +53,9 @@ def step($s; $pid):
 	elif $s == "memfd" then
 		{exe: "/memfd:quark-memfd", exe_deleted: true,
 		 args: ["/bin/exitcode", "5", "marker-memfd"],
-		 events: ["exec", "exit"], exit: {code: 5, signal: null}}
+		 previous_exes: ["/bin/fileless"],
+		 events: ["fork", "exec", "exec", "exit"],
+		 exit: {code: 5, signal: null}}
 	elif $s == "cwdgone" then
 		{cwd: "/tmp/gone", cwd_deleted: true, comm: "exitcode",
 		 exe: "/bin/exitcode", filename: "/bin/exitcode",
@@ -68,11 +71,10 @@ def step($s; $pid):
 
 [$recs[] | select(.kind == "event" and .process.pid == $pid)] as $r |
 step($step; $pid) as $want |
-(if $step == "memfd" then 2 else 1 end) as $nrec |
-if ($r | length) != $nrec then
-	"\($step) (pid \($pid)): \($r | length) records, want \($nrec)"
+if ($r | length) != 1 then
+	"\($step) (pid \($pid)): \($r | length) records, want 1"
 else
-	$r[$nrec - 1] as $rec | $rec.process as $p |
+	$r[0] as $rec | $rec.process as $p |
 	($want | to_entries[]) as {key: $k, value: $v} |
 	if $k == "events" then
 		if $mode == "exact" or $mode == "kprobe" then
@@ -86,6 +88,9 @@ else
 		$v | to_entries[] |
 		select($p.exit[.key] != .value) |
 		"\($step) (pid \($pid)): exit.\(.key) \($p.exit[.key] | tojson), want \(.value | tojson)"
+	elif $k == "previous_exes" then
+		select([$p.previous[]?.exe] != $v) |
+		"\($step) (pid \($pid)): previous images' exes \([$p.previous[]?.exe] | tojson), want \($v | tojson)"
 	elif $mode != "kernel" then
 		select($p[$k] != $v and ($mode == "exact" or $p[$k] != null or
 		    ($mode == "kprobe" and
