@@ -282,7 +282,7 @@ int	event_fill(struct quark_event *, struct quark_process *scratch,
 	    struct qrecord *);
 
 /*
- * queue.c, for tests; call before open.  queue_set_auto(): the ops AUTO
+ * backend.c, for tests; call before open.  queue_set_auto(): the ops AUTO
  * opens for each rung of the ladder, in ladder order (NULL: each rung's
  * own backend).  queue_set_probe(): what AUTO's walk is told about the
  * kernel (NULL: probe_kernel_ladder()).
@@ -290,7 +290,7 @@ int	event_fill(struct quark_event *, struct quark_process *scratch,
 void	queue_set_auto(const struct quark_backend_ops *const *, size_t);
 void	queue_set_probe(void (*)(struct quark_probe *));
 /*
- * queue.c: whether AUTO sees us as root (1) or not (0), for tests; -1
+ * backend.c: whether AUTO sees us as root (1) or not (0), for tests; -1
  * (the default) asks the kernel (CAP_SYS_ADMIN).
  */
 void	queue_set_root(int);

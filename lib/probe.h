@@ -5,7 +5,7 @@
  * socket, quark's own BPF object loaded once without attaching);
  * verdict.c turns the answers into a verdict by walking the backend
  * ladder (eBPF, then the proc connector).  The same walk chooses the
- * backend of `quark watch --backend auto` (lib/queue.c) and writes the
+ * backend of `quark watch --backend auto` (lib/backend.c) and writes the
  * verdict of `quark btf`, so the two cannot disagree; the eBPF loader
  * (ebpf.c) takes its capability, tracefs and tracepoint facts from here
  * too.
@@ -141,7 +141,7 @@ const char *probe_feature_name(int);	/* enum probe_feature -> name */
 /*
  * The backend ladder (verdict.c): eBPF, then kprobes without BPF, then
  * the proc connector.  One function walks it for both `quark btf`'s
- * verdict and watch's AUTO choice (lib/queue.c).  A rung is skipped when
+ * verdict and watch's AUTO choice (lib/backend.c).  A rung is skipped when
  * the probe says it cannot work, and the walk stops at one that says "not
  * allowed" (no privileges: falling back would hide that root is needed).
  * With try non-NULL, each rung the probe lets through is opened with

@@ -20,7 +20,8 @@
  *   agg.c       aggregation rule table
  *   cache.c     process cache, exit grace, gc, pid reuse, reconcile
  *   event.c     record + cache -> struct quark_event
- *   queue.c     the public queue API, backend table
+ *   queue.c     the public queue API (queue_int.h: its state)
+ *   backend.c   backend table, AUTO's walk of the ladder, opening
  *   scrape.c    /proc reader (seeding, snapshot, lookup, reconcile)
  *   procfs.c    /proc file parsers (pure functions, unit tested)
  *   process.c   struct quark_process helpers, the wait status decoder
