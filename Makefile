@@ -79,7 +79,7 @@ SKEL	 = $(BPFOUT)/quark.skel.h
 DEPS	 = make gcc clang-19 llvm-19 bpftool libbpf-dev libelf-dev \
 	   zlib1g-dev libjansson-dev libbsd-dev pkg-config bats bats-assert \
 	   bats-support jq mandoc python3-jsonschema libbpf-tools util-linux \
-	   procps zsh fish rsyslog logrotate systemd nodejs
+	   procps zsh fish rsyslog logrotate systemd nodejs strace
 # npm is its own Debian package, or comes with a nodejs build that
 # provides it: asked for only when there is no npm command.
 NPM_DEP	:= $(if $(shell command -v npm 2>/dev/null),,npm)

@@ -21,22 +21,32 @@
 #include "cmd.h"
 #include "ptable.h"
 
-/* Prints every record with its parent; EPIPE is a normal end. */
+/*
+ * Prints every record with its parent, whole lines gathered into few
+ * write(2)s when the format batches; EPIPE is a normal end.
+ */
 static int
 print_records(struct ptable *t)
 {
 	const struct quark_process	*p;
 	size_t				 i;
+	int				 r = 0;
 
-	for (i = 0; i < t->n; i++) {
+	if (cur_output->batch != NULL)
+		cur_output->batch(STDOUT_FILENO, 1);
+	for (i = 0; i < t->n && r == 0; i++) {
 		p = t->v[i];
-		if (cur_output->snapshot(STDOUT_FILENO, p,
-		    ptable_find(t, p->ppid)) == -1) {
-			if (errno == EPIPE)
-				return (0);
-			cwarn("write");
-			return (1);
-		}
+		r = cur_output->snapshot(STDOUT_FILENO, p,
+		    ptable_find(t, p->ppid));
+	}
+	if (cur_output->batch != NULL &&
+	    cur_output->batch(STDOUT_FILENO, 0) == -1)
+		r = -1;
+	if (r == -1) {
+		if (errno == EPIPE)
+			return (0);
+		cwarn("write");
+		return (1);
 	}
 	return (0);
 }

@@ -230,6 +230,10 @@ apply_process(struct cache *c, struct qrecord *rec, struct raw_event *raw,
 		rec->flags |= QUARK_EVF_STALE;
 	else
 		rec->flags &= ~QUARK_EVF_STALE;
+	if (e->from_proc)
+		rec->flags |= QUARK_EVF_FROM_PROC;
+	else
+		rec->flags &= ~QUARK_EVF_FROM_PROC;
 	pin_parent(c, rec, e, raw);
 	return (0);
 }

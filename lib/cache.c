@@ -438,6 +438,7 @@ entry_reset(struct cache *c, struct centry *e)
 	quark_process_clear(&e->p);
 	e->p.pid = pid;
 	e->exited = 0;
+	e->from_proc = 0;
 	e->epoch = c->epoch;
 	e->serial = ++c->serial;
 	history_forget(e);
@@ -730,6 +731,7 @@ void
 cache_adopt(struct cache *c, cache_lister_fn list, cache_reader_fn reader,
     int qs_flags, int (*busy)(void *, pid_t), void *arg)
 {
+	struct centry		*e;
 	struct quark_process	*p;
 	pid_t			*pids;
 	size_t			 i, n;
@@ -745,6 +747,8 @@ cache_adopt(struct cache *c, cache_lister_fn list, cache_reader_fn reader,
 			quark_process_free(p);
 			continue;
 		}
+		if ((e = cache_get(c, pids[i])) != NULL)
+			e->from_proc = 1;
 		c->adoptions++;
 	}
 	free(pids);
@@ -782,6 +786,7 @@ cache_reconcile(struct cache *c, cache_reader_fn reader, int qs_flags,
 			e->p = *p;
 			free(p);
 			e->p.known &= ~QP_MOMENT;
+			e->from_proc = 1;
 			set_entity(e);
 			c->evictions++;
 			continue;

@@ -181,6 +181,11 @@ struct centry {
 	uint64_t		 gc_at;	/* 0: not scheduled */
 	uint64_t		 epoch;	/* loss epoch when exe/args were learned */
 	int			 exited;
+	/*
+	 * Learned from /proc, its start not seen: added by the reconcile
+	 * after a loss (cache_adopt()), or found on its pid by a reconcile.
+	 */
+	int			 from_proc;
 	uint64_t		 serial;	/* this process's: unique in the cache */
 	/*
 	 * entity_id generations (see set_entity() in cache.c): the base id

@@ -188,6 +188,7 @@ enum quark_event_kind {
 #define QUARK_EVF_LATE		(1U << 0)	/* arrived after newer ones were applied or emitted */
 #define QUARK_EVF_STALE		(1U << 1)	/* context may predate a loss */
 #define QUARK_EVF_THREAD	(1U << 2)	/* about a thread, not a process */
+#define QUARK_EVF_FROM_PROC	(1U << 3)	/* process learned from /proc after a loss, its start unseen */
 
 #define QUARK_MAX_CHANGES	16
 

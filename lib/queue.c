@@ -35,6 +35,9 @@
 #include "engine.h"
 #include "names.h"
 
+/* Exited processes are collected on whole seconds of the clock (ns). */
+#define GC_QUANTUM_NS	NS_PER_SEC
+
 struct quark_queue {
 	struct quark_queue_attr		 attr;
 	const struct quark_backend_ops	*ops;
@@ -777,8 +780,14 @@ quark_queue_timeout_ms(struct quark_queue *qq)
 	has_apply = apply_next_at(&qq->order, qq->policy.reorder, &apply_at);
 	if (order_next_at(&qq->order, &qq->policy, has_apply, apply_at, &at))
 		due_min(&due, &has, at);
+	/*
+	 * Collections wait for the next whole second of the clock: the
+	 * exits of one second cost one wakeup, not one each (the grace is
+	 * a minimum; a lookup meanwhile still finds the entry).
+	 */
 	if ((at = cache_gc_due(&qq->cache)) != 0)
-		due_min(&due, &has, at);
+		due_min(&due, &has,
+		    (at + GC_QUANTUM_NS - 1) / GC_QUANTUM_NS * GC_QUANTUM_NS);
 	if (!has)
 		return (-1);
 	return (ns_to_ms(due, qq->now()));

@@ -705,6 +705,8 @@ ecs_event_json(const struct quark_event *ev)
 		jobj_bool(&quark, "stale", 1);
 	if (ev->flags & QUARK_EVF_THREAD)
 		jobj_bool(&quark, "thread", 1);
+	if (ev->flags & QUARK_EVF_FROM_PROC)
+		jobj_bool(&quark, "from_proc", 1);
 	if (ev->nchanges_dropped != 0)
 		jobj_int(&quark, "changes_dropped", ev->nchanges_dropped);
 	jobj_u64(&quark, "time_ns", ev->time);

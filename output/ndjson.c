@@ -415,6 +415,8 @@ w_event(struct jw *ob, const struct quark_event *ev)
 		jw_bool(ob, "stale", 1);
 	if (ev->flags & QUARK_EVF_THREAD)
 		jw_bool(ob, "thread", 1);
+	if (ev->flags & QUARK_EVF_FROM_PROC)
+		jw_bool(ob, "from_proc", 1);
 	if (ev->nchanges_dropped != 0)
 		jw_int(ob, "changes_dropped", ev->nchanges_dropped);
 	if (ev->process != NULL)

@@ -440,6 +440,8 @@ text_event(int fd, const struct quark_event *ev)
 		n += (size_t)snprintf(ev_s + n, sizeof(ev_s) - n, ",late");
 	if (ev->flags & QUARK_EVF_STALE && n < sizeof(ev_s))
 		n += (size_t)snprintf(ev_s + n, sizeof(ev_s) - n, ",stale");
+	if (ev->flags & QUARK_EVF_FROM_PROC && n < sizeof(ev_s))
+		n += (size_t)snprintf(ev_s + n, sizeof(ev_s) - n, ",from_proc");
 	l_color(&l, exec ? C_GREEN : "");
 	if (ev->flags & (QUARK_EVF_LATE | QUARK_EVF_STALE))
 		l_color(&l, C_YELLOW);

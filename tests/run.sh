@@ -125,7 +125,7 @@ run_bats "$first" tests/bats/*.bats
 if [ -n "${2:-}" ] && [ -x "$top/$2/quark" ]; then
 	printf '# == bats (%s)\n' "$2"
 	run_bats "$2" tests/bats/snapshot.bats tests/bats/lookup.bats \
-	    tests/bats/watch.bats
+	    tests/bats/watch.bats tests/bats/ecs.bats tests/bats/text.bats
 fi
 
 # The kernel matrix: every scenario on every kernel, in qemu guests.

@@ -132,6 +132,44 @@ test_grace(void)
 	quark_queue_close(qq);
 }
 
+/*
+ * Exits half a second apart are collected at one wakeup: the collection
+ * waits for the next whole second after the first grace ends.
+ */
+static void
+test_grace_grouped(void)
+{
+	const struct raw_event		 raws[] = { R_INIT(1),
+	    R_FORK(10, 100, 1), R_EXIT(20, 100, 0),
+	    R_FORK(30, 200, 1), R_EXIT(40, 200, 0) };
+	struct quark_queue		*qq;
+	struct quark_stats		 st;
+	int				 i;
+
+	T_CASE("the exits of one second are collected at one wakeup");
+	qq = open_steps(raws, nitems(raws), 0, NULL);
+	if (!T_CHECK(qq != NULL))
+		return;
+	t_now = 200 * MS;
+	for (i = 0; i < 3; i++)		/* init, fork and exit of 100 */
+		T_CHECK(quark_queue_next(qq) != NULL);
+	t_now = 700 * MS;
+	for (i = 0; i < 2; i++)		/* fork and exit of 200 */
+		T_CHECK(quark_queue_next(qq) != NULL);
+	T_CHECK(quark_queue_next(qq) == NULL);
+	/* Graces end at 5.2 and 5.7 s: one wakeup at 6 s, not two. */
+	T_EQ_INT(quark_queue_timeout_ms(qq), 5300);
+	t_now = 5200 * MS;
+	T_CHECK(quark_queue_next(qq) == NULL);
+	T_EQ_INT(quark_queue_timeout_ms(qq), 800);
+	t_now = 6 * SEC;
+	T_CHECK(quark_queue_next(qq) == NULL);
+	quark_queue_stats(qq, &st);
+	T_EQ_INT(st.garbage_collections, 2);
+	T_EQ_INT(quark_queue_timeout_ms(qq), -1);
+	quark_queue_close(qq);
+}
+
 /* A new process forks onto pid 100 while the old one is in its grace. */
 static void
 test_reuse_fork(void)
@@ -768,6 +806,7 @@ main(void)
 {
 	test_fork_exec();
 	test_grace();
+	test_grace_grouped();
 	test_reuse_fork();
 	test_reuse_start();
 	test_threads();

@@ -275,7 +275,7 @@ t_changes_lost_snapshot(void)
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = QUARK_EVENT_PROCESS;
 	ev.time = 5000000000ULL;
-	ev.flags = QUARK_EVF_LATE;
+	ev.flags = QUARK_EVF_LATE | QUARK_EVF_FROM_PROC;
 	ev.nchanges = 2;
 	ev.changes[0].type = QUARK_EV_SETUID;
 	ev.changes[0].euid = 7;
@@ -292,6 +292,8 @@ t_changes_lost_snapshot(void)
 		T_CHECK(json_object_get(json_array_get(at(j, "quark.changes"),
 		    0), "suid") == NULL);
 		T_CHECK(json_is_true(at(j, "quark.late")));
+		T_CHECK(json_is_true(at(j, "quark.from_proc")));
+		T_CHECK(at(j, "quark.stale") == NULL);
 		json_decref(j);
 	}
 

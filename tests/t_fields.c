@@ -309,6 +309,9 @@ test_adopt(void)
 		n++;
 		/* Learned after the gap: not stale. */
 		T_CHECK((ev->flags & QUARK_EVF_STALE) == 0);
+		/* Marked when its start was not seen: not its child. */
+		T_EQ_INT(!!(ev->flags & QUARK_EVF_FROM_PROC),
+		    ev->process->pid == 200);
 		if (ev->process->pid == 400) {
 			T_CHECK(ev->parent != NULL && ev->parent->pid == 200);
 			T_EQ_STR(ev->parent ? ev->parent->exe : NULL,

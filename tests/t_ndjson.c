@@ -366,7 +366,7 @@ test_event(void)
 	p.pid = 100;
 	parent.pid = 1;
 	ev.kind = QUARK_EVENT_PROCESS;
-	ev.flags = QUARK_EVF_LATE | QUARK_EVF_STALE;
+	ev.flags = QUARK_EVF_LATE | QUARK_EVF_STALE | QUARK_EVF_FROM_PROC;
 	ev.time = 1000;
 	ev.nchanges = 5;
 	ev.nchanges_dropped = 2;
@@ -408,7 +408,8 @@ test_event(void)
 	    "\"fsuid\":4},"
 	    "{\"type\":\"comm\",\"comm\":\"new\xef\xbf\xbd\","
 	    "\"sanitized\":[\"comm\"]}],"
-	    "\"late\":true,\"stale\":true,\"changes_dropped\":2,"
+	    "\"late\":true,\"stale\":true,\"from_proc\":true,"
+	    "\"changes_dropped\":2,"
 	    "\"process\":{\"pid\":100},\"parent\":{\"pid\":1}}");
 	json_decref(j);
 

@@ -183,6 +183,10 @@ t_columns(void)
 	via_pipe(&ev, NULL, buf, sizeof(buf));
 	check_line(buf, ev.time, "    4242    4100 root     exit,late,stale "
 	    "exit 3        250us ls -la /tmp\n");
+	ev.flags = QUARK_EVF_FROM_PROC;
+	via_pipe(&ev, NULL, buf, sizeof(buf));
+	check_line(buf, ev.time, "    4242    4100 root     exit,from_proc  "
+	    "exit 3        250us ls -la /tmp\n");
 	T_CHECK(strstr(buf, "\033") == NULL);
 }
 

@@ -121,6 +121,22 @@ nproc_entries() {
 	grep -F " $WEIRD_PID w\\xff\\n\"q\\\\  " "$OUT"
 }
 
+@test "snapshot: whole lines, many to a write(2)" {
+	command -v strace >/dev/null || fail "strace is not installed"
+	strace -qq -s 1000000 -e trace=write -e signal=none -o "$BATS_TEST_TMPDIR/st" \
+	    "$QUARK" snapshot >"$OUT"
+	lines=$(wc -l <"$OUT")
+	bytes=$(wc -c <"$OUT")
+	[ "$lines" -ge 10 ] || fail "only $lines processes"
+	# Each write(2) to stdout: whole lines (its bytes end with a newline).
+	writes=$(grep -c '^write(1, ' "$BATS_TEST_TMPDIR/st")
+	[ "$(grep '^write(1, ' "$BATS_TEST_TMPDIR/st" | grep -vc '\\n", [0-9]*) = [0-9]*$')" -eq 0 ] ||
+	    fail "a write that does not end a line: $(grep '^write(1' "$BATS_TEST_TMPDIR/st" | head -3)"
+	# One per 64 KiB batch, not one per line.
+	[ "$writes" -le $(( bytes / 65536 + 1 )) ] ||
+	    fail "$writes writes for $lines lines ($bytes bytes)"
+}
+
 @test "snapshot | head -1 exits 0 with nothing on stderr" {
 	run bash -c '"$1" snapshot --env 2>"$2" | head -1 >/dev/null; echo "${PIPESTATUS[0]}"' _ "$QUARK" "$ERR"
 	assert_output "0"

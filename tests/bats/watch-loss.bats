@@ -62,6 +62,8 @@ loss_test() {
 	    .process.pid == $p and any(.events[]; . == "exit"))' out |
 	    head -n 1)
 	assert_jq "$r" '.process.exit.code == 5'
+	# Said so: its start was not seen, its context came from /proc.
+	assert_jq "$r" '.from_proc == true'
 	assert_jq "$r" '.process.args[0] == $m + "-sh" and
 	    (.process.exe | test("/(da)?sh$"))' --arg m "$m"
 	# Its child, forked after the stall: a parent object.
@@ -69,6 +71,9 @@ loss_test() {
 	    .process.args[1]? == $m + "-child")' out | tail -n 1)
 	assert_jq "$c" '.parent.pid == $p and .parent.args[0] == $m + "-sh"' \
 	    --argjson p "$sh" --arg m "$m"
+	# Its fork was seen.
+	assert_jq "$c" 'has("from_proc") | not'
+
 }
 
 @test "watch (ebpf): after a loss, a live process whose fork was lost is known from /proc" {

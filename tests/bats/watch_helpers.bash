@@ -25,10 +25,10 @@ SCHEMA_CHECK=$BATS_TEST_DIRNAME/../schema-check
 # Seconds to wait for quark to be ready, or for a record to show up.
 WATCH_TIMEOUT=${WATCH_TIMEOUT:-20}
 
-# watch_start DIR [OPTION...]: start `quark watch OPTION...`; return once
-# a marker process run after the start has its record in DIR/out.
-watch_start() {
-	local dir=$1 prefix i=0 t0=$(mono_s)
+# watch_launch DIR [OPTION...]: `quark watch OPTION...` in the background,
+# its files in DIR; returns once DIR/pid is written.
+watch_launch() {
+	local dir=$1
 
 	shift
 	mkdir -p "$dir"
@@ -44,6 +44,15 @@ watch_start() {
 	while [ ! -s "$dir/pid" ]; do
 		sleep 0.01
 	done
+}
+
+# watch_start DIR [OPTION...]: start `quark watch OPTION...`; return once
+# a marker process run after the start has its record in DIR/out.
+watch_start() {
+	local dir=$1 prefix i=0 t0=$(mono_s)
+
+	shift
+	watch_launch "$dir" "$@"
 	prefix="quark-ready-$$-$RANDOM-"
 	for (( ;; i++ )); do
 		# The proc connector reads args from /proc after the exec: a
@@ -74,24 +83,17 @@ watch_start() {
 # quark says "ready" on stderr (attached, cache seeded).  For the netlink
 # backend, whose records of short-lived markers may lack their args.
 watch_start_ready() {
-	local dir=$1 t0=$SECONDS
+	local dir=$1 t0=$(mono_s)
 
 	shift
-	mkdir -p "$dir"
-	rm -f "$dir/out" "$dir/err" "$dir/pid" "$dir/rc"
-	(
-		rc=0
-		"$QUARK" watch "$@" >"$dir/out" 2>"$dir/err" &
-		echo $! >"$dir/pid"
-		wait $! || rc=$?
-		echo "$rc" >"$dir/rc"
-	) </dev/null >/dev/null 2>&1 3>&- &
+	watch_launch "$dir" "$@"
 	until grep -q '^quark: watch: ready$' "$dir/err" 2>/dev/null; do
 		if [ -s "$dir/rc" ]; then
 			fail "quark watch $* exited $(cat "$dir/rc") before it was ready: $(cat "$dir/err")"
 			return 1
 		fi
-		if (( SECONDS - t0 >= WATCH_TIMEOUT )); then
+		if (( $(mono_s) - t0 >= WATCH_TIMEOUT )); then
+			kill -KILL "$(cat "$dir/pid")" 2>/dev/null || true
 			fail "quark watch $* not ready after $WATCH_TIMEOUT s: $(cat "$dir/err")"
 			return 1
 		fi
