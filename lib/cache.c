@@ -9,9 +9,11 @@
  *    raw event knows;
  *  - exec: the image changes: exe, filename, args, env and cwd are
  *    dropped and replaced by what the raw event knows, and so are comm,
- *    credentials and capabilities (QP_EXEC_CHANGES): what the exec does
+ *    credentials and capabilities (event_changes[]): what the exec does
  *    not say is unknown after it, never the value before; the rest is
  *    overlaid;
+ *  - id, session and name changes: what the event may have changed and
+ *    its raw event does not say is unknown after it (event_changes[]);
  *  - moments (state, threads) are never kept: only snapshot and lookup,
  *    which read them, show them;
  *  - history: raw events are applied in time order, but a late one (a
@@ -121,12 +123,29 @@ static const struct image_field image_fields[] = {
 #define QP_IMAGE	(QP_EXE | QP_FILENAME | QP_ARGS | QP_ENV | QP_CWD)
 
 /*
- * What else an exec may change: the name, the ids (set-id bits) and
- * the capabilities (file capabilities, the ids' change).  Unknown after
- * an exec whose raw event does not say them (the proc connector's, when
- * the process was gone before /proc was read): never the values before.
+ * What each kind of event may change besides the image, the one rule for
+ * every backend: a field an event may have changed is, after it, what its
+ * raw event says, or unknown; never the value before the event.  A
+ * backend may report an event without its outcome (the proc connector's,
+ * whose process was gone, or had changed again, before /proc was read; a
+ * kprobe without the committed credentials).
+ *  - exec: the name, the ids (set-id bits) and the capabilities (file
+ *    capabilities, the ids' change);
+ *  - setuid family: the four uids, and the capabilities (leaving uid 0
+ *    clears them, setfsuid() the effective ones: capabilities(7));
+ *  - setgid family: the four gids;
+ *  - setsid: the process group and session, and the controlling
+ *    terminal, which the new session has none of.
+ * The ids of one family share a QP_* bit with the other's (QP_CREDS,
+ * QP_FSCREDS): a change of either family unknown makes both unknown.
  */
-#define QP_EXEC_CHANGES	(QP_COMM | QP_CREDS | QP_FSCREDS | QP_CAPS)
+static const uint64_t event_changes[QUARK_EV_TYPE_COUNT] = {
+	[QUARK_EV_EXEC] = QP_COMM | QP_CREDS | QP_FSCREDS | QP_CAPS,
+	[QUARK_EV_SETUID] = QP_CREDS | QP_FSCREDS | QP_CAPS,
+	[QUARK_EV_SETGID] = QP_CREDS | QP_FSCREDS,
+	[QUARK_EV_SETSID] = QP_PGID_SID | QP_TTY,
+	[QUARK_EV_COMM] = QP_COMM,
+};
 
 /*
  * Moments: what a process is doing at one instant (scheduler state,
@@ -606,10 +625,11 @@ cache_apply(struct cache *c, struct raw_event *raw, uint64_t now, int flags)
 			goto nomem;
 	} else if (start_differs(&e->p, &raw->task))
 		entry_reset(c, e);
-	if (raw->type == QUARK_EV_EXEC) {
+	if (raw->type == QUARK_EV_EXEC)
 		history_push(c, e, raw->time);
-		e->p.known &= ~(QP_EXEC_CHANGES & ~raw->task.known);
-	}
+	/* What the event may have changed and does not say: unknown. */
+	if (raw->type < QUARK_EV_TYPE_COUNT)
+		e->p.known &= ~(event_changes[raw->type] & ~raw->task.known);
 	/* A process record is about the group: a thread id is not its own. */
 	raw->task.known &= ~(QP_TID | QP_MOMENT);
 	overlay(&e->p, &raw->task);

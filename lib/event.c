@@ -19,10 +19,28 @@
 
 #include "engine.h"
 
+/* Which ids of a SETUID/SETGID the raw event knows (QUARK_CHK_*). */
+static uint32_t
+change_ids_known(const struct raw_event *raw)
+{
+	const struct quark_process	*t = &raw->task;
+	uint32_t			 k = 0;
+
+	if (t->known & QP_CREDS)
+		k |= QUARK_CHK_IDS | QUARK_CHK_SAVED;
+	else if (raw->flags & RAW_F_IDS)
+		k |= QUARK_CHK_IDS;
+	if (t->known & QP_FSCREDS)
+		k |= QUARK_CHK_FS;
+	return (k);
+}
+
+/* A change's details: only what its raw event knows, the rest 0. */
 static void
 change_fill(struct quark_change *ch, const struct raw_event *raw)
 {
 	const struct quark_process	*t = &raw->task;
+	uint32_t			 k;
 
 	memset(ch, 0, sizeof(*ch));
 	ch->type = raw->type;
@@ -39,16 +57,18 @@ change_fill(struct quark_change *ch, const struct raw_event *raw)
 			strlcpy(ch->comm, t->comm, sizeof(ch->comm));
 		break;
 	case QUARK_EV_SETUID:
-		ch->uid = t->uid;
-		ch->euid = t->euid;
-		ch->suid = t->suid;
-		ch->fsuid = t->fsuid;
+		ch->known = k = change_ids_known(raw);
+		ch->uid = k & QUARK_CHK_IDS ? t->uid : 0;
+		ch->euid = k & QUARK_CHK_IDS ? t->euid : 0;
+		ch->suid = k & QUARK_CHK_SAVED ? t->suid : 0;
+		ch->fsuid = k & QUARK_CHK_FS ? t->fsuid : 0;
 		break;
 	case QUARK_EV_SETGID:
-		ch->gid = t->gid;
-		ch->egid = t->egid;
-		ch->sgid = t->sgid;
-		ch->fsgid = t->fsgid;
+		ch->known = k = change_ids_known(raw);
+		ch->gid = k & QUARK_CHK_IDS ? t->gid : 0;
+		ch->egid = k & QUARK_CHK_IDS ? t->egid : 0;
+		ch->sgid = k & QUARK_CHK_SAVED ? t->sgid : 0;
+		ch->fsgid = k & QUARK_CHK_FS ? t->fsgid : 0;
 		break;
 	case QUARK_EV_SETSID:
 		ch->sid = t->sid;

@@ -450,8 +450,10 @@ decode_cred_call(struct kp_decoder *d, const struct kp_sample *s, int kind)
 			return (0);
 		if ((raw = raw_new(QUARK_EV_SETSID, s, s->pid, s->tid)) == NULL)
 			return (-1);
+		/* A new session, without a controlling terminal. */
 		raw->task.pgid = raw->task.sid = (pid_t)ret;
-		raw->task.known |= QP_PGID_SID;
+		raw->task.tty_major = raw->task.tty_minor = 0;
+		raw->task.known |= QP_PGID_SID | QP_TTY;
 		ready(d, raw);
 		return (0);
 	default:

@@ -19,8 +19,10 @@
  *  - UID/GID events carry only the real and effective id.  The saved and
  *    fs ids come from /proc/PID/status, used only when its real and
  *    effective ids are the event's; otherwise (the process is gone or
- *    changed again) the change is skipped and counted in bad_records
- *    rather than shown with made-up ids.
+ *    changed again) the change is still reported, with every id unknown
+ *    (one QP_CREDS bit covers them all) rather than made up, and the
+ *    capabilities after a uid change are unknown too (cache.c's
+ *    event_changes[]).
  *  - No old pid for a non-leader exec: the event comes after de_thread(),
  *    when the thread already has the leader's pid.
  *  - One exit per thread (proc_exit_connector() runs in do_exit() for
@@ -264,11 +266,12 @@ nl_handle(struct quark_queue *qq, struct nl_state *ns,
 		break;
 	case QUARK_EV_SETUID:
 	case QUARK_EV_SETGID:
-		if (enrich_ids(raw) == -1) {
-			ns->bad++;
-			raw_event_free(raw);
-			return (0);
-		}
+		/*
+		 * The change happened whatever /proc says: unconfirmed, it is
+		 * reported with its ids unknown (the cache's rule then makes
+		 * them unknown, never the ones before).
+		 */
+		(void)enrich_ids(raw);
 		break;
 	case QUARK_EV_EXIT:
 		return (submit_exit(qq, ns, raw));

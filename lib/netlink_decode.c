@@ -175,18 +175,28 @@ nl_to_raw(const struct nl_event *ev, uint64_t mono_to_boot)
 		raw->task.known |= QP_PPID;
 		break;
 	case QUARK_EV_SETUID:
-		/* Creds are per thread: a non-leader's are its own. */
+		/*
+		 * Creds are per thread: a non-leader's are its own.  The
+		 * kernel says the real and effective ids (RAW_F_IDS); the
+		 * saved and fs ids are /proc's (enrich_ids()) or unknown.
+		 */
 		raw->task.uid = ev->real;
 		raw->task.euid = ev->eff;
+		raw->flags |= RAW_F_IDS;
 		break;
 	case QUARK_EV_SETGID:
 		raw->task.gid = ev->real;
 		raw->task.egid = ev->eff;
+		raw->flags |= RAW_F_IDS;
 		break;
 	case QUARK_EV_SETSID:
-		/* setsid() makes the caller leader of a new session and group. */
+		/*
+		 * setsid() makes the caller leader of a new session and group,
+		 * without a controlling terminal (proc_clear_tty()).
+		 */
 		raw->task.sid = raw->task.pgid = ev->tgid;
-		raw->task.known |= QP_PGID_SID;
+		raw->task.tty_major = raw->task.tty_minor = 0;
+		raw->task.known |= QP_PGID_SID | QP_TTY;
 		raw->flags &= ~RAW_F_THREAD;	/* the session is the group's */
 		break;
 	case QUARK_EV_COMM:

@@ -192,10 +192,19 @@ enum quark_event_kind {
 
 #define QUARK_MAX_CHANGES	16
 
+/*
+ * SETUID/SETGID changes: which ids the backend knows after the change
+ * (the others are 0 and not to be shown).  The proc connector says only
+ * the real and effective ids, the rest when /proc still agrees.
+ */
+#define QUARK_CHK_IDS		(1U << 0)	/* uid euid, or gid egid */
+#define QUARK_CHK_SAVED		(1U << 1)	/* suid, or sgid */
+#define QUARK_CHK_FS		(1U << 2)	/* fsuid, or fsgid */
+
 /* One raw change kept inside a record, in time order. */
 struct quark_change {
 	uint32_t	type;		/* enum quark_event_type */
-	uint32_t	pad;
+	uint32_t	known;		/* SETUID/SETGID: QUARK_CHK_* */
 	uint64_t	time;		/* boot ns */
 	pid_t		tid;		/* the thread that did it */
 	pid_t		old_pid;	/* EXEC by a non-leader thread: its tid, else 0 */

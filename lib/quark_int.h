@@ -66,6 +66,12 @@
  * changes (the proc connector).
  */
 #define RAW_F_CRED_CALL	(1U << 2)
+/*
+ * SETUID/SETGID: the task's real and effective ids (uid euid, or gid
+ * egid) are the kernel's even without QP_CREDS (the proc connector says
+ * only those two; QP_CREDS also covers the saved ids).
+ */
+#define RAW_F_IDS	(1U << 3)
 
 struct qrecord;
 
@@ -328,7 +334,9 @@ void	enrich_exec(struct raw_event *, int qs);
 /*
  * SETUID/SETGID: the saved and fs ids, from /proc/PID/task/TID/status,
  * used only when its real and effective ids are the event's.  -1 when
- * they are not (gone, or changed again): the event is to be skipped.
+ * they are not (gone, or changed again): the ids stay unknown (QP_CREDS
+ * and QP_FSCREDS clear), and the event still stands: the kernel made the
+ * change, only its outcome is unknown.
  */
 int	enrich_ids(struct raw_event *);
 /* Threads of tgid not yet reaped (the zombie leader included); 0: gone. */

@@ -593,16 +593,24 @@ e_changes(struct ecs *e, struct jobj *quark, const struct quark_event *ev,
 		jobj_time(&t, "time", c->time);
 		switch (c->type) {
 		case QUARK_EV_SETUID:
-			jobj_int(&t, "uid", c->uid);
-			jobj_int(&t, "euid", c->euid);
-			jobj_int(&t, "suid", c->suid);
-			jobj_int(&t, "fsuid", c->fsuid);
+			if (c->known & QUARK_CHK_IDS) {
+				jobj_int(&t, "uid", c->uid);
+				jobj_int(&t, "euid", c->euid);
+			}
+			if (c->known & QUARK_CHK_SAVED)
+				jobj_int(&t, "suid", c->suid);
+			if (c->known & QUARK_CHK_FS)
+				jobj_int(&t, "fsuid", c->fsuid);
 			break;
 		case QUARK_EV_SETGID:
-			jobj_int(&t, "gid", c->gid);
-			jobj_int(&t, "egid", c->egid);
-			jobj_int(&t, "sgid", c->sgid);
-			jobj_int(&t, "fsgid", c->fsgid);
+			if (c->known & QUARK_CHK_IDS) {
+				jobj_int(&t, "gid", c->gid);
+				jobj_int(&t, "egid", c->egid);
+			}
+			if (c->known & QUARK_CHK_SAVED)
+				jobj_int(&t, "sgid", c->sgid);
+			if (c->known & QUARK_CHK_FS)
+				jobj_int(&t, "fsgid", c->fsgid);
 			break;
 		case QUARK_EV_SETSID:
 			jobj_int(&t, "sid", c->sid);

@@ -373,16 +373,24 @@ w_change(struct jw *ob, const struct quark_change *c,
 		jw_int(ob, "tid", c->tid);
 	switch (c->type) {
 	case QUARK_EV_SETUID:
-		jw_int(ob, "uid", c->uid);
-		jw_int(ob, "euid", c->euid);
-		jw_int(ob, "suid", c->suid);
-		jw_int(ob, "fsuid", c->fsuid);
+		if (c->known & QUARK_CHK_IDS) {
+			jw_int(ob, "uid", c->uid);
+			jw_int(ob, "euid", c->euid);
+		}
+		if (c->known & QUARK_CHK_SAVED)
+			jw_int(ob, "suid", c->suid);
+		if (c->known & QUARK_CHK_FS)
+			jw_int(ob, "fsuid", c->fsuid);
 		break;
 	case QUARK_EV_SETGID:
-		jw_int(ob, "gid", c->gid);
-		jw_int(ob, "egid", c->egid);
-		jw_int(ob, "sgid", c->sgid);
-		jw_int(ob, "fsgid", c->fsgid);
+		if (c->known & QUARK_CHK_IDS) {
+			jw_int(ob, "gid", c->gid);
+			jw_int(ob, "egid", c->egid);
+		}
+		if (c->known & QUARK_CHK_SAVED)
+			jw_int(ob, "sgid", c->sgid);
+		if (c->known & QUARK_CHK_FS)
+			jw_int(ob, "fsgid", c->fsgid);
 		break;
 	case QUARK_EV_SETSID:
 		jw_int(ob, "sid", c->sid);

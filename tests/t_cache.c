@@ -658,6 +658,149 @@ test_filename_reconcile(void)
 	quark_queue_close(qq);
 }
 
+/*
+ * An event whose outcome its raw event does not say (the proc connector's
+ * setuid whose process was gone before /proc was read: issue 9's dropids
+ * record, which kept uid 0 after a setuid to 65534) leaves what it may
+ * have changed unknown, never the value before; what it cannot change
+ * stays.
+ */
+static void
+test_changes_unknown(void)
+{
+	const uint64_t			 ids = QP_CREDS | QP_FSCREDS;
+	const struct raw_event		 raws[] = {
+	    { RAW(QUARK_EV_EXEC, 1, 100), .task = { .known = QP_EXE |
+	    QP_COMM | ids | QP_CAPS | QP_TTY | QP_PGID_SID | QP_LOGINUID,
+	    .exe = "/bin/dropids", .comm = "dropids", .tty_major = 136,
+	    .tty_minor = 3, .pgid = 50, .sid = 50, .loginuid = 1000,
+	    .cap = { 1, 2, 3, 4, 5 } } },
+	    /* setgid, its ids unknown: every id (one bit), not the caps */
+	    { RAW(QUARK_EV_SETGID, 2, 100), .task = { .gid = 65534,
+	    .egid = 65534 } },
+	    /* setuid with all ids (eBPF): ids known, caps not said: unknown */
+	    { RAW(QUARK_EV_SETUID, 3, 100), .task = { .known = ids,
+	    .uid = 7, .euid = 7, .suid = 7, .fsuid = 7 } },
+	    /* setuid, its ids unknown: the ids before are not kept */
+	    { RAW(QUARK_EV_SETUID, 4, 100), .task = { .uid = 65534,
+	    .euid = 65534 } },
+	    /* setsid, only the session said: the old tty is not kept */
+	    R_SETSID(5, 100),
+	    /* a rename whose name is not said: the old name is not kept */
+	    { RAW(QUARK_EV_COMM, 6, 100) },
+	    /* an eBPF setuid: ids and caps known */
+	    { RAW(QUARK_EV_SETUID, 7, 100), .task = { .known = ids | QP_CAPS,
+	    .uid = 9, .euid = 9, .suid = 9, .fsuid = 9, .cap = { 0, 0 } } } };
+	const struct quark_event	*ev;
+	const struct quark_process	*p;
+	struct quark_queue		*qq;
+
+	T_CASE("an event's outcome not said: unknown after it, not the old value");
+	qq = open_steps(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	ev = quark_queue_next(qq);		/* exec */
+	T_CHECK(ev != NULL && (ev->process->known & ids) == ids);
+	ev = quark_queue_next(qq);		/* setgid, ids unknown */
+	T_CHECK(ev != NULL);
+	if (ev == NULL)
+		goto out;
+	p = ev->process;
+	T_EQ_INT(p->known & ids, 0);
+	T_CHECK(p->known & QP_CAPS);
+	T_CHECK((p->known & (QP_EXE | QP_COMM | QP_TTY | QP_LOGINUID)) ==
+	    (QP_EXE | QP_COMM | QP_TTY | QP_LOGINUID));
+	ev = quark_queue_next(qq);		/* setuid, ids known */
+	T_CHECK(ev != NULL);
+	if (ev == NULL)
+		goto out;
+	p = ev->process;
+	T_CHECK((p->known & ids) == ids && p->uid == 7 && p->fsuid == 7);
+	T_EQ_INT(p->known & QP_CAPS, 0);
+	ev = quark_queue_next(qq);		/* setuid, ids unknown */
+	T_CHECK(ev != NULL);
+	if (ev == NULL)
+		goto out;
+	p = ev->process;
+	T_EQ_INT(p->known & (ids | QP_CAPS), 0);
+	T_EQ_STR(p->exe, "/bin/dropids");
+	ev = quark_queue_next(qq);		/* setsid */
+	T_CHECK(ev != NULL);
+	if (ev == NULL)
+		goto out;
+	p = ev->process;
+	T_CHECK((p->known & QP_PGID_SID) && p->sid == 100 && p->pgid == 100);
+	T_EQ_INT(p->known & QP_TTY, 0);
+	T_CHECK((p->known & QP_LOGINUID) && p->loginuid == 1000);
+	ev = quark_queue_next(qq);		/* comm, name unknown */
+	T_CHECK(ev != NULL);
+	if (ev == NULL)
+		goto out;
+	T_EQ_INT(ev->process->known & QP_COMM, 0);
+	ev = quark_queue_next(qq);		/* eBPF setuid */
+	T_CHECK(ev != NULL);
+	if (ev == NULL)
+		goto out;
+	p = ev->process;
+	T_CHECK((p->known & (ids | QP_CAPS)) == (ids | QP_CAPS));
+	T_EQ_INT(p->uid, 9);
+out:
+	quark_queue_close(qq);
+}
+
+/*
+ * The same through aggregation: the dropids record (fork, exec, setgid,
+ * setuid, exit) whose setuid's ids are unknown has no uid at all.
+ */
+static void
+test_changes_unknown_record(void)
+{
+	const struct raw_event		 raws[] = { R_INIT(1),
+	    R_FORK(10, 100, 1),
+	    { RAW(QUARK_EV_EXEC, 20, 100), .task = { .known = QP_EXE |
+	    QP_CREDS | QP_FSCREDS, .exe = "/bin/dropids" } },
+	    { RAW(QUARK_EV_SETGID, 30, 100), .task = { .known = QP_CREDS |
+	    QP_FSCREDS, .gid = 65534, .egid = 65534, .sgid = 65534,
+	    .fsgid = 65534 } },
+	    /* the proc connector's: real and effective uid, nothing else */
+	    { RAW(QUARK_EV_SETUID, 40, 100), .flags = RAW_F_IDS,
+	    .task = { .uid = 65534, .euid = 65534 } },
+	    R_EXIT(50, 100, 0) };
+	const struct quark_change	*ch;
+	const struct quark_event	*ev;
+	struct quark_queue		*qq;
+
+	T_CASE("an aggregated setuid whose ids are unknown: no uid 0");
+	T_EQ_STR(t_run(raws, nitems(raws), 0, NULL),
+	    "1:exec 100:fork+exec+setgid+setuid+exit");
+	qq = t_open(raws, nitems(raws), 0, NULL);
+	T_CHECK(qq != NULL);
+	if (qq == NULL)
+		return;
+	quark_queue_stop(qq);
+	while ((ev = quark_queue_next(qq)) != NULL)
+		if (ev->process != NULL && ev->process->pid == 100)
+			break;
+	T_CHECK(ev != NULL);
+	if (ev == NULL)
+		goto out;
+	T_EQ_INT(ev->process->known & (QP_CREDS | QP_FSCREDS), 0);
+	T_CASE("its changes show the ids the kernel said, no others");
+	T_EQ_INT(ev->nchanges, 5);
+	ch = &ev->changes[2];			/* setgid: all said */
+	T_EQ_INT(ch->type, QUARK_EV_SETGID);
+	T_EQ_INT(ch->known, QUARK_CHK_IDS | QUARK_CHK_SAVED | QUARK_CHK_FS);
+	T_EQ_INT(ch->sgid, 65534);
+	ch = &ev->changes[3];			/* setuid: real, effective */
+	T_EQ_INT(ch->type, QUARK_EV_SETUID);
+	T_EQ_INT(ch->known, QUARK_CHK_IDS);
+	T_EQ_INT(ch->uid, 65534);
+	T_EQ_INT(ch->euid, 65534);
+out:
+	quark_queue_close(qq);
+}
+
 int
 main(void)
 {
@@ -676,5 +819,7 @@ main(void)
 	test_filename_fork_exec();
 	test_filename_reuse();
 	test_filename_reconcile();
+	test_changes_unknown();
+	test_changes_unknown_record();
 	return (t_done_named("t_cache"));
 }

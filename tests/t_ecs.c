@@ -279,6 +279,7 @@ t_changes_lost_snapshot(void)
 	ev.nchanges = 2;
 	ev.changes[0].type = QUARK_EV_SETUID;
 	ev.changes[0].euid = 7;
+	ev.changes[0].known = QUARK_CHK_IDS;	/* only uid, euid said */
 	ev.changes[1].type = QUARK_EV_COMM;
 	strcpy(ev.changes[1].comm, "new");
 	ev.process = &p;
@@ -288,6 +289,8 @@ t_changes_lost_snapshot(void)
 		T_EQ_INT(json_array_size(at(j, "quark.changes")), 2);
 		T_EQ_INT(json_integer_value(json_object_get(json_array_get(
 		    at(j, "quark.changes"), 0), "euid")), 7);
+		T_CHECK(json_object_get(json_array_get(at(j, "quark.changes"),
+		    0), "suid") == NULL);
 		T_CHECK(json_is_true(at(j, "quark.late")));
 		T_CHECK(json_is_true(at(j, "quark.from_proc")));
 		T_CHECK(at(j, "quark.stale") == NULL);

@@ -126,12 +126,12 @@ test_ids(void)
 	T_EQ_INT(r->task.fsuid, 8);
 	raw_event_free(r);
 
-	T_CASE("setgid: /proc disagrees (changed again): skipped");
+	T_CASE("setgid: /proc disagrees (changed again): ids unknown");
 	r = raw(QUARK_EV_SETGID, 100, 100);
 	r->task.gid = 60;
 	r->task.egid = 60;
 	T_EQ_INT(enrich_ids(r), -1);
-	T_EQ_INT(r->task.known & QP_FSCREDS, 0);
+	T_EQ_INT(r->task.known & (QP_CREDS | QP_FSCREDS), 0);
 	raw_event_free(r);
 
 	T_CASE("setuid: a reused pid's status is not taken");
@@ -139,11 +139,13 @@ test_ids(void)
 	r->task.uid = 1;
 	r->task.euid = 1;
 	T_EQ_INT(enrich_ids(r), -1);
+	T_EQ_INT(r->task.known & (QP_CREDS | QP_FSCREDS), 0);
 	raw_event_free(r);
 
 	T_CASE("setuid: gone");
 	r = raw(QUARK_EV_SETUID, 300, 300);
 	T_EQ_INT(enrich_ids(r), -1);
+	T_EQ_INT(r->task.known & (QP_CREDS | QP_FSCREDS), 0);
 	raw_event_free(r);
 }
 

@@ -396,6 +396,10 @@ test_creds(void)
 		T_EQ_INT(raw->task.sid, 600);
 		T_EQ_INT(raw->task.pgid, 600);
 		T_CHECK(raw->task.known & QP_PGID_SID);
+		/* A new session has no controlling terminal. */
+		T_CHECK(raw->task.known & QP_TTY);
+		T_EQ_INT(raw->task.tty_major, 0);
+		T_EQ_INT(raw->task.tty_minor, 0);
 		raw_event_free(raw);
 	}
 

@@ -383,6 +383,7 @@ test_event(void)
 	ev.changes[2].euid = 2;
 	ev.changes[2].suid = 3;
 	ev.changes[2].fsuid = 4;
+	ev.changes[2].known = QUARK_CHK_IDS | QUARK_CHK_SAVED | QUARK_CHK_FS;
 	ev.changes[3].type = QUARK_EV_COMM;
 	ev.changes[3].time = 4000;
 	strcpy(ev.changes[3].comm, "new\xff");
@@ -410,6 +411,32 @@ test_event(void)
 	    "\"late\":true,\"stale\":true,\"from_proc\":true,"
 	    "\"changes_dropped\":2,"
 	    "\"process\":{\"pid\":100},\"parent\":{\"pid\":1}}");
+	json_decref(j);
+
+	T_CASE("a setuid whose saved and fs ids are unknown: not shown");
+	ev.flags = 0;
+	ev.nchanges = 3;
+	ev.nchanges_dropped = 0;
+	ev.changes[2].known = QUARK_CHK_IDS;
+	j = ndjson_event_json(&ev);
+	c = j != NULL ? json_object_get(j, "changes") : NULL;
+	T_EQ_INT(json_array_size(c), 2);
+	if (c != NULL) {
+		take_time(j, "time");
+		take_time(json_array_get(c, 0), "time");
+		take_time(json_array_get(c, 1), "time");
+	}
+	check_dump(j, "{\"kind\":\"event\",\"time_ns\":1000,"
+	    "\"events\":[\"fork\",\"exec\",\"setuid\"],"
+	    "\"changes\":[{\"type\":\"exec\",\"tid\":101,\"old_pid\":101},"
+	    "{\"type\":\"setuid\",\"uid\":1,\"euid\":2}],"
+	    "\"process\":{\"pid\":100},\"parent\":{\"pid\":1}}");
+	json_decref(j);
+	ev.changes[2].known = 0;
+	j = ndjson_event_json(&ev);
+	c = j != NULL ? json_object_get(j, "changes") : NULL;
+	T_CHECK(json_object_get(json_array_get(c, 1), "uid") == NULL);
+	T_CHECK(json_object_get(json_array_get(c, 1), "suid") == NULL);
 	json_decref(j);
 
 	T_CASE("plain fork exec exit, thread");

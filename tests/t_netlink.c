@@ -97,12 +97,13 @@ static const struct good_case {
 	{ "exec", PROC_EVENT_EXEC, { 300, 300 }, 8, NULL,
 	  QUARK_EV_EXEC, 0, 300, 300, 0, QP_EXE | QP_ARGS, 0, 0, 0, 0 },
 	{ "setuid", PROC_EVENT_UID, { 300, 300, 1000, 0 }, 16, NULL,
-	  QUARK_EV_SETUID, 0, 300, 300, 0, QP_CREDS, 0, 0, 0, 0 },
+	  QUARK_EV_SETUID, RAW_F_IDS, 300, 300, 0, QP_CREDS, 0, 0, 0, 0 },
 	{ "setgid by a thread", PROC_EVENT_GID, { 301, 300, 50, 60 }, 16,
-	  NULL, QUARK_EV_SETGID, RAW_F_THREAD, 300, 301, 0, QP_CREDS,
+	  NULL, QUARK_EV_SETGID, RAW_F_THREAD | RAW_F_IDS, 300, 301, 0,
+	  QP_CREDS,
 	  0, 0, 0, 0 },
 	{ "setsid by a thread", PROC_EVENT_SID, { 302, 300 }, 8, NULL,
-	  QUARK_EV_SETSID, 0, 300, 302, QP_PGID_SID, 0, 0, 0, 0, 0 },
+	  QUARK_EV_SETSID, 0, 300, 302, QP_PGID_SID | QP_TTY, 0, 0, 0, 0, 0 },
 	{ "comm", PROC_EVENT_COMM, { 300, 300 }, 24, "newname",
 	  QUARK_EV_COMM, 0, 300, 300, QP_COMM, 0, 0, 0, 0, 0 },
 	{ "comm of a thread", PROC_EVENT_COMM, { 303, 300 }, 24, "worker",
@@ -172,6 +173,9 @@ check_raw(const struct good_case *c, const struct raw_event *raw,
 	case QUARK_EV_SETSID:
 		T_EQ_INT(raw->task.sid, c->pid);
 		T_EQ_INT(raw->task.pgid, c->pid);
+		/* A new session has no controlling terminal. */
+		T_EQ_INT(raw->task.tty_major, 0);
+		T_EQ_INT(raw->task.tty_minor, 0);
 		break;
 	case QUARK_EV_COMM:
 		T_EQ_STR(raw->comm.comm, c->comm);

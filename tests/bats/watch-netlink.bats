@@ -220,6 +220,46 @@ wait_ready() {
 	assert_output "65534 65534"
 }
 
+# dropids sets its gid and uid and exits at once: mostly gone before quark
+# reads /proc.  Each change is still reported, with the kernel's real and
+# effective id; whatever /proc could not confirm is absent, never the ids
+# before the change (issue 9: uid 0 after a setuid to 65534).
+@test "netlink: set*id by a process gone at once: reported, the kernel's ids or absent, never the old ones" {
+	helper="${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/dropids"
+	local i p pids=()
+	for i in $(seq 30); do
+		"$helper" 65534 65534 qnl-dropids &
+		p=$!
+		wait "$p"
+		pids+=("$p")
+	done
+	for p in "${pids[@]}"; do
+		wait_exit_of "$p"
+		run jq -rs '[.[].events[]] | join(",")' < <(records_of "$p")
+		assert_output "fork,exec,setgid,setuid,exit"
+		# the kernel's ids in each change; the rest 65534 or absent
+		run jq -rs '[.[].changes // [] | .[] |
+		    select(.type == "setuid" or .type == "setgid") |
+		    [.uid, .euid, .gid, .egid] | map(select(. != null)) | .[]] |
+		    unique | join(" ")' < <(records_of "$p")
+		assert_output "65534"
+		run jq -rs '[.[].changes // [] | .[] | .suid, .fsuid, .sgid,
+		    .fsgid | select(. != null and . != 65534)] | length' \
+		    < <(records_of "$p")
+		assert_output "0"
+		# the process: every id 65534 or absent, no capabilities (a
+		# uid change the connector does not say them for)
+		run jq -rs 'map(select(.events | index("exit"))) | .[0].process |
+		    [.uid, .euid, .suid, .fsuid, .gid, .egid, .sgid, .fsgid] |
+		    map(select(. != null and . != 65534)) | length' \
+		    < <(records_of "$p")
+		assert_output "0"
+		run jq -rs 'map(select(.events | index("exit"))) | .[0].process |
+		    has("cap")' < <(records_of "$p")
+		assert_output "false"
+	done
+}
+
 @test "netlink: a leader that exits first: the process exit is its last thread's" {
 	# leader_exit: the leader leaves at once, a thread exit(5)s 200 ms on.
 	helper="${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/leader_exit"
