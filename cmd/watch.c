@@ -27,11 +27,11 @@
 #include "cmd.h"
 
 /*
- * While ring data flows and records are held, look this often (ms), well
- * under the reorder window (25 ms): a spawn storm costs at most 100
- * wakeups a second, not one per record.
+ * Ring data that wakes watch is read this long after (ms) past the
+ * reorder window, at most GATHER_MAX_MS: see watch_loop().
  */
-#define BATCH_MS	10
+#define GATHER_MS	5
+#define GATHER_MAX_MS	50
 
 static volatile sig_atomic_t	stop_sig;
 static volatile sig_atomic_t	stats_sig;
@@ -312,24 +312,31 @@ open_failed(int backend)
 /*
  * Sleep in poll(2) until the ring has data or the queue has something
  * due (a record, an exited process to collect), and no longer: an idle
- * host costs no wakeup at all.  While ring data keeps coming and records
- * are held, gather instead: look every BATCH_MS, whatever falls due in
- * between (at most 100 wakeups a second under any load, records up to
- * BATCH_MS later); the first BATCH_MS without ring data ends that.
+ * host costs no wakeup at all.  Ring data is not read at once: none of
+ * its records may leave before the reorder window has passed since its
+ * newest event, so watch first gathers for that window plus GATHER_MS
+ * (sleeping, the ring unwatched, unless something held falls due or the
+ * host changes), then reads it all, telling the queue since when it was
+ * there (quark_queue_gathered(): the window runs from then, not from the
+ * read).  A short process (fork, exec and exit within GATHER_MS) costs
+ * two wakeups, and its record leaves at the second, about 30 ms after
+ * its fork; under any load, at most one wakeup per gathering (50 ms).
  */
 static int
 watch_loop(struct quark_queue *qq, struct wopts *w)
 {
-	struct pollfd	pfd[2], ring;
-	int		r, timeout, batch = 0;
+	struct pollfd	pfd[2];
+	uint64_t	since;
+	int		r, timeout, gather;
 
+	gather = (int)(w->attr.reorder_ns / 1000000) + GATHER_MS;
+	if (gather > GATHER_MAX_MS)
+		gather = GATHER_MAX_MS;
 	/*
-	 * pfd[0]: the ring, unless batching; pfd[1]: host changes (a clock
-	 * step, a passwd change), always watched so that the queue dates
-	 * them right.  poll(2) skips a negative fd.
+	 * pfd[0]: the ring; pfd[1]: host changes (a clock step, a passwd
+	 * change), always watched so that the queue dates them right.
 	 */
-	ring.fd = quark_queue_fd(qq);
-	ring.events = POLLIN;
+	pfd[0].fd = quark_queue_fd(qq);
 	pfd[1].fd = quark_queue_notify_fd(qq);
 	pfd[0].events = pfd[1].events = POLLIN;
 	while (!stop_sig) {
@@ -346,25 +353,24 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 			print_stats(qq);
 		}
 		timeout = quark_queue_timeout_ms(qq);
-		if (batch && timeout < 0)
-			batch = 0;
-		pfd[0].fd = ring.fd;
-		if (batch) {
-			pfd[0].fd = -1;
-			if (timeout != 0)
-				timeout = BATCH_MS;
-		}
 		pfd[0].revents = 0;
 		if ((r = poll(pfd, 2, timeout)) == -1 && errno != EINTR) {
 			cwarn("poll");
 			return (1);
 		}
-		/* Gather while data comes: did some come meanwhile? */
-		if (batch)
-			batch = ring.fd != -1 && poll(&ring, 1, 0) > 0;
-		else
-			batch = r > 0 && pfd[0].fd != -1 &&
-			    (pfd[0].revents & POLLIN) != 0;
+		if (r <= 0 || pfd[0].fd == -1 || !(pfd[0].revents & POLLIN) ||
+		    stop_sig)
+			continue;
+		/* Ring data: gather, unless something held is due first. */
+		since = quark_boot_now();
+		timeout = quark_queue_timeout_ms(qq);
+		if (timeout < 0 || timeout > gather)
+			timeout = gather;
+		if (poll(&pfd[1], 1, timeout) == -1 && errno != EINTR) {
+			cwarn("poll");
+			return (1);
+		}
+		quark_queue_gathered(qq, since);
 	}
 	/* Stopped by a signal: flush what is held, then leave. */
 	quark_queue_stop(qq);

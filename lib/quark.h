@@ -350,6 +350,16 @@ const char *quark_queue_why(void);
 /* Pollable fd (POLLIN) that becomes ready when the backend has data. */
 int	quark_queue_fd(struct quark_queue *);
 /*
+ * The caller saw quark_queue_fd() ready at since_ns (CLOCK_BOOTTIME ns,
+ * quark_boot_now()) and let the data gather before reading it.  The raw
+ * events read from then until the backend is next found drained count as
+ * arrived at their kernel time, but not before since_ns, rather than when
+ * read: the reorder window (and the hold) runs from when they were there
+ * to read, so gathering adds no latency.  Call it just before the
+ * quark_queue_next() calls that read the data.
+ */
+void	quark_queue_gathered(struct quark_queue *, uint64_t since_ns);
+/*
  * Pollable fd (POLLIN) that becomes ready when the host changed under the
  * queue: the wall clock was set, or the user and group databases
  * (/etc/passwd, /etc/group) changed.  quark_queue_next() takes note (once per

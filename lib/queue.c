@@ -382,11 +382,29 @@ submit_merge(struct quark_queue *qq, struct raw_event *raw, uint64_t now)
 	return (0);
 }
 
+/*
+ * When raw arrived, as the reorder window and the hold count it: now; or,
+ * for data the reader let gather (quark_queue_gathered()), when it was
+ * there to read: its kernel time, not before the reader saw the fd ready,
+ * not after now.
+ */
+static uint64_t
+arrival_of(struct quark_queue *qq, const struct raw_event *raw)
+{
+	uint64_t	now = qq->now();
+
+	if (qq->gathered == 0 || qq->gathered >= now)
+		return (now);
+	if (raw->time <= qq->gathered)
+		return (qq->gathered);
+	return (raw->time < now ? raw->time : now);
+}
+
 /* Backends hand over every raw event here; the queue owns it from now. */
 void
 queue_submit(struct quark_queue *qq, struct raw_event *raw)
 {
-	uint64_t	now = qq->now();
+	uint64_t	now = arrival_of(qq, raw);
 
 	raw->seq = ++qq->seq;
 	qq->stats.insertions++;
@@ -422,6 +440,9 @@ queue_poll(struct quark_queue *qq)
 	budget = room < (uint64_t)qq->budget ? (int)room : qq->budget;
 	if ((n = qq->ops->poll(qq, qq->state, budget)) == -1)
 		return (-1);
+	/* Drained: what comes next arrives from now on. */
+	if (n < budget)
+		qq->gathered = 0;
 	if (qq->stopped == 1 && n == 0)
 		qq->stopped = 2;
 	return (n);
@@ -517,6 +538,12 @@ int
 quark_queue_fd(struct quark_queue *qq)
 {
 	return (qq->ops->fd(qq->state));
+}
+
+void
+quark_queue_gathered(struct quark_queue *qq, uint64_t since_ns)
+{
+	qq->gathered = since_ns;
 }
 
 int

@@ -32,6 +32,7 @@ struct quark_queue {
 	int				 clock_fd;	/* timerfd, or -1 */
 	int				 names_fd;	/* inotify, or -1 */
 	int				 drained;	/* last next() gave NULL */
+	uint64_t			 gathered;	/* quark_queue_gathered(), 0: none */
 	char				 why[256];	/* the backend's, at open */
 };
 

@@ -176,6 +176,52 @@ test_reorder_window(void)
 	quark_queue_close(qq);
 }
 
+/*
+ * Data the reader let gather (quark_queue_gathered()) counts as arrived
+ * at its kernel time, not before the reader saw it: a fork, exec and exit
+ * at 10, 11 and 12 ms, read at 40 ms after a wakeup at 10 ms, leave at
+ * 37 ms (12 + 25), that is at once, not at 65 ms.  Once the backend is
+ * found drained, the next data arrives when read again.
+ */
+static void
+test_gathered(void)
+{
+	const struct raw_event	 raws[] = { R_FORK(10 * MS, 100, 1),
+	    R_EXEC(11 * MS, 100, "/a"), R_EXIT(12 * MS, 100, 0),
+	    R_FORK(50 * MS, 200, 1), R_EXIT(51 * MS, 200, 0) };
+	char			 buf[256] = "";
+	struct quark_queue	*qq;
+
+	T_CASE("gathered data: the reorder window from when it was there");
+	qq = t_open(raws, 3, 0, NULL);
+	if (!T_CHECK(qq != NULL))
+		return;
+	t_now = 40 * MS;
+	quark_queue_gathered(qq, 10 * MS);
+	T_EQ_INT(t_drain_ready(qq, buf, sizeof(buf)), 1);
+	T_EQ_STR(buf, "100:fork+exec+exit");
+	quark_queue_close(qq);
+
+	T_CASE("gathered data, read before its window passed");
+	qq = t_open(raws, 3, 0, NULL);
+	if (!T_CHECK(qq != NULL))
+		return;
+	t_now = 30 * MS;
+	quark_queue_gathered(qq, 10 * MS);
+	T_CHECK(quark_queue_next(qq) == NULL);
+	T_EQ_INT(quark_queue_timeout_ms(qq), 7);	/* 12 + 25 - 30 */
+	quark_queue_close(qq);
+
+	T_CASE("not gathered: the reorder window from when it was read");
+	qq = t_open(raws + 3, 2, 0, NULL);
+	if (!T_CHECK(qq != NULL))
+		return;
+	t_now = 80 * MS;
+	T_CHECK(quark_queue_next(qq) == NULL);
+	T_EQ_INT(quark_queue_timeout_ms(qq), 25);
+	quark_queue_close(qq);
+}
+
 static void
 test_hold(void)
 {
@@ -363,6 +409,7 @@ main(void)
 	test_shuffled();
 	test_equal_times();
 	test_reorder_window();
+	test_gathered();
 	test_hold();
 	test_hold_fill();
 	test_max_length();
