@@ -23,7 +23,7 @@
  * Every record is built in zeroed memory (the stack for the small ones, a
  * per-CPU scratch value for exec) and handed to bpf_ringbuf_output() with
  * exactly hdr.len bytes: no unwritten byte ever reaches the ring.  Failed
- * outputs are counted per CPU in `counters` (WIRE_CNT_LOST).
+ * outputs are counted in `counters` (WIRE_CNT_LOST).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -59,8 +59,10 @@ struct {
 	__uint(max_entries, 8 * 1024 * 1024);	/* set by the loader */
 } rb SEC(".maps");
 
+/* Mapped by user space, which reads them without a system call. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, WIRE_CNT_COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -84,7 +86,7 @@ count(__u32 what)
 	__u64	*c;
 
 	if ((c = bpf_map_lookup_elem(&counters, &what)) != NULL)
-		*c += 1;
+		__sync_fetch_and_add(c, 1);
 }
 
 static __always_inline void

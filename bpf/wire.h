@@ -229,7 +229,11 @@ WIRE_OFFSET(wire_comm, task, 32);
 WIRE_OFFSET(wire_comm, comm, 184);
 #undef WIRE_OFFSET
 
-/* Per-CPU counters in the "counters" map (BPF_MAP_TYPE_PERCPU_ARRAY). */
+/*
+ * Counters in the "counters" map (BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, one
+ * u64 each, added to atomically): user space maps it and reads them
+ * without a system call.
+ */
 #define WIRE_CNT_LOST		0	/* ringbuf reserve/output failed */
 #define WIRE_CNT_READ_FAIL	1	/* a probe read failed */
 #define WIRE_CNT_COUNT		2

@@ -17,8 +17,9 @@
  *                        directories of non-dumpable processes.
  *   CAP_BPF              only where the kernel checks it on every bpf(2)
  *                        call (Linux before 6.5 with unprivileged BPF
- *                        disabled): the lost counters are read from a BPF
- *                        map by fd.  Probed, not assumed: see
+ *                        disabled), for a kernel that cannot map the lost
+ *                        counters' BPF map: they are then read by fd
+ *                        (else from memory).  Probed, not assumed: see
  *                        bpf_fd_ops_need_cap().  CAP_SYS_ADMIN instead on
  *                        kernels without CAP_BPF (before 5.8).
  *

@@ -16,6 +16,7 @@
  * libbpf's own messages are dropped (the library never prints) unless
  * QUARK_DEBUG_BPF is set in the environment, for debugging the loader.
  */
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <errno.h>
@@ -38,11 +39,12 @@
 #define BUDGET_HIT	(-ECANCELED)
 /*
  * poll runs once per quark_queue_next(): while records flow, read the lost
- * counters (one bpf(2) call) at most this often; on a poll that found the
- * ring empty, once if records came since the last read (so a stop's last
- * drain sees every loss), else never: the kernel side loses records only
- * when it makes them, and a ring that stayed empty took none.  An idle
- * host costs no bpf(2) call.
+ * counters at most this often; on a poll that found the ring empty, once
+ * if records came since the last read (so a stop's last drain sees every
+ * loss), else never: the kernel side loses records only when it makes
+ * them, and a ring that stayed empty took none.  The counters map is
+ * mapped into memory, so a read is no system call (a bpf(2) call only
+ * where the kernel cannot map it).
  */
 #define LOST_CHECK_NS	(10 * NS_PER_MS)
 
@@ -56,6 +58,8 @@ struct ebpf {
 	int			 threads;	/* QQ_THREADS */
 	int			 submitted;	/* in this poll */
 	int			 budget;
+	const volatile uint64_t	*counters;	/* the map, mapped; or NULL */
+	size_t			 counters_len;	/* bytes mapped */
 	uint64_t		 lost_seen;	/* kernel counter at last read */
 	uint64_t		 lost_checked;	/* boot ns of that read */
 	int			 lost_dirty;	/* records came since that read */
@@ -169,25 +173,34 @@ on_record(void *ctx, void *data, size_t len)
 	return (0);
 }
 
-/* Sum of the per-CPU counter `which`. */
-static int
-read_counter(struct ebpf *st, uint32_t which, uint64_t *sum)
+/* Maps the counters map (BPF_F_MMAPABLE), read-only; NULL if it cannot. */
+static void
+map_counters(struct ebpf *st)
 {
-	uint64_t	*vals;
-	int		 i;
+	long	page = sysconf(_SC_PAGESIZE);
+	size_t	len = WIRE_CNT_COUNT * sizeof(uint64_t);
+	void	*p;
 
-	if ((vals = calloc(st->ncpus, sizeof(*vals))) == NULL)
-		return (-1);
-	if (bpf_map__lookup_elem(st->skel->maps.counters, &which,
-	    sizeof(which), vals, st->ncpus * sizeof(*vals), 0) != 0) {
-		free(vals);
-		return (-1);
+	if (page > 0)
+		len = (len + (size_t)page - 1) / (size_t)page * (size_t)page;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED,
+	    bpf_map__fd(st->skel->maps.counters), 0);
+	if (p == MAP_FAILED)
+		return;
+	st->counters = p;
+	st->counters_len = len;
+}
+
+/* The kernel's counter `which` (WIRE_CNT_*). */
+static int
+read_counter(struct ebpf *st, uint32_t which, uint64_t *val)
+{
+	if (st->counters != NULL) {
+		*val = st->counters[which];
+		return (0);
 	}
-	*sum = 0;
-	for (i = 0; i < st->ncpus; i++)
-		*sum += vals[i];
-	free(vals);
-	return (0);
+	return (bpf_map__lookup_elem(st->skel->maps.counters, &which,
+	    sizeof(which), val, sizeof(*val), 0) != 0 ? -1 : 0);
 }
 
 /* A RAW_LOST event for what the kernel dropped since the last look. */
@@ -322,6 +335,7 @@ ebpf_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 		goto fail;
 	if (attach(st) == -1)
 		goto fail;
+	map_counters(st);
 	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.rb), on_record,
 	    st, NULL);
 	if (st->rb == NULL)
@@ -424,6 +438,8 @@ ebpf_close(void *state)
 	if (st == NULL)
 		return;
 	ring_buffer__free(st->rb);
+	if (st->counters != NULL)
+		munmap((void *)st->counters, st->counters_len);
 	for (i = 0; i < st->nlinks; i++)
 		bpf_link__destroy(st->links[i]);
 	quark_bpf__destroy(st->skel);
