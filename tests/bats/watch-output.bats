@@ -88,3 +88,25 @@ wait_marker() {
 	run "$CHECK" <"$D/q.ndjson.1"
 	assert_success
 }
+
+@test "watch: records cost no bpf(2) call: the lost counters are read from memory" {
+	command -v strace >/dev/null || fail "strace is not installed"
+	strace -f -qq -e trace=bpf -o "$D/st" \
+	    "$QUARK" watch --output "$D/q.ndjson" 2>"$D/stderr" &
+	spid=$!
+	wait_marker "$D/q.ndjson" "quark-sys-ready-$$"
+	QPID=$(pgrep -P "$spid" -x quark)
+	n0=$(grep -c 'BPF_MAP_LOOKUP_ELEM' "$D/st" || true)
+	for (( i = 0; i < 30; i++ )); do
+		/bin/true "quark-sys-$$-$i"
+	done
+	wait_marker "$D/q.ndjson" "quark-sys-end-$$"
+	n1=$(grep -c 'BPF_MAP_LOOKUP_ELEM' "$D/st" || true)
+	kill -INT "$QPID"
+	wait "$spid"
+	QPID=
+	[ "$(grep -c "quark-sys-$$-" "$D/q.ndjson")" -eq 30 ] ||
+	    fail "not every record: $(grep -c "quark-sys-$$-" "$D/q.ndjson")"
+	[ "$n1" -eq "$n0" ] ||
+	    fail "$((n1 - n0)) map look-ups for 31 records"
+}
