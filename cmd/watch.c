@@ -320,7 +320,8 @@ open_failed(int backend)
  * there (quark_queue_gathered(): the window runs from then, not from the
  * read).  A short process (fork, exec and exit within GATHER_MS) costs
  * two wakeups, and its record leaves at the second, about 30 ms after
- * its fork; under any load, at most one wakeup per gathering (50 ms).
+ * its fork; under any load, one wakeup per gathering (30 ms by default,
+ * at most GATHER_MAX_MS) beside the records that fall due.
  */
 static int
 watch_loop(struct quark_queue *qq, struct wopts *w)
