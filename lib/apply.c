@@ -305,6 +305,32 @@ apply_thread(struct cache *c, struct qrecord *rec, struct raw_event *raw)
 	pin_parent(c, rec, e, raw);
 }
 
+/*
+ * An exec whose image was read from /proc after the fact (the proc
+ * connector's): if the process exec'd again before the read, the image
+ * read may be that later exec's.  It is then not this exec's to claim:
+ * unknown (its fields absent, as for an image that could not be read).
+ */
+static void
+image_superseded(struct raw_event *raw)
+{
+	const struct raw_event	*r = raw;
+
+	if (raw->type != QUARK_EV_EXEC || raw->proc_read_ns == 0)
+		return;
+	while ((r = TAILQ_NEXT(r, entry)) != NULL) {
+		if (r->time >= raw->proc_read_ns)
+			return;
+		if (r->type == QUARK_EV_EXEC)
+			break;
+	}
+	if (r == NULL)
+		return;
+	quark_process_clear(&raw->task);
+	raw->task.pid = raw->pid;
+	raw->proc_read_ns = 0;
+}
+
 static int
 apply_process(struct cache *c, struct qrecord *rec, struct raw_event *raw,
     uint64_t now)
@@ -315,6 +341,7 @@ apply_process(struct cache *c, struct qrecord *rec, struct raw_event *raw,
 
 	if ((raw->noop = cred_noop(c, raw)) != 0)
 		c->cred_noops++;
+	image_superseded(raw);
 	/* Others' views of the entry keep it as it was. */
 	view_drop(&rec->proc);
 	if ((e = cache_get(c, raw->pid)) != NULL) {

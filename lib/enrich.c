@@ -54,6 +54,8 @@ enrich_exec(struct raw_event *raw, int qs)
 	raw->task = *p;
 	free(p);
 	raw->task.pid = raw->pid;
+	/* A later exec before this moment: the image may be its (apply.c). */
+	raw->proc_read_ns = quark_boot_now();
 	/* Not the exec's: the scheduler state of the moment (maybe "Z"). */
 	raw->task.known &= ~(QP_TID | QP_EXIT | QP_STATE);
 }

@@ -89,6 +89,8 @@ struct raw_event {
 	uint32_t		type;	/* enum quark_event_type or RAW_LOST */
 	uint32_t		flags;	/* RAW_F_* */
 	uint64_t		time;	/* boot ns */
+	/* EXEC enriched from /proc (enrich_exec()): when it was read, boot ns */
+	uint64_t		proc_read_ns;
 	uint64_t		seq;	/* arrival order, set by the engine */
 	pid_t			pid;	/* tgid the event is about (child for FORK) */
 	pid_t			tid;

@@ -276,6 +276,53 @@ test_previous(void)
 		quark_queue_close(qq);
 }
 
+/*
+ * An image read from /proc after the fact (the proc connector's): read at
+ * 35 ns, after the next exec (30 ns), it may be that exec's: the first
+ * exec's image is unknown, not env's claimed for sh.  Read at 25 ns,
+ * before the next exec, it is the first exec's.
+ */
+static void
+test_previous_read_late(void)
+{
+	struct raw_event		 raws[] = {
+	    R_FORK(10, 100, 1),
+	    { RAW(QUARK_EV_EXEC, 20, 100), .task = { .known = QP_EXE |
+	    QP_ARGS | QP_COMM, .exe = "/usr/bin/env", .comm = "env",
+	    .args = args_env, .args_len = sizeof(args_env) - 1,
+	    .args_total = sizeof(args_env) - 1, .argc = 2 },
+	    .proc_read_ns = 35 },
+	    { RAW(QUARK_EV_EXEC, 30, 100), .task = { .known = QP_EXE |
+	    QP_ARGS | QP_COMM, .exe = "/usr/bin/env", .comm = "env",
+	    .args = args_env, .args_len = sizeof(args_env) - 1,
+	    .args_total = sizeof(args_env) - 1, .argc = 2 } },
+	    R_EXIT(40, 100, 0),
+	};
+	const struct quark_event	*ev;
+	struct quark_queue		*qq;
+
+	T_CASE("previous: an image read from /proc after the next exec is "
+	    "unknown, not the later one");
+	ev = only_event(&qq, raws, nitems(raws));
+	if (ev != NULL && T_CHECK(ev->nprevious == 1)) {
+		T_EQ_INT(ev->previous[0].time, 20);
+		T_EQ_INT(ev->previous[0].known, 0);
+		T_CHECK(ev->previous[0].exe == NULL);
+		T_EQ_STR(ev->process->exe, "/usr/bin/env");
+	}
+	if (qq != NULL)
+		quark_queue_close(qq);
+
+	T_CASE("previous: an image read from /proc before the next exec is "
+	    "that exec's");
+	raws[1].proc_read_ns = 25;
+	ev = only_event(&qq, raws, nitems(raws));
+	if (ev != NULL && T_CHECK(ev->nprevious == 1))
+		T_EQ_STR(ev->previous[0].exe, "/usr/bin/env");
+	if (qq != NULL)
+		quark_queue_close(qq);
+}
+
 /* Beyond QUARK_MAX_PREVIOUS earlier images: the first kept, the rest counted. */
 static void
 test_previous_cap(void)
@@ -349,6 +396,7 @@ main(void)
 	test_changes();
 	test_previous();
 	test_previous_cap();
+	test_previous_read_late();
 	test_record_cap();
 	return (t_done_named("t_agg"));
 }
