@@ -314,14 +314,15 @@ open_failed(int backend)
  * due (a record, an exited process to collect), and no longer: an idle
  * host costs no wakeup at all.  Ring data is not read at once: none of
  * its records may leave before the reorder window has passed since its
- * newest event, so watch first gathers for that window plus GATHER_MS
- * (sleeping, the ring unwatched, unless something held falls due or the
- * host changes), then reads it all, telling the queue since when it was
- * there (quark_queue_gathered(): the window runs from then, not from the
- * read).  A short process (fork, exec and exit within GATHER_MS) costs
- * two wakeups, and its record leaves at the second, about 30 ms after
- * its fork; under any load, one wakeup per gathering (30 ms by default,
- * at most GATHER_MAX_MS) beside the records that fall due.
+ * newest event, so watch first gathers for that window plus GATHER_MS,
+ * sleeping with the ring unwatched (a host change ends it early; a
+ * record that falls due meanwhile leaves at its end: cut short for each,
+ * a storm would cost a wakeup per record), then reads it all, telling
+ * the queue since when it was there (quark_queue_gathered(): the window
+ * runs from then, not from the read).  A short process (fork, exec and
+ * exit within GATHER_MS) costs two wakeups, and its record leaves at the
+ * second, about 30 ms after its fork; under any load, about one wakeup
+ * per gathering (30 ms by default, at most GATHER_MAX_MS).
  */
 static int
 watch_loop(struct quark_queue *qq, struct wopts *w)
@@ -362,12 +363,13 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 		if (r <= 0 || pfd[0].fd == -1 || !(pfd[0].revents & POLLIN) ||
 		    stop_sig)
 			continue;
-		/* Ring data: gather, unless something held is due first. */
+		/*
+		 * Ring data: gather, whatever falls due meanwhile (it leaves
+		 * at the end: cut short for each due record, a storm would
+		 * cost a wakeup per record).
+		 */
 		since = quark_boot_now();
-		timeout = quark_queue_timeout_ms(qq);
-		if (timeout < 0 || timeout > gather)
-			timeout = gather;
-		if (poll(&pfd[1], 1, timeout) == -1 && errno != EINTR) {
+		if (poll(&pfd[1], 1, gather) == -1 && errno != EINTR) {
 			cwarn("poll");
 			return (1);
 		}
