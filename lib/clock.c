@@ -61,28 +61,44 @@ ts_ns(clockid_t id)
 	return ((uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec);
 }
 
-void
-clock_measure(struct clock_offset *o)
+/*
+ * Reads outer, inner, outer again (ns) up to MEASURE_TRIES times and keeps
+ * the narrowest outer bracket around the inner reading; its width, or
+ * UINT64_MAX when outer went back each time (the last reading is kept).
+ */
+static uint64_t
+bracket(clockid_t outer, clockid_t inner, uint64_t *o1, uint64_t *in,
+    uint64_t *o2)
 {
-	uint64_t	r1, b, r2, best = UINT64_MAX;
+	uint64_t	a, b, c, best = UINT64_MAX;
 	int		i;
 
 	for (i = 0; i < MEASURE_TRIES; i++) {
-		r1 = ts_ns(CLOCK_REALTIME);
-		b = ts_ns(CLOCK_BOOTTIME);
-		r2 = ts_ns(CLOCK_REALTIME);
-		if (r2 < r1 || r2 - r1 >= best)
-			continue;
-		best = r2 - r1;
-		o->from = b;
-		o->off = (int64_t)(r1 + (r2 - r1) / 2) - (int64_t)b;
-		o->err = (int64_t)((r2 - r1 + 1) / 2);
+		a = ts_ns(outer);
+		b = ts_ns(inner);
+		c = ts_ns(outer);
+		if (best == UINT64_MAX || (c >= a && c - a < best)) {
+			*o1 = a;
+			*in = b;
+			*o2 = c;
+		}
+		if (c >= a && c - a < best)
+			best = c - a;
 	}
-	if (best == UINT64_MAX) {	/* realtime went back each time */
-		o->from = b;
-		o->off = (int64_t)r2 - (int64_t)b;
-		o->err = 0;
-	}
+	return (best);
+}
+
+void
+clock_measure(struct clock_offset *o)
+{
+	uint64_t	r1, b, r2;
+
+	if (bracket(CLOCK_REALTIME, CLOCK_BOOTTIME, &r1, &b, &r2) ==
+	    UINT64_MAX)		/* realtime went back each time */
+		r1 = r2;
+	o->from = b;
+	o->off = (int64_t)(r1 + (r2 - r1) / 2) - (int64_t)b;
+	o->err = (int64_t)((r2 - r1 + 1) / 2);
 }
 
 int
@@ -134,23 +150,12 @@ clock_mono_note(struct clock_mono *m, int64_t lo, int64_t hi)
 int64_t
 clock_mono_to_boot(struct clock_mono *m)
 {
-	uint64_t	m1, b, m2, best = UINT64_MAX;
-	int64_t		lo = 0, hi = 0;
-	int		i;
+	uint64_t	m1, b, m2;
 
-	for (i = 0; i < MEASURE_TRIES; i++) {
-		m1 = ts_ns(CLOCK_MONOTONIC);
-		b = ts_ns(CLOCK_BOOTTIME);
-		m2 = ts_ns(CLOCK_MONOTONIC);
-		if (m2 < m1 || m2 - m1 >= best)
-			continue;
-		best = m2 - m1;
-		lo = (int64_t)(b - m2);
-		hi = (int64_t)(b - m1);
-	}
-	if (best == UINT64_MAX)		/* cannot be: monotonic */
+	if (bracket(CLOCK_MONOTONIC, CLOCK_BOOTTIME, &m1, &b, &m2) ==
+	    UINT64_MAX)		/* cannot be: monotonic */
 		return (m->off);
-	return (clock_mono_note(m, lo, hi));
+	return (clock_mono_note(m, (int64_t)(b - m2), (int64_t)(b - m1)));
 }
 
 int
