@@ -46,6 +46,24 @@ watch_launch() {
 	done
 }
 
+# watch_waiting DIR T0 WHY [OPTION...]: while waiting for quark watch
+# OPTION... in DIR to be ready since T0 (mono_s): fail (and return 1) if
+# it exited, or if WATCH_TIMEOUT passed (killing it; WHY says more).
+watch_waiting() {
+	local dir=$1 t0=$2 why=$3
+
+	shift 3
+	if [ -s "$dir/rc" ]; then
+		fail "quark watch $* exited $(cat "$dir/rc") before it was ready: $(cat "$dir/err")"
+		return 1
+	fi
+	if (( $(mono_s) - t0 >= WATCH_TIMEOUT )); then
+		kill -KILL "$(cat "$dir/pid")" 2>/dev/null || true
+		fail "quark watch $* not ready after $WATCH_TIMEOUT s${why:+ $why}: $(cat "$dir/err")"
+		return 1
+	fi
+}
+
 # watch_start DIR [OPTION...]: start `quark watch OPTION...`; return once
 # a marker process run after the start has its record in DIR/out.
 watch_start() {
@@ -66,15 +84,8 @@ watch_start() {
 			    "$i markers" >&3
 			return 0
 		fi
-		if [ -s "$dir/rc" ]; then
-			fail "quark watch $* exited $(cat "$dir/rc") before it was ready: $(cat "$dir/err")"
-			return 1
-		fi
-		if (( $(mono_s) - t0 >= WATCH_TIMEOUT )); then
-			kill -KILL "$(cat "$dir/pid")" 2>/dev/null || true
-			fail "quark watch $* not ready after $WATCH_TIMEOUT s (no record of $prefix*): $(cat "$dir/err")"
-			return 1
-		fi
+		watch_waiting "$dir" "$t0" "(no record of $prefix*)" "$@" ||
+		    return 1
 		sleep 0.2
 	done
 }
@@ -88,15 +99,7 @@ watch_start_ready() {
 	shift
 	watch_launch "$dir" "$@"
 	until grep -q '^quark: watch: ready$' "$dir/err" 2>/dev/null; do
-		if [ -s "$dir/rc" ]; then
-			fail "quark watch $* exited $(cat "$dir/rc") before it was ready: $(cat "$dir/err")"
-			return 1
-		fi
-		if (( $(mono_s) - t0 >= WATCH_TIMEOUT )); then
-			kill -KILL "$(cat "$dir/pid")" 2>/dev/null || true
-			fail "quark watch $* not ready after $WATCH_TIMEOUT s: $(cat "$dir/err")"
-			return 1
-		fi
+		watch_waiting "$dir" "$t0" "" "$@" || return 1
 		sleep 0.05
 	done
 }
