@@ -61,8 +61,8 @@ int	cmd_help_of(const struct cmd *);
 void	cwarn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	cwarnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 /*
- * Strict number parsing: the whole string is a decimal integer within
- * [min, max].  Returns 0, or -1 after printing a usage complaint naming
+ * Strict number parsing: the whole string is decimal digits (no sign, no
+ * blanks) whose value is within [min, max] (min >= 0).  Returns 0, or -1 after printing a usage complaint naming
  * `what`.
  */
 int	parse_num(const char *s, long long min, long long max,

@@ -200,9 +200,12 @@ parse_num(const char *s, long long min, long long max, const char *what,
     long long *out)
 {
 	const char	*errstr;
-	long long	 v;
+	long long	 v = 0;
 
-	v = strtonum(s, min, max, &errstr);
+	/* strtonum(3) takes leading blanks and a sign: ours is digits only. */
+	errstr = "invalid";
+	if (s[0] != '\0' && s[strspn(s, "0123456789")] == '\0')
+		v = strtonum(s, min, max, &errstr);
 	if (errstr != NULL) {
 		/* Worded as opt.c words an option's value. */
 		if (strcmp(errstr, "invalid") != 0)
@@ -272,6 +275,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
+		cwarnx("a command is needed");
 		main_usage(stderr);
 		return (EXIT_USAGE);
 	}

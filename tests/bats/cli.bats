@@ -47,9 +47,10 @@ bad_value() {
 }
 
 @test "cli: a bad PID is a usage error that gives the range, before any output" {
-	for v in 0 99999999999 12abc abc ""; do
+	for v in 0 99999999999 12abc abc "" +5 " 5" 0x10; do
 		run -2 "$QUARK" lookup 1 "$v"
-		assert_line --index 0 --regexp "^quark: lookup: PID $v: (out of range|not a decimal number), 1 to 2147483647\$"
+		re=$(printf '%s' "$v" | sed 's/[+]/\\+/g')
+		assert_line --index 0 --regexp "^quark: lookup: PID $re: (out of range|not a decimal number), 1 to 2147483647\$"
 		assert_line --index 1 --regexp '^usage: quark lookup '
 		refute_output --partial '{'
 	done

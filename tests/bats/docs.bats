@@ -370,7 +370,8 @@ EOF
 	assert_failure 2
 	run "$QUARK"
 	assert_failure 2
-	assert_output --partial "usage: quark"
+	assert_line --index 0 "quark: a command is needed"
+	assert_line --index 1 --partial "usage: quark"
 }
 
 @test "cli: quark help CMD prints CMD's usage, exit 0" {
