@@ -62,8 +62,8 @@ check_watch_rc() {
 # schema/quark.schema.json.
 check_schema() {
 	for _f in btf.json watch.out; do
-		why="$_f: $(python3 "$vm_dir/../schema-check" <"$1/$_f" 2>&1 | head -n 2 | paste -sd ' ' -)"
-		python3 "$vm_dir/../schema-check" <"$1/$_f" >/dev/null 2>&1 ||
+		why="$_f: $("$vm_dir/../schema-check" <"$1/$_f" 2>&1 | head -n 2 | paste -sd ' ' -)"
+		"$vm_dir/../schema-check" <"$1/$_f" >/dev/null 2>&1 ||
 		    return 1
 	done
 }
