@@ -32,7 +32,12 @@ gap() {
 	sh -c 'echo $$ >qpid; exec "$0" watch --backend "$1" \
 	    --ring-size 16384 --stats 2>err' "$QUARK" "$1" |
 	    (sleep 10; cat >out) &
-	sleep 1.5
+	# Attached (the storm below must find the ring), not a guessed delay.
+	for (( i = 0; i < 600; i++ )); do
+		grep -q '^quark: watch: ready$' err 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q '^quark: watch: ready$' err || fail "not ready: $(cat err)"
 	for (( i = 0; i < 1000; i++ )); do
 		"./storm-$$" "$m-storm"
 	done

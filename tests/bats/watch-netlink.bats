@@ -286,7 +286,13 @@ wait_ready() {
 	"$QUARK" watch --backend netlink --ring-size 4096 --stats \
 	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	q=$!
-	sleep 1
+	# Subscribed (stopped before, it would miss the burst, not drop it).
+	for (( i = 0; i < 600; i++ )); do
+		grep -q '^quark: watch: ready$' "$BATS_TEST_TMPDIR/err" && break
+		sleep 0.05
+	done
+	grep -q '^quark: watch: ready$' "$BATS_TEST_TMPDIR/err" ||
+	    fail "not ready: $(cat "$BATS_TEST_TMPDIR/err")"
 	kill -STOP "$q"
 	for i in $(seq 300); do "$TRUE"; done
 	kill -CONT "$q"
