@@ -91,14 +91,27 @@ enrich_ids(struct raw_event *raw)
 }
 
 int
-enrich_group_threads(pid_t tgid)
+enrich_group_threads(pid_t tgid, uint64_t exit_ns, int *live)
 {
 	struct quark_process	p;
 
+	*live = 0;
 	memset(&p, 0, sizeof(p));
-	if (scrape_read_files(tgid, 0, SCRAPE_STATUS, &p) == -1 ||
+	if (scrape_read_files(tgid, 0, SCRAPE_STAT, &p) == -1 ||
 	    (p.known & QP_NTHREADS) == 0 || p.pid != tgid)
 		return (0);
+	/*
+	 * A task that runs on (not Z, not X) and started no later than the
+	 * exit's clock tick: the same process.  A new one on the pid starts
+	 * after the old one is reaped, after its exit: in a later tick, but
+	 * for a pid taken at once through ns_last_pid or clone3's set_tid:
+	 * then the old one's exit is taken for a thread's, and its record
+	 * has no exit (absent, never wrong).
+	 */
+	if ((p.known & (QP_STATE | QP_START)) == (QP_STATE | QP_START) &&
+	    p.state != 'Z' && p.state != 'X' &&
+	    p.start_ns <= quark_start_trunc(exit_ns))
+		*live = 1;
 	return (p.nthreads > INT_MAX ? INT_MAX : (int)p.nthreads);
 }
 

@@ -30,8 +30,12 @@
  *    The group's exit is the leader's exit when /proc says no other
  *    thread is left; when the leader exits first (pthread_exit() in
  *    main), its exit is a thread's and the group's exit is the exit of
- *    the last thread (see nl_exit_classify()).  That costs one read of
- *    /proc/PID/status per process exit.
+ *    the last thread (see nl_exit_classify()).  When a non-leader
+ *    thread execs, the kernel ends the old leader (de_thread()) and the
+ *    thread takes its pid: that exit has pid == tgid; it is a thread's
+ *    when /proc then shows the process running on, or when the exec's
+ *    message follows it in the same batch (nl_hold()).  That costs one
+ *    read of /proc/PID/stat per process exit.
  *  - Losses: a full socket buffer makes recv() fail with ENOBUFS without
  *    saying how many messages were dropped.  Each overflow is submitted
  *    as a loss of 1 (at least one was lost): lost counts overflows here.
@@ -62,6 +66,7 @@
 #include "netlink.h"
 
 #define NL_BUF		8192	/* one datagram: a message is ~80 bytes */
+#define NL_HELD_MAX	64	/* leaders' exits held in one batch */
 #define NL_ACK_MS	1000	/* how long open waits for LISTEN's ack */
 
 struct nl_state {
@@ -74,6 +79,9 @@ struct nl_state {
 	uint64_t		lost;		/* socket overflows */
 	uint64_t		bad;		/* skipped messages */
 	struct nl_pending	pending;
+	/* Leaders' exits held until the batch's end (nl_hold()). */
+	struct raw_event	*held[NL_HELD_MAX];
+	size_t			nheld;
 	char			buf[NL_BUF] __attribute__((aligned(8)));
 };
 
@@ -215,6 +223,63 @@ fail:
 	return (-1);
 }
 
+/*
+ * A leader's exit that /proc called the group's (it was a zombie, or
+ * gone, when we looked) waits for the end of the batch: when the next
+ * message about its pid is an exec, the process was not ending: a thread
+ * of it exec'd (the kernel ends the old leader in de_thread() first),
+ * and the new image had already exited when we looked.  Both messages
+ * are sent within the exec, so they come in one batch but for a gathering
+ * cut in two: that case is the live check's (enrich_group_threads()).
+ */
+static void
+nl_hold(struct quark_queue *qq, struct nl_state *ns, struct raw_event *raw)
+{
+	if (ns->nheld == NL_HELD_MAX) {
+		queue_submit(qq, ns->held[0]);
+		memmove(ns->held, ns->held + 1,
+		    (NL_HELD_MAX - 1) * sizeof(ns->held[0]));
+		ns->nheld--;
+	}
+	ns->held[ns->nheld++] = raw;
+}
+
+/*
+ * Submits the held exit of pid, if any: as a thread's (dethread: an exec
+ * of pid follows), or as the group's (a fork of a new process on pid).
+ */
+static void
+nl_release(struct quark_queue *qq, struct nl_state *ns, pid_t pid,
+    int dethread)
+{
+	struct raw_event	*raw;
+	size_t			 i;
+
+	for (i = 0; i < ns->nheld; i++)
+		if (ns->held[i]->pid == pid)
+			break;
+	if (i == ns->nheld)
+		return;
+	raw = ns->held[i];
+	memmove(ns->held + i, ns->held + i + 1,
+	    (ns->nheld - i - 1) * sizeof(ns->held[0]));
+	ns->nheld--;
+	if (dethread)
+		raw->flags = RAW_F_THREAD;
+	queue_submit(qq, raw);
+}
+
+/* The batch's end: the exits still held were the groups'. */
+static void
+nl_release_all(struct quark_queue *qq, struct nl_state *ns)
+{
+	size_t	i;
+
+	for (i = 0; i < ns->nheld; i++)
+		queue_submit(qq, ns->held[i]);
+	ns->nheld = 0;
+}
+
 /* An exit: a thread's, the group's, or both (see nl_exit_classify()). */
 static int
 submit_exit(struct quark_queue *qq, struct nl_state *ns,
@@ -222,14 +287,19 @@ submit_exit(struct quark_queue *qq, struct nl_state *ns,
 {
 	struct raw_event	*group;
 	unsigned		 x;
+	int			 n, live;
 
-	x = nl_exit_classify(&ns->pending, raw->tid, raw->pid, -1);
-	if (x & NLX_ASK)
-		x = nl_exit_classify(&ns->pending, raw->tid, raw->pid,
-		    enrich_group_threads(raw->pid));
+	x = nl_exit_classify(&ns->pending, raw->tid, raw->pid, -1, 0);
+	if (x & NLX_ASK) {
+		n = enrich_group_threads(raw->pid, raw->time, &live);
+		x = nl_exit_classify(&ns->pending, raw->tid, raw->pid, n, live);
+	}
 	if (x == NLX_GROUP) {
 		raw->flags = RAW_F_GROUP_DEAD;
-		queue_submit(qq, raw);
+		if (raw->tid == raw->pid)
+			nl_hold(qq, ns, raw);
+		else
+			queue_submit(qq, raw);
 		return (1);
 	}
 	group = NULL;
@@ -258,10 +328,13 @@ nl_handle(struct quark_queue *qq, struct nl_state *ns,
 	}
 	switch (raw->type) {
 	case QUARK_EV_FORK:
-		if ((raw->flags & RAW_F_THREAD) == 0)
+		if ((raw->flags & RAW_F_THREAD) == 0) {
+			nl_release(qq, ns, raw->pid, 0);
 			enrich_fork(raw);
+		}
 		break;
 	case QUARK_EV_EXEC:
+		nl_release(qq, ns, raw->pid, 1);
 		enrich_exec(raw, ns->qs);
 		break;
 	case QUARK_EV_SETUID:
@@ -313,6 +386,7 @@ nl_poll(struct quark_queue *qq, void *state, int budget)
 				n += nl_overflow(qq, ns);
 				continue;
 			}
+			nl_release_all(qq, ns);
 			return (n > 0 ? n : -1);
 		}
 		for (off = 0; off < (size_t)r; off += used) {
@@ -324,6 +398,7 @@ nl_poll(struct quark_queue *qq, void *state, int budget)
 				n += nl_handle(qq, ns, &ev);
 		}
 	}
+	nl_release_all(qq, ns);
 	return (n);
 }
 
@@ -350,6 +425,8 @@ nl_close(void *state)
 
 	if (ns == NULL)
 		return;
+	while (ns->nheld > 0)
+		raw_event_free(ns->held[--ns->nheld]);
 	if (ns->fd != -1) {
 		if (ns->listening)
 			(void)nl_send_op(ns, PROC_CN_MCAST_IGNORE);

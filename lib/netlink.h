@@ -68,9 +68,10 @@ struct nl_pending {
  * thread count read from /proc after the exit (threads not yet reaped,
  * the zombie leader included; 0 when the group is gone), or -1 when not
  * read yet: then the answer may be NLX_ASK, and the caller asks again
- * with the count.
+ * with the count and live (enrich_group_threads(): the task on tgid runs
+ * on, the same process).
  */
 unsigned	nl_exit_classify(struct nl_pending *, pid_t pid, pid_t tgid,
-		    int nthreads);
+		    int nthreads, int live);
 
 #endif /* QUARK_NETLINK_H */

@@ -251,10 +251,13 @@ pending_add(struct nl_pending *np, pid_t tgid)
 /*
  * A thread's exit is released (no longer counted in /proc's Threads)
  * before its message is sent, the zombie leader is counted until reaped:
- * so the exit that leaves at most 1 is the group's last.
+ * so the exit that leaves at most 1 is the group's last.  Unless the one
+ * left is the leader's pid running on: a non-leader thread exec'd, and
+ * the kernel ended the old leader (de_thread()) whose pid it took.
  */
 unsigned
-nl_exit_classify(struct nl_pending *np, pid_t pid, pid_t tgid, int nthreads)
+nl_exit_classify(struct nl_pending *np, pid_t pid, pid_t tgid, int nthreads,
+    int live)
 {
 	ssize_t	i = pending_find(np, tgid);
 
@@ -262,6 +265,8 @@ nl_exit_classify(struct nl_pending *np, pid_t pid, pid_t tgid, int nthreads)
 		return (NLX_THREAD);
 	if (nthreads < 0)
 		return (NLX_ASK);
+	if (nthreads == 1 && pid == tgid && live)
+		return (NLX_THREAD);
 	if (nthreads <= 1) {
 		if (i != -1)
 			pending_del(np, (size_t)i);

@@ -341,8 +341,16 @@ void	enrich_exec(struct raw_event *, int qs);
  * change, only its outcome is unknown.
  */
 int	enrich_ids(struct raw_event *);
-/* Threads of tgid not yet reaped (the zombie leader included); 0: gone. */
-int	enrich_group_threads(pid_t tgid);
+/*
+ * The group tgid after the exit of one of its threads at exit_ns (boot
+ * ns), from /proc/TGID/stat: returns its threads not yet reaped (the
+ * zombie leader included; 0: gone).  *live: 1 when the task on tgid runs
+ * on (not a zombie) and started no later than exit_ns's clock tick, so
+ * that it is the same process, not a new one on a reused pid: after an
+ * exec by a non-leader thread, which takes over the leader's pid
+ * (de_thread()), the leader's exit is a thread's.
+ */
+int	enrich_group_threads(pid_t tgid, uint64_t exit_ns, int *live);
 /*
  * The name of process pid now, from /proc/PID/stat, into comm: 0, or -1
  * and errno (ESRCH: gone, or the stat is another process's).

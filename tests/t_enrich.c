@@ -47,6 +47,7 @@ put(const char *rel, const char *s)
 /*
  * 100: a process with thread 101 (whose ids differ: creds are per
  * thread).  200: a status that says another pid (reused).  300: absent.
+ * 400: a zombie.
  */
 static void
 make_tree(void)
@@ -59,6 +60,8 @@ make_tree(void)
 	put("200/stat", STAT("201", "other"));
 	put("200/status", "Tgid:\t201\nPid:\t201\n"
 	    "Uid:\t1\t1\t1\t1\nGid:\t1\t1\t1\t1\nThreads:\t1\n");
+	put("400/stat", "400 (gone) Z 1 2 3 0 0 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+	    "500 0 0\n");
 }
 
 static struct raw_event *
@@ -152,10 +155,28 @@ test_ids(void)
 static void
 test_threads(void)
 {
-	T_CASE("group threads");
-	T_EQ_INT(enrich_group_threads(100), 2);
-	T_EQ_INT(enrich_group_threads(200), 0);	/* status of 201 */
-	T_EQ_INT(enrich_group_threads(300), 0);	/* gone */
+	int	live;
+
+	/* 100 started at 500 ticks, 5 s. */
+	T_CASE("group threads, and the process runs on");
+	T_EQ_INT(enrich_group_threads(100, 6000000000ULL, &live), 3);
+	T_EQ_INT(live, 1);
+	T_CASE("started in the exit's tick: taken for the same process");
+	T_EQ_INT(enrich_group_threads(100, 5005000000ULL, &live), 3);
+	T_EQ_INT(live, 1);
+	T_CASE("started in a later tick than the exit: a new one on the pid");
+	T_EQ_INT(enrich_group_threads(100, 4000000000ULL, &live), 3);
+	T_EQ_INT(live, 0);
+	T_CASE("a zombie does not run on");
+	T_EQ_INT(enrich_group_threads(400, 6000000000ULL, &live), 1);
+	T_EQ_INT(live, 0);
+	T_CASE("another pid's stat, or none");
+	live = 1;
+	T_EQ_INT(enrich_group_threads(200, 6000000000ULL, &live), 0);
+	T_EQ_INT(live, 0);
+	live = 1;
+	T_EQ_INT(enrich_group_threads(300, 6000000000ULL, &live), 0);
+	T_EQ_INT(live, 0);
 }
 
 /* The kprobe backend asks whether a probe's pid still runs a quark. */

@@ -457,20 +457,28 @@ test_classify(void)
 	static const struct {
 		const char	*name;
 		pid_t		 pid, tgid;
-		int		 nthreads;
+		int		 nthreads, live;
 		unsigned	 want;
 	} seq[] = {
-		{ "single-threaded: must ask", 10, 10, -1, NLX_ASK },
-		{ "single-threaded: zombie", 10, 10, 1, NLX_GROUP },
-		{ "reaped already", 11, 11, 0, NLX_GROUP },
-		{ "thread of a live group", 21, 20, -1, NLX_THREAD },
-		{ "leader first", 30, 30, 3, NLX_THREAD },
-		{ "then a thread, one left", 31, 30, -1, NLX_ASK },
-		{ "then a thread, one left", 31, 30, 2, NLX_THREAD },
-		{ "the last thread", 32, 30, 1, NLX_THREAD | NLX_GROUP },
-		{ "a straggler after the group", 33, 30, -1, NLX_THREAD },
-		{ "leader first again", 40, 40, 2, NLX_THREAD },
-		{ "group reaped before we looked", 41, 40, 0,
+		{ "single-threaded: must ask", 10, 10, -1, 0, NLX_ASK },
+		{ "single-threaded: zombie", 10, 10, 1, 0, NLX_GROUP },
+		{ "reaped already", 11, 11, 0, 0, NLX_GROUP },
+		{ "thread of a live group", 21, 20, -1, 0, NLX_THREAD },
+		{ "leader first", 30, 30, 3, 0, NLX_THREAD },
+		{ "then a thread, one left", 31, 30, -1, 0, NLX_ASK },
+		{ "then a thread, one left", 31, 30, 2, 0, NLX_THREAD },
+		{ "the last thread", 32, 30, 1, 0, NLX_THREAD | NLX_GROUP },
+		{ "a straggler after the group", 33, 30, -1, 0, NLX_THREAD },
+		{ "leader first again", 40, 40, 2, 0, NLX_THREAD },
+		{ "group reaped before we looked", 41, 40, 0, 0,
+		  NLX_THREAD | NLX_GROUP },
+		/* A thread exec'd: the leader's end, the process runs on. */
+		{ "exec by a thread: must ask", 50, 50, -1, 0, NLX_ASK },
+		{ "exec by a thread: runs on", 50, 50, 1, 1, NLX_THREAD },
+		{ "then its own exit", 50, 50, 1, 0, NLX_GROUP },
+		/* Live, but a thread of it left too: a zombie never is. */
+		{ "leader first, still threads", 60, 60, 2, 1, NLX_THREAD },
+		{ "the last thread, live", 61, 60, 1, 1,
 		  NLX_THREAD | NLX_GROUP },
 	};
 	struct nl_pending	np;
@@ -481,7 +489,7 @@ test_classify(void)
 	for (i = 0; i < nitems(seq); i++) {
 		T_CASE(seq[i].name);
 		T_EQ_INT(nl_exit_classify(&np, seq[i].pid, seq[i].tgid,
-		    seq[i].nthreads), seq[i].want);
+		    seq[i].nthreads, seq[i].live), seq[i].want);
 	}
 	T_CASE("nothing left pending");
 	T_EQ_INT(np.n, 0);
@@ -489,14 +497,14 @@ test_classify(void)
 	T_CASE("pending is bounded, the oldest forgotten");
 	for (i = 0; i < NL_PENDING_MAX + 5; i++)
 		(void)nl_exit_classify(&np, 1000 + (pid_t)i, 1000 + (pid_t)i,
-		    2);
+		    2, 1);
 	T_EQ_INT(np.n, NL_PENDING_MAX);
 	for (i = 0; i < np.n; i++)
 		if (np.tgid[i] < 1005)
 			ok = 0;
 	T_CHECK(ok);
-	T_EQ_INT(nl_exit_classify(&np, 2000, 1000, -1), NLX_THREAD);
-	T_EQ_INT(nl_exit_classify(&np, 2000, 1005, 1),
+	T_EQ_INT(nl_exit_classify(&np, 2000, 1000, -1, 0), NLX_THREAD);
+	T_EQ_INT(nl_exit_classify(&np, 2000, 1005, 1, 0),
 	    NLX_THREAD | NLX_GROUP);
 	T_EQ_INT(np.n, NL_PENDING_MAX - 1);
 }

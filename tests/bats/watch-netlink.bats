@@ -260,6 +260,41 @@ wait_ready() {
 	done
 }
 
+@test "netlink: a thread that is not the leader execs: one record, one exit (the leader's end is not the process's)" {
+	helper="${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/thread_exec"
+	[ -x "$helper" ]
+	# An image that is gone before /proc is read, and one that is not.
+	for run in 1 2 3 4 5 6; do
+		if (( run % 2 )); then
+			read -r p tid < <("$helper" "$TRUE" "te-$run")
+		else
+			read -r p tid < <("$helper" "$SLEEP" 0.3)
+		fi
+		[ -n "$tid" ] && [ "$p" != "$tid" ]
+		wait_exit_of "$p"
+		# Both execs said, in whatever records they are.
+		for (( i = 0; i < 100; i++ )); do
+			[ "$(records_of "$p" |
+			    jq -s '[.[].events[] | select(. == "exec")] | length')" -ge 2 ] &&
+			    break
+			sleep 0.1
+		done
+		run records_of "$p"
+		printf '%s\n' "${lines[@]}"
+		[ "${#lines[@]}" -eq 1 ] || fail "run $run: ${#lines[@]} records"
+		jq -e '.events == ["fork", "exec", "exec", "exit"] and
+		    .process.exit.code == 0' <<<"${lines[0]}" >/dev/null ||
+		    fail "run $run: ${lines[0]}"
+		# The image is the thread's, or absent (gone too soon).
+		if (( run % 2 == 0 )); then
+			jq -e --arg s "$SLEEP" '(.process.exe // $s) == $s and
+			    (.process.args // [$s, "0.3"]) == [$s, "0.3"]' \
+			    <<<"${lines[0]}" >/dev/null ||
+			    fail "run $run: another image: ${lines[0]}"
+		fi
+	done
+}
+
 @test "netlink: a leader that exits first: the process exit is its last thread's" {
 	# leader_exit: the leader leaves at once, a thread exit(5)s 200 ms on.
 	helper="${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/leader_exit"
