@@ -40,7 +40,7 @@ steps() {
 	[ -z "$why" ]
 }
 
-all_steps="marker-1 marker-2 marker-3 marker-4 marker-5 exit42 exit3 setids setsid sigkill"
+all_steps="marker-1 marker-2 marker-3 marker-4 marker-5 exit42 exit3 setids setsid sigkill threadexec"
 
 # The guest reached its result line: no panic, hang or timeout.
 check_result() {
@@ -152,6 +152,7 @@ check_exit_codes() { steps "$1" exact exit42 exit3; }
 check_sigkill() { steps "$1" exact sigkill; }
 check_setids() { steps "$1" exact setids; }
 check_setsid() { steps "$1" exact setsid; }
+check_thread_exec() { steps "$1" exact threadexec; }
 
 # Paths: a memfd's exe (/memfd:NAME, exe_deleted), a removed cwd (its
 # path, cwd_deleted), a cwd 12 directories deep (exact; with kprobes

@@ -21,7 +21,7 @@ for a in $("$bb" --list); do
 done
 install -m 0755 "$here/init" "$t/init"
 install -m 0755 "$quark" "$t/bin/quark"
-for h in exitcode dropids newsid nobpf fileless; do
+for h in exitcode dropids newsid nobpf fileless thread_exec; do
 	install -m 0755 "$helpers/$h" "$t/bin/$h"
 done
 # A console for the kernel to open before /init mounts devtmpfs (only
