@@ -130,7 +130,11 @@ static const struct image_field image_fields[] = {
  * whose process was gone, or had changed again, before /proc was read; a
  * kprobe without the committed credentials).
  *  - exec: the name, the ids (set-id bits) and the capabilities (file
- *    capabilities, the ids' change);
+ *    capabilities, the ids' change); and, like the cwd (image_fields[]),
+ *    what changes with no event any backend sees (setpgid(2), a
+ *    controlling terminal, unshare(2) and setns(2), a move to another
+ *    cgroup, the audit login uid): the value before is the fork's copy
+ *    of the parent's, and every backend reads them anew at an exec;
  *  - setuid family: the four uids, and the capabilities (leaving uid 0
  *    clears them, setfsuid() the effective ones: capabilities(7));
  *  - setgid family: the four gids;
@@ -140,7 +144,9 @@ static const struct image_field image_fields[] = {
  * QP_FSCREDS): a change of either family unknown makes both unknown.
  */
 static const uint64_t event_changes[QUARK_EV_TYPE_COUNT] = {
-	[QUARK_EV_EXEC] = QP_COMM | QP_CREDS | QP_FSCREDS | QP_CAPS,
+	[QUARK_EV_EXEC] = QP_COMM | QP_CREDS | QP_FSCREDS | QP_CAPS |
+	    QP_PGID_SID | QP_TTY | QP_NS | QP_CGROUP | QP_CONTAINER |
+	    QP_LOGINUID,
 	[QUARK_EV_SETUID] = QP_CREDS | QP_FSCREDS | QP_CAPS,
 	[QUARK_EV_SETGID] = QP_CREDS | QP_FSCREDS,
 	[QUARK_EV_SETSID] = QP_PGID_SID | QP_TTY,

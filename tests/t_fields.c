@@ -51,13 +51,20 @@ test_exec_unread(void)
 	p = next_process(qq);				/* 100: fork */
 	T_CHECK(p != NULL && (p->known & changes) == changes);
 	T_EQ_STR(p ? p->comm : NULL, "sh");
+	/* At the fork, the parent's process group is the child's. */
+	T_CHECK(p != NULL && (p->known & QP_PGID_SID) && p->pgid == 1);
 	p = next_process(qq);				/* 100: exec */
 	T_CHECK(p != NULL && (p->known & changes) == 0);
 	T_CHECK(p != NULL && p->exe == NULL && p->args == NULL &&
 	    p->cwd == NULL && p->filename == NULL);
-	/* What an exec never changes is still the process's. */
-	T_CHECK(p != NULL && (p->known & (QP_PPID | QP_PGID_SID)) ==
-	    (QP_PPID | QP_PGID_SID));
+	/*
+	 * What changes with no event (setpgid, unshare, a cgroup move, ...)
+	 * is read anew at an exec: unsaid, it is absent, never the fork's
+	 * copy of the parent's.  The parent pid is the process's still.
+	 */
+	T_CHECK(p != NULL && (p->known & (QP_PGID_SID | QP_TTY | QP_NS |
+	    QP_CGROUP | QP_CONTAINER | QP_LOGINUID)) == 0);
+	T_CHECK(p != NULL && (p->known & QP_PPID));
 	p = next_process(qq);				/* 100: exit */
 	T_CHECK(p != NULL && (p->known & changes) == 0);
 	T_CHECK(p != NULL && (p->known & QP_EXIT));

@@ -42,6 +42,22 @@ static char	args_esc[] = "printf\0a\"b\\c\0\n\t\b\f\r\0\x01\x1f\x7f/\0";
 static char	env_esc[] = "X=\"\\\0Y=\x02\0";
 
 #define CAPS { 0, 0x1ffffffffffULL, 0x1ffffffffffULL, UINT64_MAX, 0x20 }
+/* What changes with no event: 100's fork says it, and its exec again. */
+#define CTX_KNOWN (QP_LOGINUID | QP_PGID_SID | QP_TTY | QP_NS | QP_CGROUP | \
+	QP_CONTAINER)
+#define CTX \
+	.loginuid = 1000, .pgid = 100, .sid = 40, \
+	.tty_major = 136, .tty_minor = 3, \
+	.ns_known = (1 << QUARK_NS_COUNT) - 1 - (1 << QUARK_NS_CGROUP), \
+	.ns = { [QUARK_NS_PID] = 4026531836ULL, \
+	[QUARK_NS_MNT] = 4026531841ULL, [QUARK_NS_NET] = 4026531840ULL, \
+	[QUARK_NS_UTS] = 4026531838ULL, [QUARK_NS_IPC] = 4026531839ULL, \
+	[QUARK_NS_USER] = 4026531837ULL, \
+	[QUARK_NS_CGROUP] = 99 /* not known: absent */ }, \
+	.cgroup = "/system.slice/docker-" \
+	"4f2a7c0e9d1b3a5c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d" \
+	".scope", .container = { .id = "4f2a7c0e9d1b3a5c6e8f0a1b2c3d4e5f" \
+	"6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d", .runtime = "docker" }
 
 static const struct raw_event script[] = {
 	/* 50: the parent, fork + exec. */
@@ -64,24 +80,14 @@ static const struct raw_event script[] = {
 	  .truncated = QPT_CWD | QPT_CGROUP, .ppid = 50, .comm = "sshd",
 	  .cwd = "/ro\xc3\x28t", .uid = 1000, .gid = 1000, .euid = 1000,
 	  .egid = 1000, .suid = 1000, .sgid = 1000, .fsuid = 1000,
-	  .fsgid = 1000, .loginuid = 1000, .pgid = 100, .sid = 40,
-	  .tty_major = 136, .tty_minor = 3, .start_ns = 10 * MS,
-	  .start_ns_raw = 10 * MS + 3, .cap = CAPS,
-	  .ns_known = (1 << QUARK_NS_COUNT) - 1 - (1 << QUARK_NS_CGROUP),
-	  .ns = { [QUARK_NS_PID] = 4026531836ULL,
-	  [QUARK_NS_MNT] = 4026531841ULL, [QUARK_NS_NET] = 4026531840ULL,
-	  [QUARK_NS_UTS] = 4026531838ULL, [QUARK_NS_IPC] = 4026531839ULL,
-	  [QUARK_NS_USER] = 4026531837ULL,
-	  [QUARK_NS_CGROUP] = 99 /* not known: absent */ },
-	  .cgroup = "/system.slice/docker-"
-	  "4f2a7c0e9d1b3a5c6e8f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"
-	  ".scope", .container = { .id = "4f2a7c0e9d1b3a5c6e8f0a1b2c3d4e5f"
-	  "6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d", .runtime = "docker" },
+	  .fsgid = 1000, .start_ns = 10 * MS,
+	  .start_ns_raw = 10 * MS + 3, .cap = CAPS, CTX,
 	  .state = 'S', .nthreads = 1, .kthread = 0 } },
 	{ RAW(QUARK_EV_EXEC, 11 * MS, 100), .task = { .known = QP_EXE |
 	  QP_ARGS | QP_ENV | QP_FILENAME | QP_COMM | QP_CWD | QP_CREDS |
-	  QP_FSCREDS | QP_CAPS, .truncated = QPT_EXE | QPT_ARGS | QPT_ENV |
-	  QPT_EXE_DELETED | QPT_CWD | QPT_CWD_DELETED | QPT_FILENAME,
+	  QP_FSCREDS | QP_CAPS | CTX_KNOWN, .truncated = QPT_EXE | QPT_ARGS |
+	  QPT_ENV | QPT_EXE_DELETED | QPT_CWD | QPT_CWD_DELETED |
+	  QPT_FILENAME | QPT_CGROUP, CTX,
 	  .cwd = "/ro\xc3\x28t", .uid = 1000, .gid = 1000, .euid = 1000,
 	  .egid = 1000, .suid = 1000, .sgid = 1000, .fsuid = 1000,
 	  .fsgid = 1000, .cap = CAPS, .exe = "/usr/bin/b\xe2\x82" "ash",

@@ -224,6 +224,30 @@ wait_ready() {
 # reads /proc.  Each change is still reported, with the kernel's real and
 # effective id; whatever /proc could not confirm is absent, never the ids
 # before the change (issue 9: uid 0 after a setuid to 65534).
+@test "netlink: a namespace and a process group changed before the exec: the process's or absent, never the parent's" {
+	host_net=$(stat -Lc %i /proc/self/ns/net)
+	for run in 1 2 3 4 5 6; do
+		# unshare(2) then exec: no event says the new namespace.
+		unshare -n "$TRUE" "ns-$run" &
+		p=$!
+		wait "$p"
+		wait_exit_of "$p"
+		run jq -s --argjson h "$host_net" \
+		    'length == 1 and (.[0].process.ns.net // 0) != $h' \
+		    < <(records_of "$p")
+		[ "$output" = true ] ||
+		    fail "run $run: the host's net namespace: $(records_of "$p")"
+		# A job of its own process group (setpgid(2): no event).
+		p=$(bash -mc '"$1" "pg-$2" & echo $!; wait' _ "$TRUE" "$run")
+		wait_exit_of "$p"
+		run jq -s --argjson p "$p" \
+		    'length == 1 and (.[0].process.pgid // $p) == $p' \
+		    < <(records_of "$p")
+		[ "$output" = true ] ||
+		    fail "run $run: not its own process group: $(records_of "$p")"
+	done
+}
+
 @test "netlink: set*id by a process gone at once: reported, the kernel's ids or absent, never the old ones" {
 	helper="${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/dropids"
 	local i p pids=()
