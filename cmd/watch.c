@@ -4,8 +4,9 @@
  *
  * The loop: block on the queue's fd (or until a held record is due), drain
  * every ready event to stdout, repeat.  SIGINT/SIGTERM stop capture; what
- * the queue still holds is flushed before exiting 0.  A closed stdout
- * (EPIPE) is a normal end.
+ * the queue still holds is flushed before exiting 0, unless a write
+ * blocks for FLUSH_MAX_S (or a second signal comes): then exit 1.
+ * A closed stdout (EPIPE) is a normal end.
  *
  * Readiness: once the programs are attached and the cache is seeded from
  * /proc, watch writes the line "quark: watch: ready" to stderr (stdout
@@ -32,8 +33,14 @@
  */
 #define GATHER_MS	5
 #define GATHER_MAX_MS	50
+/*
+ * After SIGINT/SIGTERM, a write may block this long (s): then (or at a
+ * second signal) watch gives up on a stalled reader.
+ */
+#define FLUSH_MAX_S	5
 
 static volatile sig_atomic_t	stop_sig;
+static volatile sig_atomic_t	give_up;
 static volatile sig_atomic_t	stats_sig;
 static volatile sig_atomic_t	reopen_sig;
 
@@ -125,7 +132,17 @@ const struct opt_set watch_options = {
 static void
 on_stop(int sig)
 {
+	if (stop_sig)
+		give_up = 1;
+	else
+		alarm(FLUSH_MAX_S);
 	stop_sig = sig;
+}
+
+static void
+on_alarm(int sig)
+{
+	give_up = 1;
 }
 
 static void
@@ -155,6 +172,9 @@ watch_signals(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	output_give_up_on(&give_up);
 }
 
 /* --output FILE: appended to, created 0640; reopened on SIGHUP (logrotate). */
@@ -220,6 +240,9 @@ drain(struct quark_queue *qq, int fd, int stoppable)
 			r = -1;
 			break;
 		}
+		/* Stopping: the output has FLUSH_MAX_S again for the rest. */
+		if (stop_sig && !give_up)
+			alarm(FLUSH_MAX_S);
 	}
 	saved = errno;
 	if (cur_output->batch != NULL && cur_output->batch(fd, 0) == -1 &&
@@ -233,6 +256,12 @@ drain(struct quark_queue *qq, int fd, int stoppable)
 	if (r == -1) {
 		if (saved == EPIPE)
 			return (1);
+		if (saved == EINTR && give_up) {
+			cwarnx("after the stop, a write to the output was "
+			    "blocked for %d s: records left unwritten",
+			    FLUSH_MAX_S);
+			return (-1);
+		}
 		errno = saved;
 		cwarn("write");
 		return (-1);
@@ -375,9 +404,13 @@ watch_loop(struct quark_queue *qq, struct wopts *w)
 		}
 		quark_queue_gathered(qq, since);
 	}
-	/* Stopped by a signal: flush what is held, then leave. */
+	/*
+	 * Stopped by a signal: flush what is held, then leave; a write
+	 * blocked for FLUSH_MAX_S (on_stop(), drain()) is given up on.
+	 */
 	quark_queue_stop(qq);
 	r = drain(qq, w->fd, 0);
+	alarm(0);
 	return (r == -1 ? 1 : 0);
 }
 

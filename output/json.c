@@ -13,6 +13,7 @@
 
 #include "quark.h"
 #include "json.h"
+#include "output.h"
 #include "utf8.h"
 
 #define WBUF_MIN	4096
@@ -455,22 +456,6 @@ static struct {
 	int	 fd, on;
 } held = { .fd = -1 };
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
 
 static int
 flush_held(void)
@@ -478,7 +463,7 @@ flush_held(void)
 	int	r = 0;
 
 	if (held.len > 0)
-		r = write_all(held.fd, held.buf, held.len);
+		r = output_write(held.fd, held.buf, held.len);
 	held.len = 0;
 	return (r);
 }
@@ -491,13 +476,13 @@ out(int fd, const char *buf, size_t len)
 	char	*nb;
 
 	if (!held.on)
-		return (write_all(fd, buf, len));
+		return (output_write(fd, buf, len));
 	if (held.len > 0 && (fd != held.fd ||
 	    held.len + len > JLINE_BATCH) && flush_held() == -1)
 		return (-1);
 	held.fd = fd;
 	if (len > JLINE_BATCH)		/* a huge line: alone */
-		return (write_all(fd, buf, len));
+		return (output_write(fd, buf, len));
 	if (held.cap < held.len + len) {
 		ncap = JLINE_BATCH;
 		if ((nb = realloc(held.buf, ncap)) == NULL)

@@ -24,8 +24,8 @@
  * (ids, bit sets) are for the format to print as strings.
  *
  * Lines: jw_line() appends '\n' and writes the whole line with one
- * write(2) (retried only for a short write or EINTR), so that readers
- * never see half a line.  Between jline_hold(1) and jline_hold(0) (a
+ * write(2) (output_write(): retried for a short write or EINTR), so
+ * that readers never see half a line.  Between jline_hold(1) and jline_hold(0) (a
  * batch of ready records), whole lines gather in memory and go out
  * together in one write(2) when the batch ends or holds JLINE_BATCH
  * bytes.  Write functions return 0, or -1 with errno set; errno EPIPE

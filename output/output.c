@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "output.h"
 
@@ -41,4 +42,33 @@ output_find(const char *name)
 			return (outputs[i]);
 	errno = ENOENT;
 	return (NULL);
+}
+
+static volatile sig_atomic_t	*give_up;
+
+void
+output_give_up_on(volatile sig_atomic_t *flag)
+{
+	give_up = flag;
+}
+
+int
+output_write(int fd, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno != EINTR)
+			return (-1);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+		}
+		if (len > 0 && give_up != NULL && *give_up) {
+			errno = EINTR;
+			return (-1);
+		}
+	}
+	return (0);
 }

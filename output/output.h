@@ -14,6 +14,8 @@
 #ifndef QUARK_OUTPUT_H
 #define QUARK_OUTPUT_H
 
+#include <signal.h>
+
 #include "quark.h"
 
 struct output {
@@ -54,5 +56,20 @@ extern const struct output *const outputs[];
 
 /* The format called name (exact match), or NULL with errno ENOENT. */
 const struct output *output_find(const char *name);
+
+/*
+ * Writes len bytes (whole lines) to fd: every format's one way out.  A
+ * short write or EINTR goes on where it stopped, so a reader never sees
+ * half a line, unless the writer was told to give up (output_give_up_on())
+ * while the write was blocked: a stalled reader.  Returns 0, or -1 with
+ * errno: the write's (EPIPE: the reader went away), or EINTR when it gave
+ * up (then buf may be written in part).
+ */
+int	output_write(int fd, const char *buf, size_t len);
+/*
+ * From now on a write gives up once *flag is non-zero (set by a signal
+ * handler, whose signal interrupts the blocked write(2)).  NULL: never.
+ */
+void	output_give_up_on(volatile sig_atomic_t *flag);
 
 #endif /* QUARK_OUTPUT_H */

@@ -407,9 +407,6 @@ l_open(struct line *l, int fd)
 static int
 l_write(struct line *l, int fd)
 {
-	size_t	off = 0;
-	ssize_t	n;
-
 	l_color(l, C_RESET);
 	l_raw(l, "\n", 1);
 	line_buf = l->buf;
@@ -418,15 +415,7 @@ l_write(struct line *l, int fd)
 		errno = ENOMEM;
 		return (-1);
 	}
-	while (off < l->len) {
-		if ((n = write(fd, l->buf + off, l->len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		off += (size_t)n;
-	}
-	return (0);
+	return (output_write(fd, l->buf, l->len));
 }
 
 static int

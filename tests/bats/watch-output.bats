@@ -14,6 +14,7 @@ setup() {
 
 teardown() {
 	[ -z "$QPID" ] || kill -KILL "$QPID" 2>/dev/null || true
+	[ -z "${RPID:-}" ] || kill -KILL "$RPID" 2>/dev/null || true
 }
 
 # wait_marker FILE MARKER: run /bin/true MARKER until its record is in
@@ -110,4 +111,82 @@ wait_marker() {
 	    fail "not every record: $(grep -c "quark-sys-$$-" "$D/q.ndjson")"
 	[ "$n1" -eq "$n0" ] ||
 	    fail "$((n1 - n0)) map look-ups for 31 records"
+}
+
+# pipe_full FIFO: wait (20 s at most) until the pipe behind FIFO holds
+# 60 KB, so that the writer is blocked (FIONREAD through a reader that
+# takes nothing).
+pipe_full() {
+	/usr/bin/python3 - "$1" <<'PY' || fail "the pipe never filled"
+import fcntl, os, struct, sys, termios, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+for _ in range(200):
+    n = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+    if n >= 60000:
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit(1)
+PY
+}
+
+# stop_and_wait SIGNAL: send SIGNAL to quark, wait for it (30 s at most);
+# its status in $rc.
+stop_and_wait() {
+	local i
+
+	kill -s "$1" "$QPID"
+	for (( i = 0; i < 300; i++ )); do
+		kill -0 "$QPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$QPID" 2>/dev/null && fail "quark still runs 30 s after SIG$1"
+	rc=0
+	wait "$QPID" || rc=$?
+	QPID=
+}
+
+# fill_behind FIFO READER...: quark watch writing into FIFO, READER... reading
+# it; once ready, 600 records' worth of processes, then wait for a full pipe.
+fill_behind() {
+	local fifo=$1 i
+
+	shift
+	mkfifo "$fifo"
+	"$@" <"$fifo" 3>&- &
+	RPID=$!
+	"$QUARK" watch >"$fifo" 2>"$D/err" 3>&- &
+	QPID=$!
+	for (( i = 0; i < 400; i++ )); do
+		grep -q '^quark: watch: ready$' "$D/err" && break
+		sleep 0.05
+	done
+	grep -q '^quark: watch: ready$' "$D/err" || fail "not ready: $(cat "$D/err")"
+	for (( i = 0; i < 600; i++ )); do
+		/bin/true "quark-fill-$$-$i"
+	done
+	pipe_full "$fifo"
+}
+
+@test "watch: SIGTERM with a reader that takes nothing: gives up after a while, says so, exit 1" {
+	fill_behind "$D/fifo" sleep 120
+	stop_and_wait TERM
+	kill "$RPID" 2>/dev/null || true
+	wait "$RPID" 2>/dev/null || true
+	RPID=
+	[ "$rc" -eq 1 ] || fail "exit $rc: $(cat "$D/err")"
+	run cat "$D/err"
+	assert_line "quark: watch: after the stop, a write to the output was blocked for 5 s: records left unwritten"
+}
+
+@test "watch: SIGTERM with a slow reader: every record written, exit 0" {
+	fill_behind "$D/fifo" sh -c 'sleep 3; exec cat >"$1"' _ "$D/out"
+	stop_and_wait TERM
+	wait "$RPID"
+	RPID=
+	[ "$rc" -eq 0 ] || fail "exit $rc: $(cat "$D/err")"
+	run jq -e . "$D/out"
+	assert_success
+	assert_equal "$(grep -c "\"quark-fill-$$-[0-9]*\"" "$D/out")" 600
+	run cat "$D/err"
+	refute_output --partial "blocked"
 }
