@@ -140,61 +140,18 @@ l_pad(struct line *l, const char *s, size_t w)
 		l_vis(l, " ", 1, 1);
 }
 
-/* A code point that must not reach a terminal as itself. */
-static int
-unsafe_cp(uint32_t cp)
-{
-	return (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	    cp == 0x2028 || cp == 0x2029 || cp == 0x200e || cp == 0x200f);
-}
-
-static uint32_t
-decode(const unsigned char *p, size_t n)
-{
-	uint32_t	cp;
-	size_t		i;
-
-	if (n == 1)
-		return (p[0]);
-	cp = p[0] & (0x7f >> n);
-	for (i = 1; i < n; i++)
-		cp = (cp << 6) | (p[i] & 0x3f);
-	return (cp);
-}
-
 /* Appends buf[0..len) escaped (see the top of the file). */
 static void
 l_escaped(struct line *l, const char *buf, size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)buf;
-	char			 esc[16];
-	size_t			 i = 0, n;
-	uint32_t		 cp;
+	char		 esc[UTF8_ESC_MAX];
+	const char	*e;
+	size_t		 i = 0, n;
 
 	while (i < len && !(l->maxcols != 0 && l->cols >= l->maxcols)) {
-		if ((n = utf8_seqlen(p + i, len - i)) == 0) {
-			snprintf(esc, sizeof(esc), "\\x%02x", p[i]);
-			l_str(l, esc);
-			i++;
-			continue;
-		}
-		cp = decode(p + i, n);
-		if (cp == '\\')
-			l_str(l, "\\\\");
-		else if (cp == '\n')
-			l_str(l, "\\n");
-		else if (cp == '\t')
-			l_str(l, "\\t");
-		else if (cp == '\r')
-			l_str(l, "\\r");
-		else if (unsafe_cp(cp) && cp < 0x100) {
-			snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)cp);
-			l_str(l, esc);
-		} else if (unsafe_cp(cp)) {
-			snprintf(esc, sizeof(esc), "\\u{%x}", (unsigned)cp);
-			l_str(l, esc);
-		} else
+		if ((e = utf8_term_escape(buf + i, len - i, &n, esc)) != NULL)
+			l_str(l, e);
+		else
 			l_vis(l, buf + i, n, 1);
 		i += n;
 	}

@@ -15,45 +15,34 @@
 #define TREE_ARGS_MAX	100
 
 /*
- * Bytes for a terminal: control characters, backslashes and bytes that
- * are not UTF-8 are escaped C-style (backslash n, backslash x f f), valid
- * UTF-8 is kept.  NUL separates arguments: a space.  Stops after about max
- * bytes with "...".
+ * Bytes for a terminal, escaped as the text format escapes them
+ * (utf8_term_escape()): control characters, backslashes, bytes that are
+ * not UTF-8 and bidirectional controls; the rest of valid UTF-8 is kept.
+ * NUL separates arguments: a space.  Stops after about max bytes with
+ * "...".
  */
 static void
 put_escaped(FILE *f, const char *s, size_t len, size_t max)
 {
-	size_t		i = 0, n;
-	unsigned char	c;
+	char		 esc[UTF8_ESC_MAX];
+	const char	*e;
+	size_t		 i = 0, n;
 
 	while (i < len) {
 		if (i >= max) {
 			fputs("...", f);
 			return;
 		}
-		c = (unsigned char)s[i];
-		if (c >= 0x80) {
-			n = utf8_seqlen((const unsigned char *)s + i, len - i);
-			if (n == 0)
-				fprintf(f, "\\x%02x", c);
-			else
-				fwrite(s + i, 1, n, f);
-			i += n == 0 ? 1 : n;
+		if (s[i] == '\0') {
+			putc(' ', f);
+			i++;
 			continue;
 		}
-		if (c == '\0')
-			c = ' ';
-		if (c == '\\')
-			fputs("\\\\", f);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
+		if ((e = utf8_term_escape(s + i, len - i, &n, esc)) != NULL)
+			fputs(e, f);
 		else
-			putc(c, f);
-		i++;
+			fwrite(s + i, 1, n, f);
+		i += n;
 	}
 }
 

@@ -2,6 +2,7 @@
  * utf8.c - byte sanitizing for JSON output.  The policy is in utf8.h.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,4 +102,49 @@ utf8_sanitize(const char *buf, size_t len, size_t *outlen, int *altered)
 	if (outlen != NULL)
 		*outlen = o;
 	return ((char *)out);
+}
+
+/* A code point that must not reach a terminal as itself. */
+static int
+term_unsafe(uint32_t cp)
+{
+	return (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+	    cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	    cp == 0x2028 || cp == 0x2029);
+}
+
+const char *
+utf8_term_escape(const char *buf, size_t len, size_t *n,
+    char esc[UTF8_ESC_MAX])
+{
+	const unsigned char	*p = (const unsigned char *)buf;
+	uint32_t		 cp;
+	size_t			 i;
+
+	if ((*n = utf8_seqlen(p, len)) == 0) {
+		*n = 1;
+		snprintf(esc, UTF8_ESC_MAX, "\\x%02x", p[0]);
+		return (esc);
+	}
+	cp = *n == 1 ? p[0] : p[0] & (0x7f >> *n);
+	for (i = 1; i < *n; i++)
+		cp = (cp << 6) | (p[i] & 0x3f);
+	switch (cp) {
+	case '\\':
+		return ("\\\\");
+	case '\n':
+		return ("\\n");
+	case '\t':
+		return ("\\t");
+	case '\r':
+		return ("\\r");
+	}
+	if (!term_unsafe(cp))
+		return (NULL);
+	if (cp < 0x100)
+		snprintf(esc, UTF8_ESC_MAX, "\\x%02x", (unsigned)cp);
+	else
+		snprintf(esc, UTF8_ESC_MAX, "\\u{%x}", (unsigned)cp);
+	return (esc);
 }

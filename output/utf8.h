@@ -46,4 +46,18 @@ size_t	 utf8_seqlen(const unsigned char *buf, size_t len);
 char	*utf8_sanitize(const char *buf, size_t len, size_t *outlen,
 	    int *altered);
 
+/*
+ * For a terminal (text format, snapshot --tree): the next character of
+ * buf[0..len) (len > 0) takes *n bytes (1-4).  Returns NULL when they may
+ * be shown as they are (printable, valid UTF-8), else the escape to show
+ * instead, written into esc, C-style: \\ \n \t \r; \xNN for a byte that
+ * is not UTF-8 and for a C0 or C1 control or DEL; \u{NNNN} for the line
+ * and paragraph separators and the bidirectional controls (U+061C,
+ * U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), which would reorder or
+ * break what follows on the terminal.
+ */
+#define UTF8_ESC_MAX	16
+const char *utf8_term_escape(const char *buf, size_t len, size_t *n,
+	    char esc[UTF8_ESC_MAX]);
+
 #endif /* QUARK_UTF8_H */

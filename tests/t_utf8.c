@@ -132,6 +132,49 @@ test_big(void)
 	free(in);
 }
 
+/* The terminal's view of a string: every character through the escape. */
+static void
+test_term_escape(void)
+{
+	static const struct {
+		const char	*name, *in, *want;
+	} term[] = {
+		{ "printable ASCII and UTF-8 stay", "a\xc3\xa9z", "a\xc3\xa9z" },
+		{ "C-style escapes", "\\\n\t\r", "\\\\\\n\\t\\r" },
+		{ "C0, DEL and C1 controls", "\x1b\x7f\xc2\x9b\xc2\x9d",
+		  "\\x1b\\x7f\\x9b\\x9d" },
+		{ "bytes that are not UTF-8", "\xff\xc3(", "\\xff\\xc3(" },
+		{ "bidirectional controls", "\xd8\x9c\xe2\x80\x8e\xe2\x80\x8f"
+		  "\xe2\x80\xaa\xe2\x80\xae\xe2\x81\xa6\xe2\x81\xa9",
+		  "\\u{61c}\\u{200e}\\u{200f}\\u{202a}\\u{202e}\\u{2066}"
+		  "\\u{2069}" },
+		{ "line and paragraph separators", "\xe2\x80\xa8\xe2\x80\xa9",
+		  "\\u{2028}\\u{2029}" },
+		{ "a 4-byte character stays", "\xf0\x9f\x98\x80",
+		  "\xf0\x9f\x98\x80" },
+	};
+	char		 out[256], esc[UTF8_ESC_MAX];
+	const char	*e;
+	size_t		 i, j, n, len, o;
+
+	for (i = 0; i < sizeof(term) / sizeof(term[0]); i++) {
+		T_CASE(term[i].name);
+		len = strlen(term[i].in);
+		for (j = 0, o = 0; j < len; j += n) {
+			e = utf8_term_escape(term[i].in + j, len - j, &n, esc);
+			if (e == NULL) {
+				memcpy(out + o, term[i].in + j, n);
+				o += n;
+			} else {
+				memcpy(out + o, e, strlen(e));
+				o += strlen(e);
+			}
+		}
+		out[o] = '\0';
+		T_EQ_STR(out, term[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -139,5 +182,6 @@ main(void)
 	test_seqlen();
 	test_all_bytes();
 	test_big();
+	test_term_escape();
 	return (t_done());
 }

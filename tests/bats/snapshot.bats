@@ -121,6 +121,28 @@ nproc_entries() {
 	grep -F " $WEIRD_PID w\\xff\\n\"q\\\\  " "$OUT"
 }
 
+@test "snapshot --tree: C1 controls and bidirectional overrides escaped, as the text format does" {
+	# argv[0] with a CSI, an RLO and an Arabic letter mark.
+	name=$'q\xc2\x9b2J\xe2\x80\xaeX\xd8\x9cZ'
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	(exec -a "$name" sh -c 'read x <"$0"; :' "$BATS_TEST_TMPDIR/fifo") \
+	    </dev/null >/dev/null 2>&1 3>&- &
+	WEIRD_PID=$!
+	for _ in $(seq 100); do
+		grep -q 2J "/proc/$WEIRD_PID/cmdline" 2>/dev/null && break
+		sleep 0.05
+	done
+	"$QUARK" snapshot --tree >"$OUT"
+	run grep -F " $WEIRD_PID " "$OUT"
+	assert_success
+	assert_output --partial 'q\x9b2J\u{202e}X\u{61c}Z'
+	# None of the three reaches the terminal as itself.
+	run grep -c $'\xc2\x9b\\|\xe2\x80\xae\\|\xd8\x9c' "$OUT"
+	assert_output 0
+	run "$QUARK" lookup --format text "$WEIRD_PID"
+	assert_output --partial 'q\x9b2J\u{202e}X\u{61c}Z'
+}
+
 @test "snapshot: whole lines, many to a write(2)" {
 	command -v strace >/dev/null || fail "strace is not installed"
 	# (LeakSanitizer cannot run under ptrace: off, for the ASan build.)
