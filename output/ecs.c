@@ -27,6 +27,7 @@
 #include "json.h"
 #include "names.h"
 #include "output.h"
+#include "utf8.h"
 
 /* The ECS release whose field definitions the output follows. */
 #define ECS_VERSION	"9.4.0"
@@ -143,8 +144,9 @@ static void
 e_command_line(struct jobj *ob, const struct quark_process *p)
 {
 	char	*s;
-	size_t	 i, n = p->args_len;
+	size_t	 i, n;
 
+	n = utf8_whole_len(p->args, p->args_len, p->truncated & QPT_ARGS);
 	if (p->args == NULL || n == 0)
 		return;
 	if ((s = malloc(n)) == NULL) {
@@ -177,7 +179,8 @@ e_image(struct jobj *ob, struct jobj *q, const struct quark_process *p)
 	if (p->known & QP_FILENAME)
 		jobj_cstr(q, "filename", p->filename);
 	if (p->known & QP_ARGS) {
-		jobj_argv(ob, "args", p->args, p->args_len);
+		jobj_argv(ob, "args", p->args, utf8_whole_len(p->args,
+		    p->args_len, p->truncated & QPT_ARGS));
 		jobj_int(ob, "args_count", p->argc);
 		e_command_line(ob, p);
 		jobj_u64(q, "args_size", p->args_total);
@@ -328,7 +331,8 @@ e_parent(struct ecs *e, struct jobj *ob, const struct quark_process *p,
 		if (pp->known & QP_EXE)
 			jobj_cstr(&t, "executable", pp->exe);
 		if (pp->known & QP_ARGS) {
-			jobj_argv(&t, "args", pp->args, pp->args_len);
+			jobj_argv(&t, "args", pp->args, utf8_whole_len(
+			    pp->args, pp->args_len, pp->truncated & QPT_ARGS));
 			jobj_int(&t, "args_count", pp->argc);
 		}
 		if (pp->known & QP_START)
@@ -383,7 +387,8 @@ e_previous(struct ecs *e, struct jobj *ob, struct jobj *q,
 				jobj_bool(&pq, "filename_truncated", 1);
 		}
 		if (x->known & QP_ARGS) {
-			jobj_argv(&pe, "args", x->args, x->args_len);
+			jobj_argv(&pe, "args", x->args, utf8_whole_len(
+			    x->args, x->args_len, x->truncated & QPT_ARGS));
 			jobj_int(&pe, "args_count", x->argc);
 			jobj_u64(&pq, "args_size", x->args_total);
 			if (x->truncated & QPT_ARGS)
@@ -448,7 +453,8 @@ e_process(struct ecs *e, struct jobj *rec, struct jobj *quark,
 	}
 	e_ns_cap(e, &ob, &q, p);
 	if (p->known & QP_ENV) {
-		jobj_argv(&ob, "env_vars", p->env, p->env_len);
+		jobj_argv(&ob, "env_vars", p->env, utf8_whole_len(p->env,
+		    p->env_len, p->truncated & QPT_ENV));
 		jobj_int(&q, "envc", p->envc);
 		if (p->truncated & QPT_ENV)
 			jobj_bool(&q, "env_truncated", 1);

@@ -19,6 +19,7 @@
 #include "names.h"
 #include "ndjson.h"
 #include "output.h"
+#include "utf8.h"
 
 #ifndef nitems
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -196,7 +197,8 @@ o_image(struct jw *ob, const struct quark_process *p)
 			jw_bool(ob, "filename_truncated", 1);
 	}
 	if (known & QP_ARGS) {
-		jw_argv(ob, "args", p->args, p->args_len);
+		jw_argv(ob, "args", p->args, utf8_whole_len(p->args,
+		    p->args_len, p->truncated & QPT_ARGS));
 		jw_int(ob, "argc", p->argc);
 		jw_u64(ob, "args_size", p->args_total);
 		if (p->truncated & QPT_ARGS)
@@ -251,7 +253,8 @@ o_previous(struct jw *ob, const struct quark_event *ev)
 				jw_bool(ob, "filename_truncated", 1);
 		}
 		if (x->known & QP_ARGS) {
-			jw_argv(ob, "args", x->args, x->args_len);
+			jw_argv(ob, "args", x->args, utf8_whole_len(x->args,
+			    x->args_len, x->truncated & QPT_ARGS));
 			jw_int(ob, "argc", x->argc);
 			jw_u64(ob, "args_size", x->args_total);
 			if (x->truncated & QPT_ARGS)
@@ -295,7 +298,8 @@ w_process(struct jw *ob, const char *key, const struct quark_process *p,
 	o_container(ob, p);
 	o_ns_cap(ob, p);
 	if (p->known & QP_ENV) {
-		jw_argv(ob, "env", p->env, p->env_len);
+		jw_argv(ob, "env", p->env, utf8_whole_len(p->env,
+		    p->env_len, p->truncated & QPT_ENV));
 		jw_int(ob, "envc", p->envc);
 		if (p->truncated & QPT_ENV)
 			jw_bool(ob, "env_truncated", 1);
@@ -316,7 +320,8 @@ w_parent(struct jw *ob, const char *key, const struct quark_process *p)
 	if (p->known & QP_EXE)
 		jw_cstr(ob, "exe", p->exe);
 	if (p->known & QP_ARGS) {
-		jw_argv(ob, "args", p->args, p->args_len);
+		jw_argv(ob, "args", p->args, utf8_whole_len(p->args,
+		    p->args_len, p->truncated & QPT_ARGS));
 		jw_int(ob, "argc", p->argc);
 	}
 	if (p->known & QP_START)

@@ -195,6 +195,7 @@ l_image(struct line *l, uint64_t known, const char *args, size_t args_len,
 	int		 first = 1;
 
 	if ((known & QP_ARGS) && args != NULL && args_len > 0) {
+		args_len = utf8_whole_len(args, args_len, cut);
 		a = args;
 		end = args + args_len;
 		while (a < end) {

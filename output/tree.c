@@ -88,7 +88,8 @@ print_line(struct tree *tr, const struct quark_process *p, int depth)
 	else if (p->kthread)
 		putc(']', f);
 	if ((p->known & QP_ARGS) && !(p->known & QP_TID)) {
-		len = p->args_len;
+		len = utf8_whole_len(p->args, p->args_len,
+		    p->truncated & QPT_ARGS);
 		while (len > 0 && p->args[len - 1] == '\0')
 			len--;
 		fputs("  ", f);

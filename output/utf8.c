@@ -148,3 +148,35 @@ utf8_term_escape(const char *buf, size_t len, size_t *n,
 		snprintf(esc, UTF8_ESC_MAX, "\\u{%x}", (unsigned)cp);
 	return (esc);
 }
+
+size_t
+utf8_whole_len(const char *buf, size_t len, int cut)
+{
+	const unsigned char	*p = (const unsigned char *)buf;
+	unsigned char		 t[4];
+	size_t			 i, k, need;
+
+	if (!cut)
+		return (len);
+	/* The last byte that is not a continuation byte, 3 back at most. */
+	for (i = len; i > 0 && len - i < 3 && (p[i - 1] & 0xc0) == 0x80; i--)
+		;
+	if (i == 0)
+		return (len);
+	i--;
+	if (p[i] >= 0xc2 && p[i] <= 0xdf)
+		need = 2;
+	else if (p[i] >= 0xe0 && p[i] <= 0xef)
+		need = 3;
+	else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+		need = 4;
+	else
+		return (len);
+	if ((k = len - i) >= need)
+		return (len);
+	/* A valid beginning: completed with the smallest bytes it allows. */
+	memcpy(t, p + i, k);
+	t[1] = k > 1 ? t[1] : p[i] == 0xe0 ? 0xa0 : p[i] == 0xf0 ? 0x90 : 0x80;
+	memset(t + (k > 2 ? k : 2), 0x80, need - (k > 2 ? k : 2));
+	return (utf8_seqlen(t, need) == need ? i : len);
+}

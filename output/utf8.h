@@ -47,6 +47,14 @@ char	*utf8_sanitize(const char *buf, size_t len, size_t *outlen,
 	    int *altered);
 
 /*
+ * len, less a character cut short at the very end of buf when cut is set:
+ * a buffer cut at a byte count (a truncated argv or environment) may end
+ * inside a character; its *_truncated flag says so, not a U+FFFD and a
+ * "sanitized" mark for bytes the process never had wrong.
+ */
+size_t	 utf8_whole_len(const char *buf, size_t len, int cut);
+
+/*
  * For a terminal (text format, snapshot --tree): the next character of
  * buf[0..len) (len > 0) takes *n bytes (1-4).  Returns NULL when they may
  * be shown as they are (printable, valid UTF-8), else the escape to show

@@ -175,6 +175,27 @@ test_term_escape(void)
 	}
 }
 
+static void
+test_whole_len(void)
+{
+	T_CASE("whole: a cut that splits a character drops it");
+	T_EQ_INT(utf8_whole_len("ab\xe2\x82", 4, 1), 2);
+	T_EQ_INT(utf8_whole_len("ab\xe2", 3, 1), 2);
+	T_EQ_INT(utf8_whole_len("a\xf0\x9f\x98", 4, 1), 1);
+	T_EQ_INT(utf8_whole_len("a\xc3", 2, 1), 1);
+	T_EQ_INT(utf8_whole_len("\xe0", 1, 1), 0);
+	T_CASE("whole: not cut, or whole, or not a valid beginning: kept");
+	T_EQ_INT(utf8_whole_len("ab\xe2\x82", 4, 0), 4);
+	T_EQ_INT(utf8_whole_len("a\xe2\x82\xac", 4, 1), 4);
+	T_EQ_INT(utf8_whole_len("abc", 3, 1), 3);
+	T_EQ_INT(utf8_whole_len("a\xe0\x80", 3, 1), 3);	/* overlong */
+	T_EQ_INT(utf8_whole_len("a\xed\xa0", 3, 1), 3);	/* surrogate */
+	T_EQ_INT(utf8_whole_len("a\xf4\x90", 3, 1), 3);	/* > U+10FFFF */
+	T_EQ_INT(utf8_whole_len("a\xff", 2, 1), 2);
+	T_EQ_INT(utf8_whole_len("a\x80\x80", 3, 1), 3);
+	T_EQ_INT(utf8_whole_len("", 0, 1), 0);
+}
+
 int
 main(void)
 {
@@ -183,5 +204,6 @@ main(void)
 	test_all_bytes();
 	test_big();
 	test_term_escape();
+	test_whole_len();
 	return (t_done());
 }

@@ -320,6 +320,25 @@ teardown() {
 	I=
 }
 
+@test "watch --argv-cap 1K: a cut inside a character drops it, and nothing is marked sanitized" {
+	I="$BATS_TEST_TMPDIR/cut"
+	watch_start "$I" --argv-cap 1K
+	from=0
+	euros=$(printf '\342\202\254%.0s' $(seq 400))
+	# Three shifts: the cut falls after each byte of a character.
+	for pre in a ab abc; do
+		/bin/true "$m-$pre" "$pre$euros"
+		wait_recs "$I" "$from" "$m-$pre" "$HAS_M" --arg m "$m-$pre"
+		assert_jq "$REC" '.process.args_truncated == true and
+		    (.process | has("sanitized") | not) and
+		    (.process.args[2] | test("^" + $p + "(\u20ac)*$"))' \
+		    --arg p "$pre"
+	done
+	watch_stop "$I"
+	schema_ok "$I/out"
+	I=
+}
+
 @test "watch: a comm change (prctl PR_SET_NAME) is in events and changes, the process shows the new comm" {
 	new="qc$RANDOM$RANDOM"
 	new=${new:0:15}
