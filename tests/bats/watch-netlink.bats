@@ -55,6 +55,17 @@ wait_exit_of() {
 	return 1
 }
 
+# only_record PID WHY FILTER [JQ-ARG...]: once pid's exit is out, pid has
+# one record and jq's FILTER holds for it; else the test fails, saying WHY.
+only_record() {
+	local p=$1 why=$2 filter=$3
+
+	shift 3
+	wait_exit_of "$p"
+	[ "$(records_of "$p" | jq -s "$@" "length == 1 and (.[0] | $filter)")" = true ] ||
+	    fail "$why: $(records_of "$p")"
+}
+
 # Runs /bin/true copies with a marker until one is seen (timeout 20 s).
 wait_ready() {
 	local i p
@@ -231,20 +242,12 @@ wait_ready() {
 		unshare -n "$TRUE" "ns-$run" &
 		p=$!
 		wait "$p"
-		wait_exit_of "$p"
-		run jq -s --argjson h "$host_net" \
-		    'length == 1 and (.[0].process.ns.net // 0) != $h' \
-		    < <(records_of "$p")
-		[ "$output" = true ] ||
-		    fail "run $run: the host's net namespace: $(records_of "$p")"
+		only_record "$p" "run $run: the host's net namespace" \
+		    '(.process.ns.net // 0) != $h' --argjson h "$host_net"
 		# A job of its own process group (setpgid(2): no event).
 		p=$(bash -mc '"$1" "pg-$2" & echo $!; wait' _ "$TRUE" "$run")
-		wait_exit_of "$p"
-		run jq -s --argjson p "$p" \
-		    'length == 1 and (.[0].process.pgid // $p) == $p' \
-		    < <(records_of "$p")
-		[ "$output" = true ] ||
-		    fail "run $run: not its own process group: $(records_of "$p")"
+		only_record "$p" "run $run: not its own process group" \
+		    '(.process.pgid // $p) == $p' --argjson p "$p"
 	done
 }
 
