@@ -101,16 +101,16 @@ enrich_group_threads(pid_t tgid, uint64_t exit_ns, int *live)
 	    (p.known & QP_NTHREADS) == 0 || p.pid != tgid)
 		return (0);
 	/*
-	 * A task that runs on (not Z, not X) and started no later than the
-	 * exit's clock tick: the same process.  A new one on the pid starts
-	 * after the old one is reaped, after its exit: in a later tick, but
-	 * for a pid taken at once through ns_last_pid or clone3's set_tid:
-	 * then the old one's exit is taken for a thread's, and its record
-	 * has no exit (absent, never wrong).
+	 * A task that runs on (not Z, not X) and started in a clock tick
+	 * before the exit's: the same process.  A new one on the pid starts
+	 * after the old one's exit, so not before its tick (a pid taken at
+	 * once, through ns_last_pid or clone3's set_tid, is in the same
+	 * tick).  A process that exec'd by a thread within its first tick
+	 * is left to nl_hold(): its exec's message follows.
 	 */
 	if ((p.known & (QP_STATE | QP_START)) == (QP_STATE | QP_START) &&
 	    p.state != 'Z' && p.state != 'X' &&
-	    p.start_ns <= quark_start_trunc(exit_ns))
+	    p.start_ns < quark_start_trunc(exit_ns))
 		*live = 1;
 	return (p.nthreads > INT_MAX ? INT_MAX : (int)p.nthreads);
 }

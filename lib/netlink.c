@@ -223,7 +223,7 @@ fail:
 	return (-1);
 }
 
-static void	nl_release(struct quark_queue *, struct nl_state *, pid_t,
+static int	nl_release(struct quark_queue *, struct nl_state *, pid_t,
 		    int);
 
 /*
@@ -255,8 +255,9 @@ nl_hold(struct quark_queue *qq, struct nl_state *ns, struct raw_event *raw)
 /*
  * Submits the held exit of pid, if any: as a thread's (dethread: an exec
  * of pid follows), or as the group's (a fork of a new process on pid).
+ * Returns 1 when there was one, else 0.
  */
-static void
+static int
 nl_release(struct quark_queue *qq, struct nl_state *ns, pid_t pid,
     int dethread)
 {
@@ -267,7 +268,7 @@ nl_release(struct quark_queue *qq, struct nl_state *ns, pid_t pid,
 		if (ns->held[i]->pid == pid)
 			break;
 	if (i == ns->nheld)
-		return;
+		return (0);
 	raw = ns->held[i];
 	memmove(ns->held + i, ns->held + i + 1,
 	    (ns->nheld - i - 1) * sizeof(ns->held[0]));
@@ -275,6 +276,7 @@ nl_release(struct quark_queue *qq, struct nl_state *ns, pid_t pid,
 	if (dethread)
 		raw->flags = RAW_F_THREAD;
 	queue_submit(qq, raw);
+	return (1);
 }
 
 /* The batch's end: the exits still held were the groups'. */
@@ -297,6 +299,14 @@ submit_exit(struct quark_queue *qq, struct nl_state *ns,
 	unsigned		 x;
 	int			 n, live;
 
+	/*
+	 * A thread that exits after its leader's exit was held (/proc had
+	 * nothing left when we looked: the threads ended together, or
+	 * within moments): the group outlived the leader, whose exit was a
+	 * thread's; the group's is its last thread's.
+	 */
+	if (raw->tid != raw->pid && nl_release(qq, ns, raw->pid, 1))
+		nl_group_outlived(&ns->pending, raw->pid);
 	x = nl_exit_classify(&ns->pending, raw->tid, raw->pid, -1, 0);
 	if (x & NLX_ASK) {
 		n = enrich_group_threads(raw->pid, raw->time, &live);

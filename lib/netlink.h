@@ -74,4 +74,11 @@ struct nl_pending {
 unsigned	nl_exit_classify(struct nl_pending *, pid_t pid, pid_t tgid,
 		    int nthreads, int live);
 
+/*
+ * A thread of tgid exited after its leader's exit was taken for the
+ * group's: the group outlived its leader; its exit is its last thread's
+ * (nl_exit_classify() asks /proc at each of its threads' exits).
+ */
+void		nl_group_outlived(struct nl_pending *, pid_t tgid);
+
 #endif /* QUARK_NETLINK_H */

@@ -248,6 +248,12 @@ pending_add(struct nl_pending *np, pid_t tgid)
 	np->tgid[np->n++] = tgid;
 }
 
+void
+nl_group_outlived(struct nl_pending *np, pid_t tgid)
+{
+	pending_add(np, tgid);
+}
+
 /*
  * A thread's exit is released (no longer counted in /proc's Threads)
  * before its message is sent, the zombie leader is counted until reaped:

@@ -345,7 +345,7 @@ int	enrich_ids(struct raw_event *);
  * The group tgid after the exit of one of its threads at exit_ns (boot
  * ns), from /proc/TGID/stat: returns its threads not yet reaped (the
  * zombie leader included; 0: gone).  *live: 1 when the task on tgid runs
- * on (not a zombie) and started no later than exit_ns's clock tick, so
+ * on (not a zombie) and started in a clock tick before exit_ns's, so
  * that it is the same process, not a new one on a reused pid: after an
  * exec by a non-leader thread, which takes over the leader's pid
  * (de_thread()), the leader's exit is a thread's.

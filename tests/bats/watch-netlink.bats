@@ -322,6 +322,40 @@ wait_ready() {
 	done
 }
 
+@test "netlink: a pid taken again in the same clock tick by a process that runs on: both exits" {
+	helper="${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/samepid"
+	[ -x "$helper" ]
+	# The second child lives 300 ms: it runs while the first's exit
+	# is looked at, started in that exit's tick, on its pid.
+	run "$helper" -s 300
+	assert_success
+	read -r p ticks pp <<<"$output"
+	for (( i = 0; i < 100; i++ )); do
+		n=$(records_of "$p" | jq -s --argjson pp "$pp" '[.[] |
+		    select(.process.ppid == $pp and (.events | index("exit")))] |
+		    length')
+		[ "$n" -ge 2 ] && break
+		sleep 0.2
+	done
+	[ "$n" -eq 2 ] || fail "$n exit records: $(records_of "$p")"
+}
+
+@test "netlink: a leader that exits first, its last thread moments later: one exit, that thread's" {
+	helper="${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/leader_exit"
+	[ -x "$helper" ]
+	# Both gone before /proc is looked at, for the leader's exit.  (Not
+	# at once: when the thread's message comes before the leader's, the
+	# leader's code is taken, a limit said in quark(8).)
+	for d in 2000 5000 10000; do
+		"$helper" -d "$d" 13 &
+		p=$!
+		wait "$p" || true
+		only_record "$p" "thread $d us after the leader" \
+		    '.process.exit.code == 13 and
+		    ([.events[] | select(. == "exit")] | length) == 1'
+	done
+}
+
 @test "netlink: a leader that exits first: the process exit is its last thread's" {
 	# leader_exit: the leader leaves at once, a thread exit(5)s 200 ms on.
 	helper="${QUARK_HELPERS:-$BATS_TEST_DIRNAME/../../build/tests/helpers}/leader_exit"

@@ -1,12 +1,13 @@
 /*
- * samepid [MARK...] - make two processes that get the same pid within one
- * clock tick: fork a child that exits at once, reap it, set
+ * samepid [-s MS] [MARK...] - make two processes that get the same pid
+ * within one clock tick: fork a child that exits at once, reap it, set
  * /proc/sys/kernel/ns_last_pid to its pid - 1 and fork again.  Retries
  * (other processes may take the pid, or the tick may end in between)
  * until the second child has the first's pid and the same start time in
  * ticks (/proc/PID/stat field 22, read while each is a zombie), then
  * prints "PID TICKS PARENT" (PARENT: its own pid) and exits 0; exits 1 after 500 tries.  Needs root
- * (CAP_SYS_ADMIN in the pid namespace).
+ * (CAP_SYS_ADMIN in the pid namespace).  -s MS: the second child lives
+ * MS milliseconds (running while the first one's exit is looked at).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -18,9 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A child that exits at once; its start ticks, read before reaping. */
+/* A child that exits after ms; its start ticks, read before reaping. */
 static pid_t
-child(unsigned long long *ticks)
+child(unsigned long long *ticks, int ms)
 {
 	char		 path[64], buf[1024], *s;
 	siginfo_t	 si;
@@ -30,8 +31,11 @@ child(unsigned long long *ticks)
 
 	if ((pid = fork()) == -1)
 		err(1, "fork");
-	if (pid == 0)
+	if (pid == 0) {
+		if (ms > 0)
+			usleep((useconds_t)ms * 1000);
 		_exit(0);
+	}
 	if (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == -1)
 		err(1, "waitid");
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -56,22 +60,24 @@ child(unsigned long long *ticks)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	unsigned long long	 ta, tb;
 	pid_t			 a, b;
 	char			 buf[32];
-	int			 fd, i, len;
+	int			 fd, i, len, ms = 0;
 
+	if (argc > 2 && strcmp(argv[1], "-s") == 0)
+		ms = atoi(argv[2]);
 	for (i = 0; i < 500; i++) {
-		a = child(&ta);
+		a = child(&ta, 0);
 		if ((fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY)) == -1)
 			err(1, "ns_last_pid");
 		len = snprintf(buf, sizeof(buf), "%d", (int)a - 1);
 		if (write(fd, buf, (size_t)len) != len)
 			err(1, "write ns_last_pid");
 		close(fd);
-		b = child(&tb);
+		b = child(&tb, ms);
 		if (b == a && ta == tb && ta != 0) {
 			printf("%d %llu %d\n", (int)a, ta, (int)getpid());
 			return (0);
