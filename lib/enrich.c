@@ -44,7 +44,7 @@ enrich_fork(struct raw_event *raw)
 
 /* Everything /proc says about the new image; unknown if it is gone. */
 void
-enrich_exec(struct raw_event *raw, int qs)
+enrich_exec(struct raw_event *raw, int qs, uint32_t argv_cap)
 {
 	struct quark_process	*p;
 
@@ -53,6 +53,11 @@ enrich_exec(struct raw_event *raw, int qs)
 	quark_process_clear(&raw->task);
 	raw->task = *p;
 	free(p);
+	/* As the kernel backends capture it: argc and size are the whole. */
+	if ((raw->task.known & QP_ARGS) && raw->task.args_len > argv_cap) {
+		raw->task.args_len = argv_cap;
+		raw->task.truncated |= QPT_ARGS;
+	}
 	raw->task.pid = raw->pid;
 	/* A later exec before this moment: the image may be its (apply.c). */
 	raw->proc_read_ns = quark_boot_now();

@@ -72,6 +72,7 @@
 struct nl_state {
 	int			fd;
 	int			qs;		/* QS_* for /proc reads */
+	uint32_t		argv_cap;	/* args bytes kept (--argv-cap) */
 	int			listening;
 	uint32_t		seq;
 	uint64_t		mono_to_boot;
@@ -189,6 +190,7 @@ nl_open(struct quark_queue *qq, const struct quark_queue_attr *attr,
 	if ((ns = calloc(1, sizeof(*ns))) == NULL)
 		return (-1);
 	ns->qs = (attr->flags & QQ_ENV) ? QS_ENV : 0;
+	ns->argv_cap = attr->argv_cap;
 	ns->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    NETLINK_CONNECTOR);
 	if (ns->fd == -1)
@@ -353,7 +355,7 @@ nl_handle(struct quark_queue *qq, struct nl_state *ns,
 		break;
 	case QUARK_EV_EXEC:
 		nl_release(qq, ns, raw->pid, 1);
-		enrich_exec(raw, ns->qs);
+		enrich_exec(raw, ns->qs, ns->argv_cap);
 		break;
 	case QUARK_EV_SETUID:
 	case QUARK_EV_SETGID:

@@ -331,8 +331,11 @@ int	scrape_read_files(pid_t pid, pid_t tid, unsigned which,
  */
 /* FORK: the child's start time (tick-truncated, as seeding reads it), comm. */
 void	enrich_fork(struct raw_event *);
-/* EXEC: the whole new image (exe, args, cwd, creds, ...); qs: QS_ENV. */
-void	enrich_exec(struct raw_event *, int qs);
+/*
+ * EXEC: the whole new image (exe, args, cwd, creds, ...); qs: QS_ENV; the
+ * args cut at argv_cap bytes (then QPT_ARGS; argc and args_total whole).
+ */
+void	enrich_exec(struct raw_event *, int qs, uint32_t argv_cap);
 /*
  * SETUID/SETGID: the saved and fs ids, from /proc/PID/task/TID/status,
  * used only when its real and effective ids are the event's.  -1 when

@@ -377,6 +377,35 @@ wait_ready() {
 	assert_output "true"
 }
 
+@test "netlink: --argv-cap cuts the arguments read from /proc, as the kernel backends do" {
+	"$QUARK" watch --backend netlink --argv-cap 5 \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	q=$!
+	for (( i = 0; i < 600; i++ )); do
+		grep -q '^quark: watch: ready$' "$BATS_TEST_TMPDIR/err" && break
+		sleep 0.05
+	done
+	"$SH" -c 'sleep 0.3; :' "cap-$$" &
+	p=$!
+	wait "$p"
+	for (( i = 0; i < 100; i++ )); do
+		grep -q "\"pid\":$p,.*\"exit\"" "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	kill -TERM "$q"
+	wait "$q"
+	run jq -c --argjson p "$p" 'select(.process.pid == $p)' \
+	    "$BATS_TEST_TMPDIR/out"
+	assert_success
+	[ "${#lines[@]}" -eq 1 ] || fail "${#lines[@]} records"
+	# argc and args_size still say the whole vector (NULs included).
+	size=$(( ${#SH} + 1 + 3 + 13 + 4 + ${#$} + 1 ))
+	jq -e --arg s "$SH" --argjson n "$size" '
+	    .process.args == [$s[0:5]] and .process.args_truncated == true and
+	    .process.argc == 4 and .process.args_size == $n' \
+	    <<<"${lines[0]}" >/dev/null || fail "not cut at 5 bytes: ${lines[0]}"
+}
+
 @test "netlink: an overflowing socket makes an in-band lost record" {
 	# A stopped reader with a tiny socket buffer: the kernel drops.
 	"$QUARK" watch --backend netlink --ring-size 4096 --stats \
