@@ -40,7 +40,7 @@
 #define FLUSH_MAX_S	5
 
 static volatile sig_atomic_t	stop_sig;
-static volatile sig_atomic_t	give_up;
+static volatile sig_atomic_t	give_up;	/* 1: FLUSH_MAX_S, 2: a 2nd signal */
 static volatile sig_atomic_t	stats_sig;
 static volatile sig_atomic_t	reopen_sig;
 
@@ -133,7 +133,7 @@ static void
 on_stop(int sig)
 {
 	if (stop_sig)
-		give_up = 1;
+		give_up = 2;
 	else
 		alarm(FLUSH_MAX_S);
 	stop_sig = sig;
@@ -142,7 +142,8 @@ on_stop(int sig)
 static void
 on_alarm(int sig)
 {
-	give_up = 1;
+	if (!give_up)
+		give_up = 1;
 }
 
 static void
@@ -257,9 +258,14 @@ drain(struct quark_queue *qq, int fd, int stoppable)
 		if (saved == EPIPE)
 			return (1);
 		if (saved == EINTR && give_up) {
-			cwarnx("after the stop, a write to the output was "
-			    "blocked for %d s: records left unwritten",
-			    FLUSH_MAX_S);
+			if (give_up == 2)
+				cwarnx("a second signal while a write to the "
+				    "output was blocked: records left "
+				    "unwritten");
+			else
+				cwarnx("after the stop, a write to the output "
+				    "was blocked for %d s: records left "
+				    "unwritten", FLUSH_MAX_S);
 			return (-1);
 		}
 		errno = saved;

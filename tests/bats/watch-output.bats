@@ -178,6 +178,19 @@ fill_behind() {
 	assert_line "quark: watch: after the stop, a write to the output was blocked for 5 s: records left unwritten"
 }
 
+@test "watch: a second SIGTERM with a reader that takes nothing: gives up at once, says so, exit 1" {
+	fill_behind "$D/fifo" sleep 120
+	kill -TERM "$QPID"
+	sleep 0.5
+	stop_and_wait TERM
+	kill "$RPID" 2>/dev/null || true
+	wait "$RPID" 2>/dev/null || true
+	RPID=
+	[ "$rc" -eq 1 ] || fail "exit $rc: $(cat "$D/err")"
+	run cat "$D/err"
+	assert_line "quark: watch: a second signal while a write to the output was blocked: records left unwritten"
+}
+
 @test "watch: SIGTERM with a slow reader: every record written, exit 0" {
 	fill_behind "$D/fifo" sh -c 'sleep 3; exec cat >"$1"' _ "$D/out"
 	stop_and_wait TERM
