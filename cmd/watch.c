@@ -188,8 +188,13 @@ open_output(struct wopts *w)
 		w->fd = STDOUT_FILENO;
 		return (0);
 	}
-	if ((fd = open(w->output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0640)) == -1) {
+	/*
+	 * A reopen must not block capture: a FIFO without a reader fails
+	 * (ENXIO) instead of waiting for one.  Writes block as before.
+	 */
+	if ((fd = open(w->output, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    (w->fd > STDERR_FILENO ? O_NONBLOCK : 0), 0640)) == -1 ||
+	    (w->fd > STDERR_FILENO && fcntl(fd, F_SETFL, O_APPEND) == -1)) {
 		if (w->fd > STDERR_FILENO)
 			cwarnx("cannot reopen %s on SIGHUP (%s): still "
 			    "writing to the file opened before", w->output,

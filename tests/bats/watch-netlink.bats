@@ -31,6 +31,12 @@ teardown_file() {
 
 setup() {
 	CHECK="$BATS_TEST_DIRNAME/../schema-check"
+	q=
+}
+
+# A test's own watcher ($q), whatever failed before it was stopped.
+teardown() {
+	[ -z "$q" ] || kill -KILL "$q" 2>/dev/null || true
 }
 
 # The records about pid, one per line (compact).
@@ -394,6 +400,7 @@ wait_ready() {
 	done
 	kill -TERM "$q"
 	wait "$q"
+	q=
 	run jq -c --argjson p "$p" 'select(.process.pid == $p)' \
 	    "$BATS_TEST_TMPDIR/out"
 	assert_success
@@ -424,6 +431,7 @@ wait_ready() {
 	sleep 1.5
 	kill -TERM "$q"
 	wait "$q"
+	q=
 	run jq -r 'select(.kind == "lost") | .lost' "$BATS_TEST_TMPDIR/out"
 	assert_success
 	[ -n "$output" ]

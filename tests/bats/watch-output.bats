@@ -90,6 +90,29 @@ wait_marker() {
 	assert_success
 }
 
+@test "watch --output FIFO: a SIGHUP reopen onto a FIFO nobody reads fails at once; capture goes on" {
+	mkfifo "$D/q.fifo"
+	cat <"$D/q.fifo" >"$D/q.ndjson" 3>&- &
+	RPID=$!
+	"$QUARK" watch --output "$D/q.fifo" >"$D/stdout" 2>"$D/stderr" 3>&- &
+	QPID=$!
+	wait_marker "$D/q.ndjson" "quark-fifo-one-$$"
+	# A new FIFO in its place, without a reader: open(2) would block.
+	mv "$D/q.fifo" "$D/q.fifo.1"
+	mkfifo "$D/q.fifo"
+	kill -HUP "$QPID"
+	wait_marker "$D/q.ndjson" "quark-fifo-two-$$"
+	kill -INT "$QPID"
+	wait "$QPID"
+	QPID=
+	wait "$RPID"
+	RPID=
+	run cat "$D/stderr"
+	assert_line --index 1 "quark: watch: cannot reopen $D/q.fifo on SIGHUP (No such device or address): still writing to the file opened before"
+	run "$CHECK" <"$D/q.ndjson"
+	assert_success
+}
+
 @test "watch: records cost no bpf(2) call: the lost counters are read from memory" {
 	command -v strace >/dev/null || fail "strace is not installed"
 	# (LeakSanitizer cannot run under ptrace: off, for an ASan build.)
