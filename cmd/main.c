@@ -16,6 +16,7 @@
 
 #include "quark.h"
 #include "output.h"
+#include "utf8.h"
 #include "cmd.h"
 
 /* Blocks from this size up are mmap(2)ed (bytes): glibc's initial value. */
@@ -164,13 +165,31 @@ cmd_help(int argc, char **argv)
 static void
 vcwarn(int with_errno, const char *fmt, va_list ap)
 {
-	int	saved = errno;
-	char	msg[1024];
+	int		 saved = errno;
+	char		 msg[1024], safe[1024], esc[UTF8_ESC_MAX];
+	const char	*e;
+	size_t		 i, n, o, len, elen;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/*
+	 * Arguments from the command line or the system (a PID, a path, a
+	 * user name) reach a terminal escaped, as text output does.
+	 */
+	len = strlen(msg);
+	for (i = 0, o = 0; i < len; i += n) {
+		if ((e = utf8_term_escape(msg + i, len - i, &n, esc)) == NULL)
+			e = msg + i, elen = n;
+		else
+			elen = strlen(e);
+		if (o + elen >= sizeof(safe))
+			break;
+		memcpy(safe + o, e, elen);
+		o += elen;
+	}
+	safe[o] = '\0';
 	/* One fprintf: the line is written whole. */
 	fprintf(stderr, "quark: %s%s%s%s%s\n",
-	    cur_cmd ? cur_cmd->name : "", cur_cmd ? ": " : "", msg,
+	    cur_cmd ? cur_cmd->name : "", cur_cmd ? ": " : "", safe,
 	    with_errno ? ": " : "", with_errno ? strerror(saved) : "");
 	errno = saved;
 }

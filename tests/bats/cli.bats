@@ -56,6 +56,14 @@ bad_value() {
 	done
 }
 
+@test "cli: a message quotes a hostile argument escaped, as text output does" {
+	run -2 "$QUARK" lookup $'\e[31mRED\xff'
+	assert_line --index 0 'quark: lookup: PID \x1b[31mRED\xff: not a decimal number, 1 to 2147483647'
+	run -2 "$QUARK" watch $'--x\e]0;t\a'
+	assert_line --index 0 "quark: watch: unknown option '--x\\x1b]0;t\\x07'"
+	refute_output --partial $'\e'
+}
+
 @test "cli: a bad choice names the choices; an empty --output is refused" {
 	run -2 "$QUARK" watch --backend bogus
 	assert_line --index 0 "quark: watch: unknown backend 'bogus' (one of: auto, ebpf, kprobe, netlink)"
