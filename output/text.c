@@ -21,11 +21,12 @@
  *
  * Nothing a process chose reaches the terminal raw: control characters
  * (C0, DEL, C1) and bidirectional overrides are escaped (\n, \t, \x1b,
- * \u{202e}), a byte that is not UTF-8 is \xNN, a backslash is \\, and an
- * argument that is empty or holds a space or a quote is quoted.  When fd
- * is a terminal the line is cut to its width (one column per character;
- * double-width characters are not measured) and coloured, unless
- * NO_COLOR is set to a non-empty value (no-color.org) or TERM is "dumb".
+ * \u{9b}, \u{202e}), a byte that is not UTF-8 is \xNN, a backslash is \\,
+ * and an argument that is empty or holds a space or a quote is quoted.
+ * When fd is a terminal the line is cut to its width (one column per
+ * character; double-width characters are not measured) and coloured,
+ * unless NO_COLOR is set to a non-empty value (no-color.org) or TERM is
+ * "dumb".
  * Each line is built whole and written with one write(2).
  */
 #include <sys/ioctl.h>

@@ -142,7 +142,8 @@ utf8_term_escape(const char *buf, size_t len, size_t *n,
 	}
 	if (!term_unsafe(cp))
 		return (NULL);
-	if (cp < 0x100)
+	/* \xNN is a byte: a C1 control, valid UTF-8, is a code point. */
+	if (cp < 0x80)
 		snprintf(esc, UTF8_ESC_MAX, "\\x%02x", (unsigned)cp);
 	else
 		snprintf(esc, UTF8_ESC_MAX, "\\u{%x}", (unsigned)cp);

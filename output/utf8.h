@@ -59,8 +59,8 @@ size_t	 utf8_whole_len(const char *buf, size_t len, int cut);
  * buf[0..len) (len > 0) takes *n bytes (1-4).  Returns NULL when they may
  * be shown as they are (printable, valid UTF-8), else the escape to show
  * instead, written into esc, C-style: \\ \n \t \r; \xNN for a byte that
- * is not UTF-8 and for a C0 or C1 control or DEL; \u{NNNN} for the line
- * and paragraph separators and the bidirectional controls (U+061C,
+ * is not UTF-8 and for a C0 control or DEL; \u{NN} for a C1 control,
+ * \u{NNNN} for the line and paragraph separators and the bidirectional controls (U+061C,
  * U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), which would reorder or
  * break what follows on the terminal.
  */

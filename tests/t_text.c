@@ -248,7 +248,7 @@ t_command(void)
 		  "echo\0\xff\xc3\xa9t\xc3\xa9\0", 12, "echo \\xffété" },
 		{ "C1 controls and bidi overrides are escaped",
 		  "x\0\xc2\x9b" "2J\0a\xe2\x80\xae" "b\0", 13,
-		  "x \\x9b2J a\\u{202e}b" },
+		  "x \\u{9b}2J a\\u{202e}b" },
 		{ "spaces, quotes and empty arguments are quoted",
 		  "sh\0-c\0echo 'hi' there\0\0", 23,
 		  "sh -c 'echo \\'hi\\' there' ''" },

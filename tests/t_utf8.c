@@ -142,7 +142,7 @@ test_term_escape(void)
 		{ "printable ASCII and UTF-8 stay", "a\xc3\xa9z", "a\xc3\xa9z" },
 		{ "C-style escapes", "\\\n\t\r", "\\\\\\n\\t\\r" },
 		{ "C0, DEL and C1 controls", "\x1b\x7f\xc2\x9b\xc2\x9d",
-		  "\\x1b\\x7f\\x9b\\x9d" },
+		  "\\x1b\\x7f\\u{9b}\\u{9d}" },
 		{ "bytes that are not UTF-8", "\xff\xc3(", "\\xff\\xc3(" },
 		{ "bidirectional controls", "\xd8\x9c\xe2\x80\x8e\xe2\x80\x8f"
 		  "\xe2\x80\xaa\xe2\x80\xae\xe2\x81\xa6\xe2\x81\xa9",

@@ -135,12 +135,12 @@ nproc_entries() {
 	"$QUARK" snapshot --tree >"$OUT"
 	run grep -F " $WEIRD_PID " "$OUT"
 	assert_success
-	assert_output --partial 'q\x9b2J\u{202e}X\u{61c}Z'
+	assert_output --partial 'q\u{9b}2J\u{202e}X\u{61c}Z'
 	# None of the three reaches the terminal as itself.
 	run grep -c $'\xc2\x9b\\|\xe2\x80\xae\\|\xd8\x9c' "$OUT"
 	assert_output 0
 	run "$QUARK" lookup --format text "$WEIRD_PID"
-	assert_output --partial 'q\x9b2J\u{202e}X\u{61c}Z'
+	assert_output --partial 'q\u{9b}2J\u{202e}X\u{61c}Z'
 }
 
 @test "snapshot: whole lines, many to a write(2)" {
