@@ -72,6 +72,22 @@ only_record() {
 	    fail "$why: $(records_of "$p")"
 }
 
+# own_watch [OPTION...]: a test's own `quark watch --backend netlink
+# OPTION...` ($q), its records in $BATS_TEST_TMPDIR/out; returns once it
+# said it is ready (fails after 30 s).
+own_watch() {
+	local i
+
+	"$QUARK" watch --backend netlink "$@" \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	q=$!
+	for (( i = 0; i < 600; i++ )); do
+		grep -q '^quark: watch: ready$' "$BATS_TEST_TMPDIR/err" && return 0
+		sleep 0.05
+	done
+	fail "not ready: $(cat "$BATS_TEST_TMPDIR/err")"
+}
+
 # Runs /bin/true copies with a marker until one is seen (timeout 20 s).
 wait_ready() {
 	local i p
@@ -384,13 +400,7 @@ wait_ready() {
 }
 
 @test "netlink: --argv-cap cuts the arguments read from /proc, as the kernel backends do" {
-	"$QUARK" watch --backend netlink --argv-cap 5 \
-	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
-	q=$!
-	for (( i = 0; i < 600; i++ )); do
-		grep -q '^quark: watch: ready$' "$BATS_TEST_TMPDIR/err" && break
-		sleep 0.05
-	done
+	own_watch --argv-cap 5
 	"$SH" -c 'sleep 0.3; :' "cap-$$" &
 	p=$!
 	wait "$p"
@@ -415,16 +425,8 @@ wait_ready() {
 
 @test "netlink: an overflowing socket makes an in-band lost record" {
 	# A stopped reader with a tiny socket buffer: the kernel drops.
-	"$QUARK" watch --backend netlink --ring-size 4096 --stats \
-	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
-	q=$!
 	# Subscribed (stopped before, it would miss the burst, not drop it).
-	for (( i = 0; i < 600; i++ )); do
-		grep -q '^quark: watch: ready$' "$BATS_TEST_TMPDIR/err" && break
-		sleep 0.05
-	done
-	grep -q '^quark: watch: ready$' "$BATS_TEST_TMPDIR/err" ||
-	    fail "not ready: $(cat "$BATS_TEST_TMPDIR/err")"
+	own_watch --ring-size 4096 --stats
 	kill -STOP "$q"
 	for i in $(seq 300); do "$TRUE"; done
 	kill -CONT "$q"
