@@ -216,6 +216,12 @@ only_event(struct quark_queue **qq, const struct raw_event *raws, size_t n)
 
 static char	args_sh[] = "sh\0-c\0exec env true\0";
 static char	args_env[] = "env\0true\0";
+/* 100 execs "env true" at t; more members of the raw event after it. */
+#define R_EXEC_ENV(t, ...) \
+	{ RAW(QUARK_EV_EXEC, t, 100), .task = { .known = QP_EXE | QP_ARGS | \
+	QP_COMM, .exe = "/usr/bin/env", .comm = "env", .args = args_env, \
+	.args_len = sizeof(args_env) - 1, \
+	.args_total = sizeof(args_env) - 1, .argc = 2 }, __VA_ARGS__ }
 
 /*
  * fork, exec sh, exec env, exit: one record, the process as env made it,
@@ -232,10 +238,7 @@ test_previous(void)
 	    .truncated = QPT_EXE_DELETED | QPT_ARGS, .args = args_sh,
 	    .args_len = sizeof(args_sh) - 1, .args_total = 5000,
 	    .argc = 3 } },
-	    { RAW(QUARK_EV_EXEC, 30, 100), .task = { .known = QP_EXE |
-	    QP_ARGS | QP_COMM, .exe = "/usr/bin/env", .comm = "env",
-	    .args = args_env, .args_len = sizeof(args_env) - 1,
-	    .args_total = sizeof(args_env) - 1, .argc = 2 } },
+	    R_EXEC_ENV(30),
 	    R_EXIT(40, 100, 0),
 	};
 	const struct quark_event	*ev;
@@ -287,15 +290,8 @@ test_previous_read_late(void)
 {
 	struct raw_event		 raws[] = {
 	    R_FORK(10, 100, 1),
-	    { RAW(QUARK_EV_EXEC, 20, 100), .task = { .known = QP_EXE |
-	    QP_ARGS | QP_COMM, .exe = "/usr/bin/env", .comm = "env",
-	    .args = args_env, .args_len = sizeof(args_env) - 1,
-	    .args_total = sizeof(args_env) - 1, .argc = 2 },
-	    .proc_read_ns = 35 },
-	    { RAW(QUARK_EV_EXEC, 30, 100), .task = { .known = QP_EXE |
-	    QP_ARGS | QP_COMM, .exe = "/usr/bin/env", .comm = "env",
-	    .args = args_env, .args_len = sizeof(args_env) - 1,
-	    .args_total = sizeof(args_env) - 1, .argc = 2 } },
+	    R_EXEC_ENV(20, .proc_read_ns = 35),
+	    R_EXEC_ENV(30),
 	    R_EXIT(40, 100, 0),
 	};
 	const struct quark_event	*ev;
