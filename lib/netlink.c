@@ -225,35 +225,6 @@ fail:
 	return (-1);
 }
 
-static int	nl_release(struct quark_queue *, struct nl_state *, pid_t,
-		    int);
-
-/*
- * A leader's exit that /proc called the group's (it was a zombie, or
- * gone, when we looked) waits for the end of the batch: when the next
- * message about its pid is an exec, the process was not ending: a thread
- * of it exec'd (the kernel ends the old leader in de_thread() first),
- * and the new image had already exited when we looked.  So it was, too,
- * when another exit of the pid follows with no fork between (the old
- * leader's message came after the exec's: it is sent after the
- * exit_notify() that lets the exec go on).  Both messages are sent within
- * the exec, so they come in one batch but for a gathering cut in two:
- * that case is the live check's (enrich_group_threads()).  An overflow
- * (a fork may be lost) ends the batch.
- */
-static void
-nl_hold(struct quark_queue *qq, struct nl_state *ns, struct raw_event *raw)
-{
-	nl_release(qq, ns, raw->pid, 1);
-	if (ns->nheld == NL_HELD_MAX) {
-		queue_submit(qq, ns->held[0]);
-		memmove(ns->held, ns->held + 1,
-		    (NL_HELD_MAX - 1) * sizeof(ns->held[0]));
-		ns->nheld--;
-	}
-	ns->held[ns->nheld++] = raw;
-}
-
 /*
  * Submits the held exit of pid, if any: as a thread's (dethread: an exec
  * of pid follows), or as the group's (a fork of a new process on pid).
@@ -279,6 +250,32 @@ nl_release(struct quark_queue *qq, struct nl_state *ns, pid_t pid,
 		raw->flags = RAW_F_THREAD;
 	queue_submit(qq, raw);
 	return (1);
+}
+
+/*
+ * A leader's exit that /proc called the group's (it was a zombie, or
+ * gone, when we looked) waits for the end of the batch: when the next
+ * message about its pid is an exec, the process was not ending: a thread
+ * of it exec'd (the kernel ends the old leader in de_thread() first),
+ * and the new image had already exited when we looked.  So it was, too,
+ * when another exit of the pid follows with no fork between (the old
+ * leader's message came after the exec's: it is sent after the
+ * exit_notify() that lets the exec go on).  Both messages are sent within
+ * the exec, so they come in one batch but for a gathering cut in two:
+ * that case is the live check's (enrich_group_threads()).  An overflow
+ * (a fork may be lost) ends the batch.
+ */
+static void
+nl_hold(struct quark_queue *qq, struct nl_state *ns, struct raw_event *raw)
+{
+	nl_release(qq, ns, raw->pid, 1);
+	if (ns->nheld == NL_HELD_MAX) {
+		queue_submit(qq, ns->held[0]);
+		memmove(ns->held, ns->held + 1,
+		    (NL_HELD_MAX - 1) * sizeof(ns->held[0]));
+		ns->nheld--;
+	}
+	ns->held[ns->nheld++] = raw;
 }
 
 /* The batch's end: the exits still held were the groups'. */
